@@ -1,0 +1,262 @@
+//! The training-compute claim circuit: the in-circuit twin of `zkgov_verifier::ledger`.
+//!
+//! Statement: the committed ledger's records satisfy `Σ devices × seconds × peak[class] ≤
+//! threshold`, where the peak table, threshold, root, record count and context are public and the
+//! records and salts are private. Nothing about the total beyond "≤ threshold" is revealed.
+
+use crate::{
+    bits::{enforce_bits, select},
+    labels::Labels,
+    merkle,
+    poseidon::hash2,
+};
+use ark_bn254::Fr;
+use ark_ff::{AdditiveGroup, Field};
+use ark_r1cs_std::{alloc::AllocVar, eq::EqGadget, fields::fp::FpVar, fields::FieldVar};
+use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
+use zkgov_verifier::{
+    ledger::{
+        Record, CLASS_BITS, DEVICE_BITS, NUM_CLASSES, PEAK_BITS, SECONDS_BITS, THRESHOLD_BITS,
+    },
+    merkle::depth_for,
+    poseidon::Domain,
+    statement::{compute_input as idx, ComputeInputs, COMPUTE_NUM_INPUTS},
+};
+
+/// Public inputs of the compute claim, in the order `zkgov_verifier::statement` encodes them:
+/// threshold, the `NUM_CLASSES` peaks, root, record count, context digest.
+#[derive(Debug, Clone)]
+pub struct ComputePublic {
+    /// The encoded inputs (length `COMPUTE_NUM_INPUTS`).
+    pub inputs: Vec<Fr>,
+}
+
+impl ComputePublic {
+    /// The inputs of a parsed statement.
+    pub fn from_statement(s: &ComputeInputs) -> Self {
+        ComputePublic {
+            inputs: s.public_inputs(),
+        }
+    }
+}
+
+/// One record slot of the witness, as raw field elements so that tests can hand the circuit any
+/// lie (a negative amount, a non-boolean flag); honest witnesses come from [`ComputePrivate::new`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SlotWitness {
+    /// Accelerator class.
+    pub class: Fr,
+    /// Device count.
+    pub devices: Fr,
+    /// Seconds.
+    pub seconds: Fr,
+    /// Salt of the leaf.
+    pub salt: Fr,
+    /// 1 for a committed record, 0 for an empty slot.
+    pub present: Fr,
+}
+
+/// The private witness: one slot per capacity entry.
+#[derive(Debug, Clone)]
+pub struct ComputePrivate {
+    /// Exactly `capacity` slots.
+    pub slots: Vec<SlotWitness>,
+}
+
+impl ComputePrivate {
+    /// Records and their salts, padded with empty slots to `capacity`.
+    pub fn new(records: &[Record], salts: &[Fr], capacity: usize) -> Self {
+        let mut slots: Vec<SlotWitness> = records
+            .iter()
+            .zip(salts)
+            .map(|(r, s)| SlotWitness {
+                class: Fr::from(r.class as u64),
+                devices: Fr::from(r.devices as u64),
+                seconds: Fr::from(r.seconds),
+                salt: *s,
+                present: Fr::ONE,
+            })
+            .collect();
+        slots.resize(capacity, SlotWitness::default());
+        ComputePrivate { slots }
+    }
+}
+
+/// The compute claim circuit for one capacity class.
+#[derive(Debug, Clone)]
+pub struct ComputeCircuit {
+    /// Public inputs.
+    pub public: ComputePublic,
+    /// Private witness.
+    pub private: ComputePrivate,
+}
+
+impl ComputeCircuit {
+    /// An all-zero witness of the right shape, for key generation.
+    pub fn blank(capacity: usize) -> Self {
+        ComputeCircuit {
+            public: ComputePublic {
+                inputs: vec![Fr::ZERO; COMPUTE_NUM_INPUTS],
+            },
+            private: ComputePrivate {
+                slots: vec![SlotWitness::default(); capacity],
+            },
+        }
+    }
+
+    /// Synthesizes the constraints, recording the start of each block in `labels`.
+    pub fn synthesize_labelled(
+        self,
+        cs: ConstraintSystemRef<Fr>,
+        labels: &mut Labels,
+    ) -> Result<(), SynthesisError> {
+        let capacity = self.private.slots.len();
+        if self.public.inputs.len() != COMPUTE_NUM_INPUTS || depth_for(capacity as u64).is_err() {
+            return Err(SynthesisError::Unsatisfiable);
+        }
+        let inputs = self
+            .public
+            .inputs
+            .iter()
+            .map(|x| FpVar::new_input(cs.clone(), || Ok(*x)))
+            .collect::<Result<Vec<_>, _>>()?;
+
+        // The threshold is below 2^128 and each peak below 2^60: the no-wrap bound in
+        // zkgov_verifier::ledger starts from these.
+        labels.mark(&cs, || "threshold range".into());
+        enforce_bits(&inputs[idx::THRESHOLD], THRESHOLD_BITS)?;
+        let peaks = &inputs[idx::PEAKS..idx::PEAKS + NUM_CLASSES];
+        labels.mark(&cs, || "peak range".into());
+        for p in peaks {
+            enforce_bits(p, PEAK_BITS)?;
+        }
+
+        let mut total = FpVar::<Fr>::zero();
+        let mut count = FpVar::<Fr>::zero();
+        let mut previous_present = FpVar::<Fr>::one();
+        let mut leaves = Vec::with_capacity(capacity);
+        let shift_devices = Fr::from(2u64).pow([CLASS_BITS as u64]);
+        let shift_seconds = Fr::from(2u64).pow([(CLASS_BITS + DEVICE_BITS) as u64]);
+        for (i, w) in self.private.slots.iter().enumerate() {
+            let wit = |x: Fr| FpVar::new_witness(cs.clone(), || Ok(x));
+            let (class, devices, seconds) = (wit(w.class)?, wit(w.devices)?, wit(w.seconds)?);
+            let (salt, present) = (wit(w.salt)?, wit(w.present)?);
+
+            // Every record field is an integer of its declared width.
+            labels.mark(&cs, || format!("record {i}: class range"));
+            let class_bits = enforce_bits(&class, CLASS_BITS)?;
+            labels.mark(&cs, || format!("record {i}: devices range"));
+            enforce_bits(&devices, DEVICE_BITS)?;
+            labels.mark(&cs, || format!("record {i}: seconds range"));
+            enforce_bits(&seconds, SECONDS_BITS)?;
+
+            // `present` is a bit, and records fill the slots from the front: present_i implies
+            // present_{i-1}, so the records are exactly the first `record_count` slots.
+            labels.mark(&cs, || format!("record {i}: present is a bit"));
+            present.mul_equals(&(FpVar::one() - &present), &FpVar::zero())?;
+            labels.mark(&cs, || format!("record {i}: slots filled in order"));
+            present.mul_equals(&(FpVar::one() - &previous_present), &FpVar::zero())?;
+
+            // An empty slot holds the zero record with salt zero, i.e. the defined empty leaf.
+            let packed = &class + &devices * shift_devices + &seconds * shift_seconds;
+            let absent = FpVar::one() - &present;
+            labels.mark(&cs, || format!("record {i}: empty slot is zero"));
+            absent.mul_equals(&packed, &FpVar::zero())?;
+            absent.mul_equals(&salt, &FpVar::zero())?;
+
+            // The leaf commits to the record and its salt.
+            labels.mark(&cs, || format!("record {i}: leaf hash"));
+            leaves.push(hash2(Domain::LedgerLeaf, &packed, &salt)?);
+
+            // FLOP bound of the record: devices × seconds × peak[class]; below 2^116.
+            labels.mark(&cs, || format!("record {i}: flop"));
+            let peak = select(&class_bits, peaks)?;
+            total += (&devices * &seconds) * peak;
+            count += &present;
+            previous_present = present;
+        }
+        // At most 2^14 records of < 2^116 each: total < 2^130, no wrap.
+
+        labels.mark(&cs, || "record count".into());
+        count.enforce_equal(&inputs[idx::RECORD_COUNT])?;
+
+        labels.mark(&cs, || "merkle root".into());
+        merkle::root(leaves)?.enforce_equal(&inputs[idx::ROOT])?;
+
+        // total ≤ threshold: threshold - total is in [0, 2^128) exactly when it holds, since both
+        // are integers far below p (a negative difference is ≥ p - 2^130).
+        labels.mark(&cs, || "total within threshold".into());
+        enforce_bits(&(&inputs[idx::THRESHOLD] - &total), THRESHOLD_BITS)?;
+
+        // The context input (policy, epoch, nonce, names) enters no arithmetic: Groth16 binds every
+        // public input on its own (each has its own term in the verifying key), which the
+        // end-to-end tests check by changing it.
+        labels.mark(&cs, || "end".into());
+        Ok(())
+    }
+}
+
+impl ConstraintSynthesizer<Fr> for ComputeCircuit {
+    fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+        self.synthesize_labelled(cs, &mut Labels::off())
+    }
+}
+
+/// The relation, checked natively with integers: the second checker for negative tests. Returns
+/// the name of the first violated check, using the same names as the circuit's labels (without the
+/// record index).
+pub fn check_satisfaction(public: &ComputePublic, private: &ComputePrivate) -> Result<(), String> {
+    use ark_ff::{BigInteger, PrimeField};
+    use zkgov_verifier::ledger::leaf_hash;
+    let int = |x: &Fr, bits: usize, what: &str| -> Result<u128, String> {
+        let b = x.into_bigint();
+        if b.num_bits() as usize > bits {
+            return Err(what.to_string());
+        }
+        Ok(b.0[0] as u128 | (b.0[1] as u128) << 64)
+    };
+    let inputs = &public.inputs;
+    let threshold = int(&inputs[idx::THRESHOLD], THRESHOLD_BITS, "threshold range")?;
+    let mut peaks = [0u64; NUM_CLASSES];
+    for (p, x) in peaks
+        .iter_mut()
+        .zip(&inputs[idx::PEAKS..idx::PEAKS + NUM_CLASSES])
+    {
+        *p = int(x, PEAK_BITS, "peak range")? as u64;
+    }
+    let mut records = Vec::new();
+    let mut leaves = Vec::new();
+    let mut previous = true;
+    for w in &private.slots {
+        let record = Record {
+            class: int(&w.class, CLASS_BITS, "class range")? as u8,
+            devices: int(&w.devices, DEVICE_BITS, "devices range")? as u32,
+            seconds: int(&w.seconds, SECONDS_BITS, "seconds range")? as u64,
+        };
+        let present = match int(&w.present, 1, "present is a bit") {
+            Ok(v) => v == 1,
+            Err(e) => return Err(e),
+        };
+        if present && !previous {
+            return Err("slots filled in order".into());
+        }
+        if !present && (record != Record::default() || w.salt != Fr::ZERO) {
+            return Err("empty slot is zero".into());
+        }
+        if present {
+            records.push(record);
+        }
+        previous = present;
+        leaves.push(leaf_hash(&record, w.salt));
+    }
+    if Fr::from(records.len() as u64) != inputs[idx::RECORD_COUNT] {
+        return Err("record count".into());
+    }
+    if zkgov_verifier::merkle::root(leaves) != inputs[idx::ROOT] {
+        return Err("merkle root".into());
+    }
+    match zkgov_verifier::ledger::total_flop(&records, &peaks) {
+        Some(t) if t <= threshold => Ok(()),
+        _ => Err("total within threshold".into()),
+    }
+}

@@ -1,0 +1,23 @@
+//! # zkgov-circuits
+//!
+//! R1CS gadgets and claim circuits for zkgov, each the in-circuit twin of a native reference in
+//! `zkgov-verifier` (which is the specification a regulator reads):
+//!
+//! | gadget | native twin |
+//! |---|---|
+//! | [`poseidon`] | `zkgov_verifier::poseidon` |
+//! | [`merkle`] | `zkgov_verifier::merkle` |
+//! | [`ledger`] (the compute claim) | `zkgov_verifier::ledger` |
+//!
+//! [`bits`] holds the range checks every claim uses, and [`labels`] names blocks of constraints so
+//! that tests can assert *which* check a lying witness breaks.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod bits;
+pub mod labels;
+pub mod ledger;
+pub mod merkle;
+pub mod poseidon;
+
+pub use ark_relations::gr1cs::SynthesisError;

@@ -1,0 +1,150 @@
+//! Poseidon gadget: the in-circuit twin of `zkgov_verifier::poseidon` (same parameters, same
+//! `[tag, inputs..]` state, output `state[0]`).
+//!
+//! Cost: each S-box `x^5` is three multiplications (`x^2`, `x^4`, `x^5`); round constants and the
+//! MDS matrix are linear and free. Width 3: 8·3·3 + 57·3 = 243 constraints; width 5:
+//! 8·5·3 + 60·3 = 300. With a domain tag the first S-box acts on a constant and is free, so
+//! `hash2` costs 240 and `hash4` 297.
+
+use ark_bn254::Fr;
+use ark_r1cs_std::{fields::fp::FpVar, fields::FieldVar};
+use ark_relations::gr1cs::SynthesisError;
+use zkgov_verifier::poseidon::{params3, params5, tag, Domain, PoseidonParams};
+
+fn sbox(x: &FpVar<Fr>) -> Result<FpVar<Fr>, SynthesisError> {
+    let x2 = x.square()?;
+    let x4 = x2.square()?;
+    Ok(x4 * x)
+}
+
+/// The Poseidon permutation on `state` (whose length must be the parameters' width).
+pub fn permute(params: &PoseidonParams, state: &mut [FpVar<Fr>]) -> Result<(), SynthesisError> {
+    if state.len() != params.width {
+        return Err(SynthesisError::Unsatisfiable);
+    }
+    for r in 0..params.rounds() {
+        for (s, c) in state.iter_mut().zip(&params.ark[r]) {
+            *s += *c;
+        }
+        if params.is_full_round(r) {
+            for s in state.iter_mut() {
+                *s = sbox(s)?;
+            }
+        } else {
+            state[0] = sbox(&state[0])?;
+        }
+        let next: Vec<FpVar<Fr>> = params
+            .mds
+            .iter()
+            .map(|row| {
+                state
+                    .iter()
+                    .zip(row)
+                    .fold(FpVar::zero(), |acc, (s, m)| acc + s * *m)
+            })
+            .collect();
+        state.clone_from_slice(&next);
+    }
+    Ok(())
+}
+
+/// In-circuit `zkgov_verifier::poseidon::hash2`.
+pub fn hash2(domain: Domain, a: &FpVar<Fr>, b: &FpVar<Fr>) -> Result<FpVar<Fr>, SynthesisError> {
+    let mut state = [FpVar::constant(tag(domain, 2)), a.clone(), b.clone()];
+    permute(params3(), &mut state)?;
+    Ok(state[0].clone())
+}
+
+/// In-circuit `zkgov_verifier::poseidon::hash4`.
+pub fn hash4(domain: Domain, x: &[FpVar<Fr>; 4]) -> Result<FpVar<Fr>, SynthesisError> {
+    let mut state = [
+        FpVar::constant(tag(domain, 4)),
+        x[0].clone(),
+        x[1].clone(),
+        x[2].clone(),
+        x[3].clone(),
+    ];
+    permute(params5(), &mut state)?;
+    Ok(state[0].clone())
+}
+
+/// In-circuit `zkgov_verifier::poseidon::hash_with_cap`, for known-answer tests with any cap.
+pub fn hash_with_cap(cap: &FpVar<Fr>, inputs: &[FpVar<Fr>]) -> Result<FpVar<Fr>, SynthesisError> {
+    let params = match inputs.len() {
+        2 => params3(),
+        4 => params5(),
+        _ => return Err(SynthesisError::Unsatisfiable),
+    };
+    let mut state = vec![cap.clone()];
+    state.extend_from_slice(inputs);
+    permute(params, &mut state)?;
+    Ok(state[0].clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_r1cs_std::{alloc::AllocVar, GR1CSVar};
+    use ark_relations::gr1cs::ConstraintSystem;
+    use ark_std::{test_rng, UniformRand};
+    use zkgov_verifier::poseidon as native;
+
+    /// Allocation modes: constant, public input, witness (as r1cs-std's `test_utils::modes`).
+    fn alloc(cs: &ark_relations::gr1cs::ConstraintSystemRef<Fr>, x: Fr, mode: u8) -> FpVar<Fr> {
+        match mode {
+            0 => FpVar::constant(x),
+            1 => FpVar::new_input(cs.clone(), || Ok(x)).unwrap(),
+            _ => FpVar::new_witness(cs.clone(), || Ok(x)).unwrap(),
+        }
+    }
+
+    #[test]
+    fn differential_native_vs_gadget() {
+        let mut rng = test_rng();
+        for mode in 0..3u8 {
+            for _ in 0..4 {
+                let cs = ConstraintSystem::<Fr>::new_ref();
+                let x: [Fr; 4] = std::array::from_fn(|_| Fr::rand(&mut rng));
+                let v: Vec<_> = x.iter().map(|x| alloc(&cs, *x, mode)).collect();
+                let h2 = hash2(Domain::LedgerLeaf, &v[0], &v[1]).unwrap();
+                assert_eq!(
+                    h2.value().unwrap(),
+                    native::hash2(Domain::LedgerLeaf, x[0], x[1])
+                );
+                let h4 = hash4(
+                    Domain::MerkleNode,
+                    &[v[0].clone(), v[1].clone(), v[2].clone(), v[3].clone()],
+                )
+                .unwrap();
+                assert_eq!(h4.value().unwrap(), native::hash4(Domain::MerkleNode, x));
+                assert!(cs.is_satisfied().unwrap());
+            }
+        }
+    }
+
+    #[test]
+    fn constraint_costs() {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let a = FpVar::new_witness(cs.clone(), || Ok(Fr::from(1u64))).unwrap();
+        hash2(Domain::LedgerLeaf, &a, &a).unwrap();
+        assert_eq!(cs.num_constraints(), 240);
+        hash4(
+            Domain::MerkleNode,
+            &[a.clone(), a.clone(), a.clone(), a.clone()],
+        )
+        .unwrap();
+        assert_eq!(cs.num_constraints(), 240 + 297);
+    }
+
+    #[test]
+    fn wrong_output_is_unsatisfiable() {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        let a = FpVar::new_witness(cs.clone(), || Ok(Fr::from(1u64))).unwrap();
+        let h = hash2(Domain::LedgerLeaf, &a, &a).unwrap();
+        let claimed =
+            FpVar::new_input(cs.clone(), || Ok(h.value().unwrap() + Fr::from(1u64))).unwrap();
+        use ark_r1cs_std::eq::EqGadget;
+        h.enforce_equal(&claimed).unwrap();
+        assert!(!cs.is_satisfied().unwrap());
+    }
+}

@@ -1,0 +1,111 @@
+//! Bundle format v1: what a developer hands a regulator.
+//!
+//! ```json
+//! { "format": "zkgov-bundle", "version": 1,
+//!   "claims": [ { "statement": { "kind": "training-compute", ... },
+//!                 "key_id": "<64 hex>", "proof": "<256 hex: compressed Groth16 proof>" } ] }
+//! ```
+//! The statement is human-readable and is the claim's identity (proofs are re-randomizable, so a
+//! proof's bytes never identify anything). Public inputs are re-derived from it by
+//! [`crate::statement`]; no key travels inside a bundle.
+
+use crate::{error::VerifyError, statement::ComputeStatement};
+use serde::{Deserialize, Serialize};
+
+/// Format name.
+pub const BUNDLE_FORMAT: &str = "zkgov-bundle";
+/// Version.
+pub const BUNDLE_VERSION: u32 = 1;
+/// Largest bundle file read (a bundle is small; anything larger is refused before parsing).
+pub const MAX_BUNDLE_BYTES: u64 = 16 << 20;
+
+/// A proof bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bundle {
+    /// Always [`BUNDLE_FORMAT`].
+    pub format: String,
+    /// Always [`BUNDLE_VERSION`].
+    pub version: u32,
+    /// The claims.
+    pub claims: Vec<Claim>,
+}
+
+/// One proved claim.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Claim {
+    /// What is claimed.
+    pub statement: Statement,
+    /// The verifying key the proof needs.
+    pub key_id: String,
+    /// The Groth16 proof, compressed, lower-case hex.
+    pub proof: String,
+}
+
+/// The kinds of claim.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", deny_unknown_fields)]
+pub enum Statement {
+    /// Training compute stayed at or below a FLOP threshold.
+    #[serde(rename = "training-compute")]
+    Compute(ComputeStatement),
+}
+
+impl Bundle {
+    /// A new bundle of `claims`.
+    pub fn new(claims: Vec<Claim>) -> Self {
+        Bundle {
+            format: BUNDLE_FORMAT.into(),
+            version: BUNDLE_VERSION,
+            claims,
+        }
+    }
+
+    /// Parses a bundle, checking its format and version first.
+    pub fn from_json(text: &str) -> Result<Self, VerifyError> {
+        let v: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| VerifyError::malformed("bundle", e))?;
+        let format = v.get("format").and_then(|f| f.as_str()).unwrap_or("");
+        let version = v.get("version").and_then(|f| f.as_u64());
+        if format != BUNDLE_FORMAT || version != Some(BUNDLE_VERSION as u64) {
+            return Err(VerifyError::UnsupportedFormat {
+                what: "bundle".into(),
+                found: format!(
+                    "{} v{}",
+                    if format.is_empty() { "?" } else { format },
+                    version.map_or("?".to_string(), |v| v.to_string())
+                ),
+                expected: format!("{BUNDLE_FORMAT} v{BUNDLE_VERSION}"),
+            });
+        }
+        let b: Bundle =
+            serde_json::from_value(v).map_err(|e| VerifyError::malformed("bundle", e))?;
+        if b.claims.is_empty() {
+            return Err(VerifyError::malformed("bundle", "it contains no claims"));
+        }
+        Ok(b)
+    }
+
+    /// Reads and parses a bundle file.
+    pub fn read(path: &std::path::Path) -> Result<Self, VerifyError> {
+        let io = |e: std::io::Error| VerifyError::Io {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        };
+        let len = std::fs::metadata(path).map_err(io)?.len();
+        if len > MAX_BUNDLE_BYTES {
+            return Err(VerifyError::malformed(
+                "bundle",
+                format!("{len} bytes is larger than the {MAX_BUNDLE_BYTES}-byte limit"),
+            ));
+        }
+        Self::from_json(&std::fs::read_to_string(path).map_err(io)?)
+    }
+
+    /// The bundle as pretty JSON.
+    pub fn to_json(&self) -> String {
+        // Serializing plain data to a string cannot fail.
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}

@@ -1,0 +1,34 @@
+//! # zkgov-verifier
+//!
+//! The small, auditable half of zkgov: everything a regulator needs to check a proof bundle, and
+//! nothing that proves. It depends on arkworks' curve, field and Groth16 verifier code, serde and
+//! SHA-256 only (never on the circuits or on `ark-r1cs-std`).
+//!
+//! What it checks, for each claim in a [`bundle::Bundle`]:
+//! 1. the claim's key ID names a verifying key the regulator holds ([`keys::KeyStore`]); the key is
+//!    loaded with full point validation and its ID recomputed from its canonical bytes;
+//! 2. the human-readable statement is parsed strictly (canonical numbers only, nothing reduced
+//!    modulo the field) and re-encoded into public inputs by [`statement`], the single encoding that
+//!    the prover uses too;
+//! 3. the number of public inputs matches the key (ark-groth16 0.6 does not check it);
+//! 4. the proof's points are canonical, on the curve and in the right subgroup;
+//! 5. the Groth16 pairing equation holds.
+//!
+//! The native reference of every hash the circuits use lives here too ([`poseidon`], [`merkle`],
+//! [`ledger`]): a regulator checks spot-check openings with exactly the code the circuits are
+//! tested against.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod bundle;
+pub mod error;
+pub mod keys;
+pub mod ledger;
+pub mod merkle;
+pub mod num;
+pub mod poseidon;
+pub mod statement;
+pub mod verify;
+
+pub use ark_bn254::{Bn254, Fr};
+pub use error::VerifyError;

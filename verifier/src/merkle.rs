@@ -1,0 +1,206 @@
+//! The 4-ary Merkle tree that commits to a list of records.
+//!
+//! Inner nodes are `hash4(MerkleNode, [c0, c1, c2, c3])`; leaves are hashed by the claim in its
+//! own domain (for example [`crate::ledger::leaf_hash`]), so an inner node can never be presented
+//! as a leaf or the other way round (RFC 6962's rule, by domain tags). A tree has a fixed depth for
+//! its capacity class (`capacity = 4^depth`); unused slots hold the claim's defined empty leaf.
+
+use crate::{
+    error::VerifyError,
+    num::{fr_from_hex, fr_to_hex},
+    poseidon::{hash4, Domain},
+    Fr,
+};
+use serde::{Deserialize, Serialize};
+
+/// The capacity classes (number of leaf slots) zkgov supports: powers of 4 from 16 to 16384.
+pub const CAPACITIES: [u64; 6] = [16, 64, 256, 1024, 4096, 16384];
+
+/// Depth of the tree for `capacity` leaves, or an error naming the supported capacities.
+pub fn depth_for(capacity: u64) -> Result<usize, VerifyError> {
+    if !CAPACITIES.contains(&capacity) {
+        return Err(VerifyError::bad_value(
+            "capacity",
+            format!("{capacity} is not a capacity class (expected one of {CAPACITIES:?})"),
+        ));
+    }
+    Ok((capacity.trailing_zeros() / 2) as usize)
+}
+
+/// Hash of one inner node.
+pub fn node_hash(children: [Fr; 4]) -> Fr {
+    hash4(Domain::MerkleNode, children)
+}
+
+/// All levels of a tree built over `leaves` (whose length must be a power of 4): level 0 is the
+/// leaves, the last level holds the root alone.
+pub fn levels(leaves: Vec<Fr>) -> Vec<Vec<Fr>> {
+    let mut levels = vec![leaves];
+    while levels[levels.len() - 1].len() > 1 {
+        let next = levels[levels.len() - 1]
+            .chunks(4)
+            .map(|c| node_hash([c[0], c[1], c[2], c[3]]))
+            .collect();
+        levels.push(next);
+    }
+    levels
+}
+
+/// The root of a tree over `leaves` (a power of 4 in number).
+pub fn root(leaves: Vec<Fr>) -> Fr {
+    let levels = levels(leaves);
+    levels[levels.len() - 1][0]
+}
+
+/// The authentication path of one leaf: at each level, from the bottom, the three siblings in
+/// order (the leaf's own position is given by the base-4 digits of its index).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MerklePath {
+    /// Index of the leaf.
+    pub index: u64,
+    /// Siblings per level, bottom first.
+    pub siblings: Vec<[Fr; 3]>,
+}
+
+impl MerklePath {
+    /// The path of leaf `index` in a tree given by its [`levels`].
+    pub fn from_levels(levels: &[Vec<Fr>], index: u64) -> Option<Self> {
+        let mut i = usize::try_from(index).ok()?;
+        if i >= levels.first()?.len() {
+            return None;
+        }
+        let mut siblings = Vec::new();
+        for level in &levels[..levels.len() - 1] {
+            let base = i - i % 4;
+            let mut s = [Fr::from(0u64); 3];
+            let mut k = 0;
+            for j in 0..4 {
+                if base + j != i {
+                    s[k] = level[base + j];
+                    k += 1;
+                }
+            }
+            siblings.push(s);
+            i /= 4;
+        }
+        Some(MerklePath { index, siblings })
+    }
+
+    /// The root this path leads to from `leaf`.
+    pub fn root_from(&self, leaf: Fr) -> Fr {
+        let mut cur = leaf;
+        let mut i = self.index;
+        for s in &self.siblings {
+            let pos = (i % 4) as usize;
+            let mut children = [Fr::from(0u64); 4];
+            let mut k = 0;
+            for (j, c) in children.iter_mut().enumerate() {
+                if j == pos {
+                    *c = cur;
+                } else {
+                    *c = s[k];
+                    k += 1;
+                }
+            }
+            cur = node_hash(children);
+            i /= 4;
+        }
+        cur
+    }
+
+    /// Checks that `leaf` sits at this path's index under `root` in a tree of `capacity` slots.
+    pub fn verify(&self, leaf: Fr, root: Fr, capacity: u64) -> Result<(), VerifyError> {
+        let depth = depth_for(capacity)?;
+        if self.siblings.len() != depth || self.index >= capacity {
+            return Err(VerifyError::BadOpening { index: self.index });
+        }
+        if self.root_from(leaf) != root {
+            return Err(VerifyError::BadOpening { index: self.index });
+        }
+        Ok(())
+    }
+}
+
+/// JSON form of a path: siblings as canonical hex field elements.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MerklePathJson {
+    /// Index of the leaf.
+    pub index: u64,
+    /// Siblings per level, bottom first, three per level.
+    pub siblings: Vec<[String; 3]>,
+}
+
+impl From<&MerklePath> for MerklePathJson {
+    fn from(p: &MerklePath) -> Self {
+        MerklePathJson {
+            index: p.index,
+            siblings: p
+                .siblings
+                .iter()
+                .map(|s| [fr_to_hex(&s[0]), fr_to_hex(&s[1]), fr_to_hex(&s[2])])
+                .collect(),
+        }
+    }
+}
+
+impl TryFrom<&MerklePathJson> for MerklePath {
+    type Error = VerifyError;
+    fn try_from(p: &MerklePathJson) -> Result<Self, VerifyError> {
+        let siblings = p
+            .siblings
+            .iter()
+            .map(|s| {
+                Ok([
+                    fr_from_hex("sibling", &s[0])?,
+                    fr_from_hex("sibling", &s[1])?,
+                    fr_from_hex("sibling", &s[2])?,
+                ])
+            })
+            .collect::<Result<_, VerifyError>>()?;
+        Ok(MerklePath {
+            index: p.index,
+            siblings,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leaves(n: u64) -> Vec<Fr> {
+        (0..n).map(|i| Fr::from(i * 7 + 1)).collect()
+    }
+
+    #[test]
+    fn every_path_verifies_and_wrong_leaf_fails() {
+        let lv = levels(leaves(64));
+        let r = lv[lv.len() - 1][0];
+        for i in 0..64 {
+            let p = MerklePath::from_levels(&lv, i).unwrap();
+            p.verify(lv[0][i as usize], r, 64).unwrap();
+            assert!(p.verify(lv[0][i as usize] + Fr::from(1u64), r, 64).is_err());
+        }
+        assert!(MerklePath::from_levels(&lv, 64).is_none());
+    }
+
+    #[test]
+    fn inner_node_is_not_a_leaf() {
+        // Presenting a level-1 node as a leaf of a shallower tree must not reproduce the root.
+        let lv = levels(leaves(64));
+        let r = lv[3][0];
+        let p = MerklePath::from_levels(&lv[1..], 0).unwrap();
+        // Same root, but only as a 16-slot tree: a 64-record commitment cannot be opened as one.
+        assert_eq!(p.root_from(lv[1][0]), r);
+        assert!(p.verify(lv[1][0], r, 64).is_err());
+    }
+
+    #[test]
+    fn depth_per_capacity() {
+        assert_eq!(depth_for(64).unwrap(), 3);
+        assert_eq!(depth_for(1024).unwrap(), 5);
+        assert_eq!(depth_for(16384).unwrap(), 7);
+        assert!(depth_for(32).is_err());
+    }
+}

@@ -1,0 +1,375 @@
+//! Statement encoding: how a human-readable claim becomes Groth16 public inputs. The prover and
+//! the verifier both call this module, so there is exactly one encoding.
+//!
+//! Compute claim public inputs, in order (12):
+//! `threshold, peak[0..8], ledger_root, record_count, context`, where `context` binds everything
+//! else the statement says (circuit, capacity, accelerator names, policy id, epoch, nonce) as the
+//! first 248 bits of a SHA-256 over a length-prefixed encoding.
+
+use crate::{
+    error::VerifyError,
+    ledger::{NUM_CLASSES, PEAK_BITS},
+    merkle::depth_for,
+    num::{digest_to_fr, fr_from_hex, fr_to_hex, parse_canonical_u128},
+    Fr,
+};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The compute-ledger circuit's identifier; part of every key's metadata and of the context.
+pub const COMPUTE_CIRCUIT: &str = "zkgov/compute-ledger/v1";
+
+/// Number of public inputs of the compute claim.
+pub const COMPUTE_NUM_INPUTS: usize = NUM_CLASSES + 4;
+
+/// Positions of the compute claim's public inputs; the circuit reads them by these indices.
+pub mod compute_input {
+    use crate::ledger::NUM_CLASSES;
+    /// The FLOP threshold.
+    pub const THRESHOLD: usize = 0;
+    /// The first of the `NUM_CLASSES` peak FLOP/s entries.
+    pub const PEAKS: usize = 1;
+    /// The ledger commitment's root.
+    pub const ROOT: usize = PEAKS + NUM_CLASSES;
+    /// The number of committed records.
+    pub const RECORD_COUNT: usize = ROOT + 1;
+    /// The context digest.
+    pub const CONTEXT: usize = RECORD_COUNT + 1;
+}
+
+/// Where and when a claim is made: it binds a proof to one policy, one reporting period and
+/// (optionally) one regulator's challenge, so that it cannot be replayed elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Context {
+    /// The policy the claim is made under (for example `eu-ai-act-art51`).
+    pub policy_id: String,
+    /// The reporting period.
+    pub epoch: u64,
+    /// An optional regulator-issued nonce, lower-case hex (at most 32 bytes).
+    pub nonce: Option<String>,
+}
+
+impl Context {
+    fn validate(&self) -> Result<(), VerifyError> {
+        check_name("context.policy_id", &self.policy_id)?;
+        if let Some(n) = &self.nonce {
+            if n.is_empty()
+                || n.len() > 64
+                || n.len() % 2 != 0
+                || !n.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+            {
+                return Err(VerifyError::bad_value(
+                    "context.nonce",
+                    "expected 1 to 32 bytes of lower-case hex",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One row of a peak table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeakEntry {
+    /// Accelerator class name, as the policy names it (for example `H100`).
+    pub accelerator: String,
+    /// Dense peak FLOP/s of one accelerator, a canonical decimal integer.
+    pub peak_flop_per_s: String,
+}
+
+/// The compute claim, as the bundle states it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComputeStatement {
+    /// Capacity class of the ledger commitment (number of record slots).
+    pub capacity: u64,
+    /// Number of committed records (slots past it are empty).
+    pub record_count: u64,
+    /// The claim: total FLOP ≤ this, a canonical decimal integer.
+    pub threshold_flop: String,
+    /// The policy's peak table; a record's class is its row index.
+    pub peak_table: Vec<PeakEntry>,
+    /// Root of the salted Merkle commitment to the records.
+    pub ledger_root: String,
+    /// Policy, epoch, nonce.
+    pub context: Context,
+}
+
+/// A compute statement after strict parsing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComputeInputs {
+    /// Capacity class.
+    pub capacity: u64,
+    /// Record count.
+    pub record_count: u64,
+    /// Threshold in FLOP.
+    pub threshold: u128,
+    /// Peaks for all classes; unused classes carry the table's largest peak, so that filing a
+    /// record under an unused class can never lower its count.
+    pub peaks: [u64; NUM_CLASSES],
+    /// Accelerator names of the used classes.
+    pub names: Vec<String>,
+    /// Ledger root.
+    pub root: Fr,
+    /// Context.
+    pub context: Context,
+}
+
+fn check_name(field: &str, s: &str) -> Result<(), VerifyError> {
+    if s.is_empty() || s.len() > 128 || !s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return Err(VerifyError::bad_value(
+            field,
+            "expected 1 to 128 printable ASCII characters",
+        ));
+    }
+    Ok(())
+}
+
+impl ComputeStatement {
+    /// Parses every field strictly.
+    pub fn parse(&self) -> Result<ComputeInputs, VerifyError> {
+        depth_for(self.capacity)?;
+        if self.record_count > self.capacity {
+            return Err(VerifyError::bad_value(
+                "record_count",
+                format!(
+                    "{} exceeds the capacity {}",
+                    self.record_count, self.capacity
+                ),
+            ));
+        }
+        let threshold = parse_canonical_u128("threshold_flop", &self.threshold_flop)?;
+        if self.peak_table.is_empty() || self.peak_table.len() > NUM_CLASSES {
+            return Err(VerifyError::bad_value(
+                "peak_table",
+                format!("expected 1 to {NUM_CLASSES} accelerator classes"),
+            ));
+        }
+        let mut names = Vec::new();
+        let mut used = Vec::new();
+        for e in &self.peak_table {
+            check_name("peak_table.accelerator", &e.accelerator)?;
+            if names.contains(&e.accelerator) {
+                return Err(VerifyError::bad_value(
+                    "peak_table",
+                    format!("accelerator {} is listed twice", e.accelerator),
+                ));
+            }
+            let field = format!("peak_table.{}", e.accelerator);
+            let p = parse_canonical_u128(&field, &e.peak_flop_per_s)?;
+            if p == 0 || p >= 1 << PEAK_BITS {
+                return Err(VerifyError::bad_value(
+                    field,
+                    format!("peak must be between 1 and 2^{PEAK_BITS} - 1 FLOP/s"),
+                ));
+            }
+            names.push(e.accelerator.clone());
+            used.push(p as u64);
+        }
+        let max = used.iter().copied().max().unwrap_or(0);
+        let mut peaks = [max; NUM_CLASSES];
+        peaks[..used.len()].copy_from_slice(&used);
+        self.context.validate()?;
+        Ok(ComputeInputs {
+            capacity: self.capacity,
+            record_count: self.record_count,
+            threshold,
+            peaks,
+            names,
+            root: fr_from_hex("ledger_root", &self.ledger_root)?,
+            context: self.context.clone(),
+        })
+    }
+}
+
+impl ComputeInputs {
+    /// The statement in its canonical written form.
+    pub fn to_statement(&self) -> ComputeStatement {
+        ComputeStatement {
+            capacity: self.capacity,
+            record_count: self.record_count,
+            threshold_flop: self.threshold.to_string(),
+            peak_table: self
+                .names
+                .iter()
+                .zip(&self.peaks)
+                .map(|(n, p)| PeakEntry {
+                    accelerator: n.clone(),
+                    peak_flop_per_s: p.to_string(),
+                })
+                .collect(),
+            ledger_root: fr_to_hex(&self.root),
+            context: self.context.clone(),
+        }
+    }
+
+    /// The context input: SHA-256 (first 248 bits) over a length-prefixed encoding of the circuit,
+    /// capacity, accelerator names, policy id, epoch and nonce.
+    pub fn context_digest(&self) -> Fr {
+        let mut h = Sha256::new();
+        let mut put = |b: &[u8]| {
+            h.update((b.len() as u64).to_be_bytes());
+            h.update(b);
+        };
+        put(b"zkgov/context/v1");
+        put(COMPUTE_CIRCUIT.as_bytes());
+        put(&self.capacity.to_be_bytes());
+        put(&(self.names.len() as u64).to_be_bytes());
+        for n in &self.names {
+            put(n.as_bytes());
+        }
+        put(self.context.policy_id.as_bytes());
+        put(&self.context.epoch.to_be_bytes());
+        match &self.context.nonce {
+            None => put(&[0]),
+            Some(n) => {
+                put(&[1]);
+                put(n.as_bytes());
+            }
+        }
+        digest_to_fr(&h.finalize().into())
+    }
+
+    /// The public inputs, in circuit order.
+    pub fn public_inputs(&self) -> Vec<Fr> {
+        use compute_input::*;
+        let mut v = vec![Fr::from(0u64); COMPUTE_NUM_INPUTS];
+        v[THRESHOLD] = Fr::from(self.threshold);
+        for (i, p) in self.peaks.iter().enumerate() {
+            v[PEAKS + i] = Fr::from(*p);
+        }
+        v[ROOT] = self.root;
+        v[RECORD_COUNT] = Fr::from(self.record_count);
+        v[CONTEXT] = self.context_digest();
+        v
+    }
+
+    /// The claim in plain words.
+    pub fn describe(&self) -> String {
+        let peaks: Vec<String> = self
+            .names
+            .iter()
+            .zip(&self.peaks)
+            .map(|(n, p)| format!("{n} at {} FLOP/s", sci(*p as u128)))
+            .collect();
+        let nonce = match &self.context.nonce {
+            Some(n) => format!(", nonce {n}"),
+            None => String::new(),
+        };
+        format!(
+            "Training compute of the committed ledger ({} records) is at most {} FLOP, counting every \
+             accelerator at its peak ({}); under policy {:?}, epoch {}{}",
+            self.record_count,
+            sci(self.threshold),
+            peaks.join(", "),
+            self.context.policy_id,
+            self.context.epoch,
+            nonce
+        )
+    }
+}
+
+/// Short scientific notation for large integers (`1.05e24`), exact for small ones.
+pub fn sci(x: u128) -> String {
+    if x < 1_000_000 {
+        return x.to_string();
+    }
+    let s = x.to_string();
+    let mant = s[..4].trim_end_matches('0');
+    let (a, b) = mant.split_at(1);
+    if b.is_empty() {
+        format!("{a}e{}", s.len() - 1)
+    } else {
+        format!("{a}.{b}e{}", s.len() - 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn example() -> ComputeStatement {
+        ComputeStatement {
+            capacity: 64,
+            record_count: 3,
+            threshold_flop: "10000000000000000000000000".into(),
+            peak_table: vec![PeakEntry {
+                accelerator: "H100".into(),
+                peak_flop_per_s: "989400000000000".into(),
+            }],
+            ledger_root: fr_to_hex(&Fr::from(42u64)),
+            context: Context {
+                policy_id: "demo".into(),
+                epoch: 2026,
+                nonce: None,
+            },
+        }
+    }
+
+    #[test]
+    fn round_trip_and_inputs() {
+        let s = example();
+        let p = s.parse().unwrap();
+        assert_eq!(p.to_statement(), s);
+        let inputs = p.public_inputs();
+        assert_eq!(inputs.len(), COMPUTE_NUM_INPUTS);
+        assert_eq!(p.peaks, [989_400_000_000_000; NUM_CLASSES]);
+    }
+
+    #[test]
+    fn out_of_range_values_rejected() {
+        let r_plus_5 =
+            "21888242871839275222246405745257275088548364400416903976721273198012417052422";
+        for t in [
+            r_plus_5,
+            "340282366920938463463374607431768211456",
+            "1e25",
+            "-1",
+            "007",
+        ] {
+            let mut s = example();
+            s.threshold_flop = t.into();
+            assert!(s.parse().is_err(), "{t}");
+        }
+        let mut s = example();
+        s.peak_table[0].peak_flop_per_s = (1u128 << 60).to_string();
+        assert!(s.parse().is_err());
+        s.peak_table[0].peak_flop_per_s = ((1u128 << 60) - 1).to_string();
+        assert!(s.parse().is_ok());
+        s.peak_table[0].peak_flop_per_s = "0".into();
+        assert!(s.parse().is_err());
+        let mut s = example();
+        s.record_count = 65;
+        assert!(s.parse().is_err());
+        let mut s = example();
+        s.context.nonce = Some("ABCD".into());
+        assert!(s.parse().is_err());
+    }
+
+    #[test]
+    fn context_binds_every_field() {
+        let base = example().parse().unwrap().context_digest();
+        let mut s = example();
+        s.context.epoch += 1;
+        assert_ne!(s.parse().unwrap().context_digest(), base);
+        let mut s = example();
+        s.context.nonce = Some("00".into());
+        assert_ne!(s.parse().unwrap().context_digest(), base);
+        let mut s = example();
+        s.peak_table[0].accelerator = "H200".into();
+        assert_ne!(s.parse().unwrap().context_digest(), base);
+        let mut s = example();
+        s.context.policy_id = "demo2".into();
+        assert_ne!(s.parse().unwrap().context_digest(), base);
+    }
+
+    #[test]
+    fn sci_notation() {
+        assert_eq!(sci(10u128.pow(25)), "1e25");
+        assert_eq!(sci(1_051_800_973_194_000_000_000_000), "1.051e24");
+        assert_eq!(sci(989_400_000_000_000), "9.894e14");
+        assert_eq!(sci(3600), "3600");
+    }
+}

@@ -1,0 +1,158 @@
+//! Verification of claims and bundles.
+
+use crate::{
+    bundle::{Bundle, Claim, Statement},
+    error::VerifyError,
+    keys::{KeyStore, TrustedKey},
+    num::bytes_from_hex,
+    statement::{ComputeInputs, COMPUTE_CIRCUIT},
+    Bn254, Fr,
+};
+use ark_groth16::{Groth16, Proof};
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+
+/// Size of a compressed BN254 Groth16 proof.
+pub const PROOF_BYTES: usize = 128;
+
+/// A claim's statement after strict parsing.
+#[derive(Debug, Clone)]
+pub enum ParsedStatement {
+    /// A compute claim.
+    Compute(ComputeInputs),
+}
+
+impl ParsedStatement {
+    /// Parses a statement.
+    pub fn parse(s: &Statement) -> Result<Self, VerifyError> {
+        match s {
+            Statement::Compute(c) => Ok(ParsedStatement::Compute(c.parse()?)),
+        }
+    }
+
+    /// The circuit that proves it.
+    pub fn circuit(&self) -> &'static str {
+        match self {
+            ParsedStatement::Compute(_) => COMPUTE_CIRCUIT,
+        }
+    }
+
+    /// The capacity class it needs.
+    pub fn capacity(&self) -> u64 {
+        match self {
+            ParsedStatement::Compute(c) => c.capacity,
+        }
+    }
+
+    /// Its public inputs.
+    pub fn public_inputs(&self) -> Vec<Fr> {
+        match self {
+            ParsedStatement::Compute(c) => c.public_inputs(),
+        }
+    }
+
+    /// Plain words.
+    pub fn describe(&self) -> String {
+        match self {
+            ParsedStatement::Compute(c) => c.describe(),
+        }
+    }
+}
+
+/// Decodes a proof: exactly [`PROOF_BYTES`] of lower-case hex, points validated (on the curve, in
+/// the subgroup) and canonically encoded.
+pub fn decode_proof(hex_proof: &str) -> Result<Proof<Bn254>, VerifyError> {
+    let bytes = bytes_from_hex("proof", hex_proof, PROOF_BYTES)?;
+    let proof =
+        Proof::<Bn254>::deserialize_compressed(&bytes[..]).map_err(|e| VerifyError::BadPoint {
+            what: "proof".into(),
+            reason: e.to_string(),
+        })?;
+    let mut again = Vec::with_capacity(PROOF_BYTES);
+    let _ = proof.serialize_compressed(&mut again);
+    if again != bytes {
+        return Err(VerifyError::BadPoint {
+            what: "proof".into(),
+            reason: "non-canonical encoding".into(),
+        });
+    }
+    Ok(proof)
+}
+
+/// Encodes a proof as [`decode_proof`] reads it.
+pub fn encode_proof(proof: &Proof<Bn254>) -> String {
+    let mut bytes = Vec::with_capacity(PROOF_BYTES);
+    let _ = proof.serialize_compressed(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// Verifies `proof` for `inputs` under `key`, checking the input count first (ark-groth16 would
+/// silently ignore extra inputs and treat missing ones as zero).
+pub fn verify_groth16(
+    key: &TrustedKey,
+    proof: &Proof<Bn254>,
+    inputs: &[Fr],
+) -> Result<(), VerifyError> {
+    let expected = key.pvk.vk.gamma_abc_g1.len() - 1;
+    if inputs.len() != expected {
+        return Err(VerifyError::InputCount {
+            given: inputs.len(),
+            expected,
+        });
+    }
+    match Groth16::<Bn254>::verify_proof(&key.pvk, proof, inputs) {
+        Ok(true) => Ok(()),
+        _ => Err(VerifyError::InvalidProof),
+    }
+}
+
+/// A claim that verified.
+#[derive(Debug, Clone)]
+pub struct VerifiedClaim {
+    /// Its parsed statement.
+    pub statement: ParsedStatement,
+    /// The key it verified under.
+    pub key: TrustedKey,
+}
+
+/// Verifies one claim against a key the caller already holds.
+pub fn verify_claim_with_key(
+    claim: &Claim,
+    key: &TrustedKey,
+) -> Result<ParsedStatement, VerifyError> {
+    let statement = ParsedStatement::parse(&claim.statement)?;
+    if claim.key_id != key.id {
+        return Err(VerifyError::UnknownKey {
+            key_id: claim.key_id.clone(),
+        });
+    }
+    if key.circuit != statement.circuit() || key.capacity != statement.capacity() {
+        return Err(VerifyError::WrongCircuit {
+            key_id: key.id.clone(),
+            key_circuit: format!("{} (capacity {})", key.circuit, key.capacity),
+            claim_circuit: format!(
+                "{} (capacity {})",
+                statement.circuit(),
+                statement.capacity()
+            ),
+        });
+    }
+    let proof = decode_proof(&claim.proof)?;
+    verify_groth16(key, &proof, &statement.public_inputs())?;
+    Ok(statement)
+}
+
+/// Verifies one claim, loading its key from the trusted store.
+pub fn verify_claim(claim: &Claim, store: &KeyStore) -> Result<VerifiedClaim, VerifyError> {
+    let key = store.load(&claim.key_id)?;
+    let statement = verify_claim_with_key(claim, &key)?;
+    Ok(VerifiedClaim { statement, key })
+}
+
+/// Verifies every claim of a bundle; one result per claim, in order.
+pub fn verify_bundle(bundle: &Bundle, store: &KeyStore) -> Vec<Result<VerifiedClaim, VerifyError>> {
+    bundle
+        .claims
+        .iter()
+        .map(|c| verify_claim(c, store))
+        .collect()
+}
