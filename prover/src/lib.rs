@@ -1,1 +1,19 @@
-//! placeholder
+//! # zkgov-prover
+//!
+//! The developer's side of zkgov: import real evidence (compute ledgers, Slurm `sacct` output,
+//! eval logs), commit to it with salted Merkle commitments, and prove claims with Groth16 against
+//! public thresholds, in parallel.
+//!
+//! Proving refuses a false claim before any proof work (and the circuit makes a proof of one
+//! impossible anyway); every proof is checked against its verifying key before it is written.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod commit;
+pub mod error;
+pub mod import;
+pub mod keys;
+pub mod ledger;
+pub mod prove;
+
+pub use error::ProveError;

@@ -1,0 +1,3 @@
+//! Evidence importers: the formats compute operators and evaluators actually produce.
+
+pub mod sacct;

@@ -1,0 +1,323 @@
+//! Compute ledgers: importing records (zkgov JSON, CSV, Slurm `sacct --parsable2`) and mapping
+//! accelerator names to the policy's peak-table classes.
+
+use crate::error::ProveError;
+use serde::Deserialize;
+use std::path::Path;
+use zkgov_verifier::{ledger::Record, num::parse_quantity, statement::PeakEntry};
+
+/// The accelerator classes of a policy's peak table, in class order.
+#[derive(Debug, Clone)]
+pub struct PeakTable {
+    /// Rows: name and peak FLOP/s.
+    pub entries: Vec<(String, u64)>,
+}
+
+impl PeakTable {
+    /// Parses `NAME=FLOPS` entries such as `H100=989.4e12`.
+    pub fn from_args(args: &[String]) -> Result<Self, ProveError> {
+        let mut entries = Vec::new();
+        for a in args {
+            let (name, value) = a.split_once('=').ok_or_else(|| {
+                ProveError::import(
+                    "--peak",
+                    format!("{a:?}: expected NAME=FLOPS, e.g. H100=989.4e12"),
+                )
+            })?;
+            let v = parse_quantity(&format!("peak {name}"), value)?;
+            let v = u64::try_from(v)
+                .map_err(|_| ProveError::import("--peak", format!("{a}: peak is too large")))?;
+            entries.push((name.trim().to_string(), v));
+        }
+        Ok(PeakTable { entries })
+    }
+
+    /// The table as statement rows.
+    pub fn to_statement(&self) -> Vec<PeakEntry> {
+        self.entries
+            .iter()
+            .map(|(n, p)| PeakEntry {
+                accelerator: n.clone(),
+                peak_flop_per_s: p.to_string(),
+            })
+            .collect()
+    }
+
+    /// The class of an accelerator name: an exact match, else a case-insensitive one, else a
+    /// table name that ends with the given type as a word (Slurm's `h100` for `NVIDIA H100`).
+    pub fn class_of(&self, name: &str) -> Option<u8> {
+        let lower = name.to_ascii_lowercase();
+        let pos = self
+            .entries
+            .iter()
+            .position(|(n, _)| n == name)
+            .or_else(|| {
+                self.entries
+                    .iter()
+                    .position(|(n, _)| n.to_ascii_lowercase() == lower)
+            })
+            .or_else(|| {
+                self.entries.iter().position(|(n, _)| {
+                    n.to_ascii_lowercase()
+                        .split(|c: char| !c.is_ascii_alphanumeric())
+                        .any(|w| w == lower)
+                })
+            })?;
+        u8::try_from(pos).ok()
+    }
+
+    fn class_or_error(&self, name: &str, what: &str) -> Result<u8, ProveError> {
+        self.class_of(name).ok_or_else(|| {
+            let known: Vec<&str> = self.entries.iter().map(|(n, _)| n.as_str()).collect();
+            ProveError::import(
+                what,
+                format!(
+                    "accelerator type {name:?} is not in the policy's peak table ({})",
+                    known.join(", ")
+                ),
+            )
+        })
+    }
+}
+
+/// Ledger file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LedgerFormat {
+    /// `{"format": "zkgov-ledger", "version": 1, "records": [{"accelerator", "devices", "seconds"}]}`.
+    Json,
+    /// CSV with header `accelerator,devices,seconds`.
+    Csv,
+    /// Slurm `sacct --parsable2` output.
+    Sacct,
+}
+
+impl LedgerFormat {
+    /// Guesses the format from a file name.
+    pub fn from_path(path: &Path) -> Self {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("json") => LedgerFormat::Json,
+            Some("csv") => LedgerFormat::Csv,
+            _ => LedgerFormat::Sacct,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonLedger {
+    format: String,
+    version: u32,
+    records: Vec<JsonRecord>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonRecord {
+    accelerator: String,
+    devices: u64,
+    seconds: u64,
+}
+
+fn record(class: u8, devices: u64, seconds: u64, what: &str) -> Result<Record, ProveError> {
+    let r = Record {
+        class,
+        devices: u32::try_from(devices).map_err(|_| {
+            ProveError::import(what, format!("device count {devices} is too large"))
+        })?,
+        seconds,
+    };
+    r.validate()
+        .map_err(|e| ProveError::import(what, e.to_string()))?;
+    Ok(r)
+}
+
+/// Imports a ledger file into records under `peaks`.
+pub fn import(
+    path: &Path,
+    format: LedgerFormat,
+    peaks: &PeakTable,
+) -> Result<Vec<Record>, ProveError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ProveError::io(path, e))?;
+    let name = path.display().to_string();
+    import_text(&text, &name, format, peaks)
+}
+
+/// Imports ledger text (`name` is used in error messages).
+pub fn import_text(
+    text: &str,
+    name: &str,
+    format: LedgerFormat,
+    peaks: &PeakTable,
+) -> Result<Vec<Record>, ProveError> {
+    match format {
+        LedgerFormat::Json => {
+            let l: JsonLedger =
+                serde_json::from_str(text).map_err(|e| ProveError::import(name, e.to_string()))?;
+            if l.format != "zkgov-ledger" || l.version != 1 {
+                return Err(ProveError::import(
+                    name,
+                    format!(
+                        "unsupported ledger format {} v{} (expected zkgov-ledger v1)",
+                        l.format, l.version
+                    ),
+                ));
+            }
+            l.records
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    let what = format!("{name} record {i}");
+                    record(
+                        peaks.class_or_error(&r.accelerator, &what)?,
+                        r.devices,
+                        r.seconds,
+                        &what,
+                    )
+                })
+                .collect()
+        }
+        LedgerFormat::Csv => {
+            let mut lines = text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty());
+            let header = lines.next().map(|(_, l)| l.trim()).unwrap_or("");
+            if header != "accelerator,devices,seconds" {
+                return Err(ProveError::import(
+                    format!("{name} line 1"),
+                    "expected the header accelerator,devices,seconds",
+                ));
+            }
+            lines
+                .map(|(i, line)| {
+                    let what = format!("{name} line {}", i + 1);
+                    let f: Vec<&str> = line.split(',').map(str::trim).collect();
+                    if f.len() != 3 {
+                        return Err(ProveError::import(
+                            &what,
+                            format!("expected 3 fields, found {}", f.len()),
+                        ));
+                    }
+                    let num = |s: &str, field: &str| {
+                        s.parse::<u64>().map_err(|_| {
+                            ProveError::import(
+                                &what,
+                                format!("{field} {s:?} is not a non-negative integer"),
+                            )
+                        })
+                    };
+                    record(
+                        peaks.class_or_error(f[0], &what)?,
+                        num(f[1], "devices")?,
+                        num(f[2], "seconds")?,
+                        &what,
+                    )
+                })
+                .collect()
+        }
+        LedgerFormat::Sacct => {
+            let allocations = crate::import::sacct::parse_sacct(text)
+                .map_err(|e| ProveError::import(name, e.to_string()))?;
+            allocations
+                .iter()
+                .map(|a| {
+                    let what = format!("{name} line {} (job {})", a.line, a.job_id);
+                    let gpu = a.gpu_type.as_deref().ok_or_else(|| {
+                        ProveError::import(
+                            &what,
+                            "GPU type not recorded (untyped gres/gpu): cannot pick a peak",
+                        )
+                    })?;
+                    record(
+                        peaks.class_or_error(gpu, &what)?,
+                        a.gpus,
+                        a.elapsed_seconds,
+                        &what,
+                    )
+                })
+                .collect()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> PeakTable {
+        PeakTable::from_args(&["NVIDIA H100=989.4e12".into(), "A100=312e12".into()]).unwrap()
+    }
+
+    #[test]
+    fn class_lookup() {
+        let t = table();
+        assert_eq!(t.class_of("h100"), Some(0));
+        assert_eq!(t.class_of("NVIDIA H100"), Some(0));
+        assert_eq!(t.class_of("a100"), Some(1));
+        assert_eq!(t.class_of("mi300x"), None);
+        assert_eq!(t.entries[0].1, 989_400_000_000_000);
+        assert!(PeakTable::from_args(&["H100".into()]).is_err());
+        assert!(PeakTable::from_args(&["H100=1.5".into()]).is_err());
+    }
+
+    #[test]
+    fn csv_and_json() {
+        let t = table();
+        let csv = "accelerator,devices,seconds\nA100,8,3600\nh100,2,10\n";
+        let r = import_text(csv, "x.csv", LedgerFormat::Csv, &t).unwrap();
+        assert_eq!(
+            r,
+            vec![
+                Record {
+                    class: 1,
+                    devices: 8,
+                    seconds: 3600
+                },
+                Record {
+                    class: 0,
+                    devices: 2,
+                    seconds: 10
+                }
+            ]
+        );
+        let err = import_text(
+            "accelerator,devices,seconds\nA100,-8,3600\n",
+            "x.csv",
+            LedgerFormat::Csv,
+            &t,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("line 2") && err.contains("devices"), "{err}");
+        let err = import_text(
+            "accelerator,devices,seconds\nTPU,8,3600\n",
+            "x.csv",
+            LedgerFormat::Csv,
+            &t,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("line 2") && err.contains("TPU"), "{err}");
+        let err = import_text(
+            "accelerator,devices,seconds\nA100,8,4294967296\n",
+            "x.csv",
+            LedgerFormat::Csv,
+            &t,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("seconds"), "{err}");
+        let json = r#"{"format":"zkgov-ledger","version":1,"records":[{"accelerator":"A100","devices":8,"seconds":3600}]}"#;
+        assert_eq!(
+            import_text(json, "x.json", LedgerFormat::Json, &t)
+                .unwrap()
+                .len(),
+            1
+        );
+        let bad = json.replace("\"version\":1", "\"version\":2");
+        assert!(import_text(&bad, "x.json", LedgerFormat::Json, &t)
+            .unwrap_err()
+            .to_string()
+            .contains("v2"));
+    }
+}

@@ -1,0 +1,127 @@
+//! Proving claims: statement preparation, the false-claim refusal, and Groth16 proving (parallel
+//! across claims with rayon; arkworks parallelizes within one proof).
+
+use crate::{commit::LedgerCommitment, error::ProveError, keys::KeyPair, ledger::PeakTable};
+use ark_bn254::Bn254;
+use ark_groth16::Groth16;
+use ark_snark::SNARK;
+use rand::{CryptoRng, RngCore, SeedableRng};
+use rayon::prelude::*;
+use zkgov_circuits::ledger::{ComputeCircuit, ComputePrivate, ComputePublic};
+use zkgov_verifier::{
+    bundle::{Claim, Statement},
+    ledger::{total_flop, Record, NUM_CLASSES},
+    merkle::CAPACITIES,
+    statement::{sci, ComputeInputs, Context},
+    verify::{encode_proof, verify_claim_with_key},
+};
+
+/// The smallest capacity class that holds `n` records.
+pub fn capacity_for(n: usize) -> Result<u64, ProveError> {
+    CAPACITIES
+        .iter()
+        .copied()
+        .find(|c| *c >= n as u64)
+        .ok_or_else(|| {
+            ProveError::ClaimFalse(format!(
+                "{n} records exceed the largest capacity class ({})",
+                CAPACITIES[CAPACITIES.len() - 1]
+            ))
+        })
+}
+
+/// A compute claim ready to prove: its statement and the committed ledger.
+#[derive(Debug, Clone)]
+pub struct ComputeJob {
+    /// The statement.
+    pub inputs: ComputeInputs,
+    /// The commitment (records, salts, tree).
+    pub commitment: LedgerCommitment,
+}
+
+impl ComputeJob {
+    /// Commits to `records` and builds the statement "total ≤ threshold". Refuses, before any
+    /// proving work, when the claim is false for these records.
+    pub fn new(
+        records: Vec<Record>,
+        peaks: &PeakTable,
+        threshold: u128,
+        context: Context,
+        seed: &[u8; 32],
+        capacity: Option<u64>,
+    ) -> Result<Self, ProveError> {
+        let capacity = match capacity {
+            Some(c) => c,
+            None => capacity_for(records.len())?,
+        };
+        let commitment = LedgerCommitment::new(records, seed, capacity)?;
+        let statement = ComputeInputs {
+            capacity,
+            record_count: commitment.records.len() as u64,
+            threshold,
+            peaks: [0; NUM_CLASSES],
+            names: vec![],
+            root: commitment.root(),
+            context,
+        };
+        let mut written = statement.to_statement();
+        written.peak_table = peaks.to_statement();
+        // Parse back: the same strict checks the verifier applies, and the padded peak table.
+        let inputs = written.parse()?;
+        let total = total_flop(&commitment.records, &inputs.peaks);
+        match total {
+            Some(t) if t <= threshold => Ok(ComputeJob { inputs, commitment }),
+            _ => Err(ProveError::ClaimFalse(format!(
+                "refused: the ledger's compute ({} FLOP at peak) exceeds the threshold {} FLOP, so \
+                 this claim is false and no proof of it can exist; nothing was written",
+                total.map_or_else(|| "over 3.4e38".to_string(), sci),
+                sci(threshold)
+            ))),
+        }
+    }
+
+    /// The circuit with its witness.
+    pub fn circuit(&self) -> ComputeCircuit {
+        ComputeCircuit {
+            public: ComputePublic::from_statement(&self.inputs),
+            private: ComputePrivate::new(
+                &self.commitment.records,
+                &self.commitment.salts,
+                self.commitment.capacity as usize,
+            ),
+        }
+    }
+
+    /// Proves the claim with `keys`, then verifies the proof before returning it.
+    pub fn prove<R: RngCore + CryptoRng>(
+        &self,
+        keys: &KeyPair,
+        rng: &mut R,
+    ) -> Result<Claim, ProveError> {
+        if keys.vk.capacity != self.inputs.capacity {
+            return Err(ProveError::Key(format!(
+                "key {} is for capacity {}, the ledger needs {}",
+                keys.vk.id, keys.vk.capacity, self.inputs.capacity
+            )));
+        }
+        let proof = Groth16::<Bn254>::prove(&keys.pk, self.circuit(), rng)
+            .map_err(|e| ProveError::Synthesis(e.to_string()))?;
+        let claim = Claim {
+            statement: Statement::Compute(self.inputs.to_statement()),
+            key_id: keys.vk.id.clone(),
+            proof: encode_proof(&proof),
+        };
+        verify_claim_with_key(&claim, &keys.vk)?;
+        Ok(claim)
+    }
+}
+
+/// Proves many claims in parallel, each with its own key pair; results in input order.
+pub fn prove_all(jobs: &[(&ComputeJob, &KeyPair)]) -> Vec<Result<Claim, ProveError>> {
+    jobs.par_iter()
+        .map(|(job, keys)| {
+            let mut rng = rand_chacha::ChaCha20Rng::from_entropy();
+            job.prove(keys, &mut rng)
+        })
+        .collect()
+}

@@ -1,0 +1,377 @@
+//! Command-line interface.
+
+use crate::{
+    demo,
+    output::{short, Step},
+};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use rand::{rngs::OsRng, RngCore};
+use serde_json::json;
+use std::{
+    path::{Path, PathBuf},
+    process::ExitCode,
+};
+use zkgov_circuits::ledger::ComputeCircuit;
+use zkgov_prover::{
+    error::write_atomic,
+    keys,
+    ledger::{self, LedgerFormat, PeakTable},
+    prove::ComputeJob,
+    ProveError,
+};
+use zkgov_verifier::{
+    bundle::{Bundle, Statement},
+    keys::KeyStore,
+    num::parse_quantity,
+    statement::{Context, COMPUTE_CIRCUIT},
+    verify::{verify_bundle, ParsedStatement},
+};
+
+/// Prove AI-governance compliance claims in zero knowledge, and verify them.
+#[derive(Parser, Debug)]
+#[command(name = "zkgov", version, about, long_about = None)]
+pub struct Cli {
+    /// Print machine-readable JSON on stdout instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the whole flow on embedded example data: keys, a compute proof, verification, and a
+    /// refused false claim.
+    Demo {
+        /// Directory for the demo's keys and bundle (default: a fresh temporary directory).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Generate a single-party key pair (TEST ONLY: whoever runs it can forge proofs).
+    Keygen {
+        /// Which claim's circuit.
+        #[arg(long, value_enum, default_value_t = CircuitKind::Compute)]
+        circuit: CircuitKind,
+        /// Capacity class (record slots): 16, 64, 256, 1024, 4096 or 16384.
+        #[arg(long, default_value_t = 64)]
+        capacity: u64,
+        /// Key directory.
+        #[arg(long, default_value = "zkgov-keys")]
+        keys: PathBuf,
+    },
+    /// Prove a claim and write a bundle.
+    #[command(subcommand)]
+    Prove(ProveCommand),
+    /// Verify every claim of a bundle with keys you trust.
+    Verify {
+        /// The bundle.
+        bundle: PathBuf,
+        /// Directory of trusted verifying keys (`<id>.vk.json`).
+        #[arg(long, default_value = "zkgov-keys")]
+        keys: PathBuf,
+    },
+    /// Show what a bundle claims, in plain words, without verifying it.
+    Inspect {
+        /// The bundle.
+        bundle: PathBuf,
+    },
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum CircuitKind {
+    /// Training compute ≤ a FLOP threshold.
+    Compute,
+}
+
+#[derive(Subcommand, Debug)]
+enum ProveCommand {
+    /// Prove that a training-compute ledger stayed at or below a FLOP threshold.
+    Compute(ComputeArgs),
+}
+
+#[derive(Args, Debug)]
+struct ComputeArgs {
+    /// The ledger: Slurm `sacct --parsable2` output, a CSV (accelerator,devices,seconds) or a
+    /// zkgov-ledger JSON file.
+    #[arg(long)]
+    ledger: PathBuf,
+    /// Ledger format (default: from the file extension; anything but .json/.csv is sacct).
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
+    /// Peak FLOP/s per accelerator class, from the policy, e.g. `--peak H100=989.4e12`. Repeat for
+    /// each class; a record's class is looked up by name.
+    #[arg(long = "peak", required = true)]
+    peaks: Vec<String>,
+    /// The claim: total FLOP at most this (e.g. 1e25).
+    #[arg(long)]
+    threshold: String,
+    /// The policy the claim is made under.
+    #[arg(long, default_value = "unspecified")]
+    policy_id: String,
+    /// The reporting period.
+    #[arg(long, default_value_t = 0)]
+    epoch: u64,
+    /// A regulator-issued nonce (hex), binding the proof to one request.
+    #[arg(long)]
+    nonce: Option<String>,
+    /// Capacity class (default: the smallest that fits the ledger).
+    #[arg(long)]
+    capacity: Option<u64>,
+    /// Key directory.
+    #[arg(long, default_value = "zkgov-keys")]
+    keys: PathBuf,
+    /// Use this key ID (default: the one key for the circuit and capacity).
+    #[arg(long)]
+    key: Option<String>,
+    /// Secret seed for the commitment's salts (created if missing; default `<out>.SECRET-seed`).
+    /// Keep it: it opens records for spot checks. Never send it to anyone.
+    #[arg(long)]
+    seed_file: Option<PathBuf>,
+    /// Where to write the bundle.
+    #[arg(long, default_value = "bundle.json")]
+    out: PathBuf,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum)]
+enum FormatArg {
+    Sacct,
+    Csv,
+    Json,
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> Result<ExitCode, ProveError> {
+    let json = cli.json;
+    match cli.command {
+        Command::Demo { dir } => demo::run(dir, json),
+        Command::Keygen {
+            circuit,
+            capacity,
+            keys,
+        } => {
+            let CircuitKind::Compute = circuit;
+            let id = keygen(&keys, capacity, json)?;
+            if json {
+                println!(
+                    "{}",
+                    json!({ "key_id": id, "circuit": COMPUTE_CIRCUIT, "capacity": capacity,
+                    "setup": "single-party", "test_only": true, "dir": keys })
+                );
+            } else {
+                println!("wrote key {id}\n  circuit {COMPUTE_CIRCUIT}, capacity {capacity}\n  in {}\n  \
+                          single-party setup: TEST ONLY (whoever ran it can forge proofs; use a ceremony key for real claims)",
+                         keys.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Prove(ProveCommand::Compute(args)) => {
+            let out = prove_compute(&args, json)?;
+            if json {
+                println!("{}", serde_json::to_string(&out).unwrap_or_default());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Verify { bundle, keys } => verify(&bundle, &keys, json),
+        Command::Inspect { bundle } => inspect(&bundle, json),
+    }
+}
+
+/// Generates and writes a compute key pair; returns its ID.
+pub fn keygen(dir: &Path, capacity: u64, quiet: bool) -> Result<String, ProveError> {
+    zkgov_verifier::merkle::depth_for(capacity)?;
+    let step = Step::start(
+        &format!("generating single-party key (capacity {capacity})"),
+        quiet,
+    );
+    let (pair, payload) = keys::generate(
+        ComputeCircuit::blank(capacity as usize),
+        COMPUTE_CIRCUIT,
+        capacity,
+        &mut OsRng,
+    )?;
+    let id = keys::write(dir, &pair, &payload)?;
+    step.done();
+    Ok(id)
+}
+
+fn read_or_create_seed(path: &Path) -> Result<[u8; 32], ProveError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            let bytes = hex::decode(text.trim())
+                .ok()
+                .filter(|b| b.len() == 32)
+                .ok_or_else(|| {
+                    ProveError::import(
+                        path.display().to_string(),
+                        "seed file must hold 64 hex digits",
+                    )
+                })?;
+            let mut seed = [0u8; 32];
+            seed.copy_from_slice(&bytes);
+            Ok(seed)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut seed = [0u8; 32];
+            OsRng.fill_bytes(&mut seed);
+            write_atomic(path, hex::encode(seed).as_bytes())?;
+            Ok(seed)
+        }
+        Err(e) => Err(ProveError::io(path, e)),
+    }
+}
+
+/// What `prove compute` did, for `--json`.
+#[derive(serde::Serialize)]
+pub struct ProveOutput {
+    pub bundle: PathBuf,
+    pub key_id: String,
+    pub records: usize,
+    pub capacity: u64,
+    pub statement: String,
+    pub prove_seconds: f64,
+}
+
+fn prove_compute(a: &ComputeArgs, quiet: bool) -> Result<ProveOutput, ProveError> {
+    let peaks = PeakTable::from_args(&a.peaks)?;
+    let threshold = parse_quantity("--threshold", &a.threshold)?;
+    let format = match a.format {
+        Some(FormatArg::Sacct) => LedgerFormat::Sacct,
+        Some(FormatArg::Csv) => LedgerFormat::Csv,
+        Some(FormatArg::Json) => LedgerFormat::Json,
+        None => LedgerFormat::from_path(&a.ledger),
+    };
+    let records = ledger::import(&a.ledger, format, &peaks)?;
+    let context = Context {
+        policy_id: a.policy_id.clone(),
+        epoch: a.epoch,
+        nonce: a.nonce.clone(),
+    };
+    let seed_path = a.seed_file.clone().unwrap_or_else(|| {
+        let mut p = a.out.clone().into_os_string();
+        p.push(".SECRET-seed");
+        PathBuf::from(p)
+    });
+    // Check the claim before creating a seed or loading keys: a false claim writes nothing.
+    ComputeJob::new(
+        records.clone(),
+        &peaks,
+        threshold,
+        context.clone(),
+        &[0; 32],
+        a.capacity,
+    )?;
+    let capacity = a
+        .capacity
+        .map_or_else(|| zkgov_prover::prove::capacity_for(records.len()), Ok)?;
+    let key_id = keys::find(&a.keys, COMPUTE_CIRCUIT, capacity, a.key.as_deref())?;
+    let step = Step::start("loading proving key", quiet);
+    let pair = keys::load(&a.keys, &key_id)?;
+    step.done();
+    let seed = read_or_create_seed(&seed_path)?;
+    let job = ComputeJob::new(records, &peaks, threshold, context, &seed, Some(capacity))?;
+    let step = Step::start(
+        &format!(
+            "proving {} records (capacity {capacity})",
+            job.commitment.records.len()
+        ),
+        quiet,
+    );
+    let claim = job.prove(&pair, &mut OsRng)?;
+    let secs = step.done();
+    write_atomic(&a.out, Bundle::new(vec![claim]).to_json().as_bytes())?;
+    let out = ProveOutput {
+        bundle: a.out.clone(),
+        key_id,
+        records: job.commitment.records.len(),
+        capacity,
+        statement: job.inputs.describe(),
+        prove_seconds: secs,
+    };
+    if !quiet {
+        println!("wrote {}\n  claim: {}\n  key {} ({})\n  salt seed kept in {} (secret: it opens records for spot checks)",
+            a.out.display(), out.statement, short(&out.key_id), pair.vk.setup.label(), seed_path.display());
+    }
+    Ok(out)
+}
+
+fn verify(bundle_path: &Path, keys: &Path, json: bool) -> Result<ExitCode, ProveError> {
+    let bundle = Bundle::read(bundle_path)?;
+    let store = KeyStore::new(keys);
+    let results = verify_bundle(&bundle, &store);
+    let all_valid = results.iter().all(|r| r.is_ok());
+    if json {
+        let claims: Vec<_> = results
+            .iter()
+            .zip(&bundle.claims)
+            .enumerate()
+            .map(|(i, (r, c))| match r {
+                Ok(v) => json!({ "index": i, "valid": true, "claim": v.statement.describe(),
+                    "key_id": v.key.id, "setup": v.key.setup, "test_only_key": v.key.setup == zkgov_verifier::keys::SetupKind::SingleParty }),
+                Err(e) => json!({ "index": i, "valid": false, "error": e.to_string(), "key_id": c.key_id }),
+            })
+            .collect();
+        println!(
+            "{}",
+            json!({ "bundle": bundle_path, "all_valid": all_valid, "claims": claims })
+        );
+    } else {
+        println!(
+            "Bundle {}: {} claim(s)",
+            bundle_path.display(),
+            bundle.claims.len()
+        );
+        for (i, r) in results.iter().enumerate() {
+            match r {
+                Ok(v) => {
+                    println!("  [{}] VALID: {}", i + 1, v.statement.describe());
+                    println!("      key {} ({})", short(&v.key.id), v.key.setup.label());
+                }
+                Err(e) => println!("  [{}] INVALID: {e}", i + 1),
+            }
+        }
+        if all_valid {
+            println!("Verdict: every claim is proven. The developer has shown these statements without revealing the records behind them.");
+        } else {
+            println!("Verdict: NOT ACCEPTED. At least one claim is not proven; do not rely on this bundle.");
+        }
+    }
+    Ok(if all_valid {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn inspect(bundle_path: &Path, json: bool) -> Result<ExitCode, ProveError> {
+    let bundle = Bundle::read(bundle_path)?;
+    let mut rows = Vec::new();
+    for c in &bundle.claims {
+        let parsed = ParsedStatement::parse(&c.statement)?;
+        let Statement::Compute(s) = &c.statement;
+        rows.push((
+            parsed.describe(),
+            c.key_id.clone(),
+            serde_json::to_value(s).unwrap_or_default(),
+        ));
+    }
+    if json {
+        let claims: Vec<_> = rows
+            .iter()
+            .map(|(d, k, s)| json!({ "claim": d, "key_id": k, "statement": s }))
+            .collect();
+        println!(
+            "{}",
+            json!({ "bundle": bundle_path, "verified": false, "claims": claims })
+        );
+    } else {
+        println!(
+            "Bundle {} (not verified; run `zkgov verify` for that): {} claim(s)",
+            bundle_path.display(),
+            rows.len()
+        );
+        for (i, (d, k, _)) in rows.iter().enumerate() {
+            println!("  [{}] {d}\n      needs key {k}", i + 1);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,124 @@
+//! `zkgov demo`: the whole flow on embedded data (a real-format Slurm ledger of a 70B pretraining
+//! run on an invented cluster).
+
+use crate::cli::keygen;
+use rand::rngs::OsRng;
+use std::{path::PathBuf, process::ExitCode};
+use zkgov_prover::{
+    error::write_atomic,
+    keys,
+    ledger::{import_text, LedgerFormat, PeakTable},
+    prove::ComputeJob,
+    ProveError,
+};
+use zkgov_verifier::{bundle::Bundle, keys::KeyStore, statement::Context, verify::verify_bundle};
+
+/// The embedded ledger: `sacct --parsable2` output.
+const LEDGER: &str = include_str!("../data/demo/sacct_demo.psv");
+
+pub fn run(dir: Option<PathBuf>, json: bool) -> Result<ExitCode, ProveError> {
+    let dir = dir
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("zkgov-demo-{}", std::process::id())));
+    let keys_dir = dir.join("keys");
+    let say = |s: String| {
+        if !json {
+            println!("{s}");
+        }
+    };
+    say(format!("zkgov demo: working in {}", dir.display()));
+    let peaks = PeakTable::from_args(&["H100=989.4e12".to_string()])?;
+    let records = import_text(LEDGER, "embedded sacct ledger", LedgerFormat::Sacct, &peaks)?;
+    let gpu_seconds: u128 = records
+        .iter()
+        .map(|r| r.devices as u128 * r.seconds as u128)
+        .sum();
+    say(format!(
+        "1. Developer imports its Slurm ledger: {} GPU allocations, {gpu_seconds} H100-seconds (kept private).",
+        records.len()
+    ));
+
+    let capacity = zkgov_prover::prove::capacity_for(records.len())?;
+    say(format!("2. Key setup for capacity {capacity} (single-party, TEST ONLY; real use needs a ceremony key)."));
+    let id = keygen(&keys_dir, capacity, json)?;
+    let pair = keys::load(&keys_dir, &id)?;
+
+    let context = Context {
+        policy_id: "eu-ai-act-art51".into(),
+        epoch: 2026,
+        nonce: None,
+    };
+    let mut seed = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut OsRng, &mut seed);
+    let job = ComputeJob::new(
+        records.clone(),
+        &peaks,
+        10u128.pow(25),
+        context.clone(),
+        &seed,
+        Some(capacity),
+    )?;
+    let claim = job.prove(&pair, &mut OsRng)?;
+    let bundle_path = dir.join("bundle.json");
+    write_atomic(&bundle_path, Bundle::new(vec![claim]).to_json().as_bytes())?;
+    say(format!(
+        "3. Developer proves \"under 1e25 FLOP\" and writes {}.",
+        bundle_path.display()
+    ));
+
+    let bundle = Bundle::read(&bundle_path)?;
+    let store = KeyStore::new(&keys_dir);
+    let ok = verify_bundle(&bundle, &store)
+        .into_iter()
+        .all(|r| r.is_ok());
+    say(format!(
+        "4. Regulator verifies with its own copy of the key: {}",
+        if ok {
+            "VALID. It learns the claim holds, not the ledger or its total."
+        } else {
+            "INVALID"
+        }
+    ));
+
+    let refused = ComputeJob::new(
+        records,
+        &peaks,
+        10u128.pow(24),
+        context,
+        &seed,
+        Some(capacity),
+    );
+    say(format!(
+        "5. The same ledger against 1e24 FLOP (the true total is about 1.05e24): {}",
+        match &refused {
+            Err(e) => e.to_string(),
+            Ok(_) => "unexpectedly accepted".into(),
+        }
+    ));
+
+    let mut tampered = bundle.clone();
+    let p = &mut tampered.claims[0].proof;
+    let flipped = if p.ends_with('0') { '1' } else { '0' };
+    p.pop();
+    p.push(flipped);
+    let tamper = verify_bundle(&tampered, &store).remove(0);
+    say(format!(
+        "6. One changed character in the proof: {}",
+        match &tamper {
+            Err(e) => format!("rejected ({e})"),
+            Ok(_) => "unexpectedly accepted".into(),
+        }
+    ));
+    let success = ok && refused.is_err() && tamper.is_err();
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({ "dir": dir, "key_id": id, "bundle": bundle_path, "verified": ok,
+                "false_claim_refused": refused.is_err(), "tampered_rejected": tamper.is_err() })
+        );
+    }
+    Ok(if success {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

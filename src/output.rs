@@ -1,0 +1,47 @@
+//! Progress display and plain-words rendering shared by the commands.
+
+use indicatif::{ProgressBar, ProgressStyle};
+use std::time::{Duration, Instant};
+
+/// A spinner on stderr for a step that may take more than a few seconds; silent when stderr is not
+/// a terminal or when JSON output is requested. Finishes with the elapsed time.
+pub struct Step {
+    bar: Option<ProgressBar>,
+    start: Instant,
+    what: String,
+}
+
+impl Step {
+    pub fn start(what: &str, quiet: bool) -> Self {
+        let bar = (!quiet).then(|| {
+            let b = ProgressBar::new_spinner();
+            b.set_style(
+                ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            b.set_message(what.to_string());
+            b.enable_steady_tick(Duration::from_millis(120));
+            b
+        });
+        Step {
+            bar,
+            start: Instant::now(),
+            what: what.to_string(),
+        }
+    }
+
+    /// Stops the spinner and returns the elapsed seconds.
+    pub fn done(self) -> f64 {
+        let secs = self.start.elapsed().as_secs_f64();
+        if let Some(b) = self.bar {
+            b.finish_and_clear();
+            eprintln!("{} done in {secs:.1} s", self.what);
+        }
+        secs
+    }
+}
+
+/// First 12 hex digits of a key ID, for tables.
+pub fn short(id: &str) -> &str {
+    &id[..id.len().min(12)]
+}
