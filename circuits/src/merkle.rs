@@ -10,7 +10,10 @@ use zkgov_verifier::poseidon::Domain;
 
 /// The root of the 4-ary tree over `leaves`, whose number must be a power of 4.
 pub fn root(mut level: Vec<FpVar<Fr>>) -> Result<FpVar<Fr>, SynthesisError> {
-    if level.is_empty() || !level.len().is_power_of_two() || level.len().trailing_zeros() % 2 != 0 {
+    if level.is_empty()
+        || !level.len().is_power_of_two()
+        || !level.len().trailing_zeros().is_multiple_of(2)
+    {
         return Err(SynthesisError::Unsatisfiable);
     }
     while level.len() > 1 {

@@ -25,7 +25,13 @@ pub struct SacctAllocation {
     pub elapsed_seconds: u64,
 }
 
-fn gpu_entries(tres: &str, what: &str) -> Result<(Vec<(String, u64)>, Option<u64>), ProveError> {
+/// The GPU entries of one `AllocTRES` value: typed `(type, count)` pairs and the untyped count.
+struct GpuEntries {
+    typed: Vec<(String, u64)>,
+    untyped: Option<u64>,
+}
+
+fn gpu_entries(tres: &str, what: &str) -> Result<GpuEntries, ProveError> {
     let mut typed: Vec<(String, u64)> = Vec::new();
     let mut untyped = None;
     for item in tres.split(',').filter(|s| !s.is_empty()) {
@@ -55,7 +61,7 @@ fn gpu_entries(tres: &str, what: &str) -> Result<(Vec<(String, u64)>, Option<u64
             }
         }
     }
-    Ok((typed, untyped))
+    Ok(GpuEntries { typed, untyped })
 }
 
 /// Parses `sacct --parsable2` text into GPU allocations.
@@ -98,7 +104,7 @@ pub fn parse_sacct(text: &str) -> Result<Vec<SacctAllocation>, ProveError> {
         if job_id.contains('.') {
             continue; // a step: its GPUs are the job's
         }
-        let (typed, untyped) = gpu_entries(fields[tres_col], &what)?;
+        let GpuEntries { typed, untyped } = gpu_entries(fields[tres_col], &what)?;
         let typed_sum: u64 = typed.iter().map(|(_, n)| n).sum();
         if let (Some(u), false) = (untyped, typed.is_empty()) {
             if u != typed_sum {

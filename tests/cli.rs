@@ -1,0 +1,271 @@
+//! The `zkgov` command line, end to end: the issue's acceptance flow on the real sacct fixture,
+//! refusals that write nothing, and one-line errors on bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn zkgov(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_zkgov"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .unwrap()
+}
+
+fn fixture() -> PathBuf {
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures/slurm/sacct_h100_pretrain.psv");
+    if shared.exists() {
+        shared
+    } else {
+        // The demo data is a copy of the same fixture.
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("data/demo/sacct_demo.psv")
+    }
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+fn one_line_error(o: &Output) -> String {
+    assert!(!o.status.success());
+    let e = stderr(o);
+    assert_eq!(
+        e.trim_end().lines().count(),
+        1,
+        "expected one error line, got: {e}"
+    );
+    assert!(e.starts_with("error: "), "{e}");
+    e
+}
+
+#[test]
+fn prove_verify_refuse_and_tamper_on_the_sacct_fixture() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ledger = fixture();
+    let ledger = ledger.to_str().unwrap();
+    let o = zkgov(&["keygen", "--capacity", "64", "--keys", "keys"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("TEST ONLY"));
+
+    let prove = |threshold: &str, out: &str| {
+        zkgov(
+            &[
+                "prove",
+                "compute",
+                "--ledger",
+                ledger,
+                "--peak",
+                "H100=989.4e12",
+                "--threshold",
+                threshold,
+                "--policy-id",
+                "eu-ai-act-art51",
+                "--epoch",
+                "2026",
+                "--keys",
+                "keys",
+                "--out",
+                out,
+            ],
+            d,
+        )
+    };
+    // True claim: proves, and the bundle verifies.
+    let o = prove("1e25", "ok.json");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("at most 1e25 FLOP"), "{}", stdout(&o));
+    let o = zkgov(&["verify", "ok.json", "--keys", "keys"], d);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("VALID") && stdout(&o).contains("TEST ONLY"),
+        "{}",
+        stdout(&o)
+    );
+    let o = zkgov(&["--json", "verify", "ok.json", "--keys", "keys"], d);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["all_valid"], true);
+    assert_eq!(v["claims"][0]["test_only_key"], true);
+
+    // False claim (the true total is about 1.05e24): refused, nothing written.
+    let o = prove("1e24", "bad.json");
+    let e = one_line_error(&o);
+    assert!(e.contains("exceeds the threshold 1e24"), "{e}");
+    assert!(!d.join("bad.json").exists());
+    assert!(!d.join("bad.json.SECRET-seed").exists());
+
+    // Inspect shows the claim in plain words.
+    let o = zkgov(&["inspect", "ok.json"], d);
+    assert!(
+        stdout(&o)
+            .contains("Training compute of the committed ledger (45 records) is at most 1e25 FLOP"),
+        "{}",
+        stdout(&o)
+    );
+
+    // A changed proof character, statement value or key ID is rejected, with exit code 1.
+    let text = std::fs::read_to_string(d.join("ok.json")).unwrap();
+    let bundle: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let proof = bundle["claims"][0]["proof"].as_str().unwrap().to_string();
+    let key = bundle["claims"][0]["key_id"].as_str().unwrap().to_string();
+    let flip = |s: &str, i: usize| {
+        let mut b = s.as_bytes().to_vec();
+        b[i] = if b[i] == b'0' { b'1' } else { b'0' };
+        String::from_utf8(b).unwrap()
+    };
+    for tampered in [
+        text.replace(&proof, &flip(&proof, 100)),
+        text.replace(&key, &flip(&key, 5)),
+        text.replace(
+            "\"10000000000000000000000000\"",
+            "\"20000000000000000000000000\"",
+        ),
+        text.replace("\"epoch\": 2026", "\"epoch\": 2025"),
+    ] {
+        assert_ne!(tampered, text);
+        std::fs::write(d.join("t.json"), tampered).unwrap();
+        let o = zkgov(&["verify", "t.json", "--keys", "keys"], d);
+        assert_eq!(o.status.code(), Some(1));
+        assert!(
+            stdout(&o).contains("INVALID") && stdout(&o).contains("NOT ACCEPTED"),
+            "{}",
+            stdout(&o)
+        );
+    }
+}
+
+#[test]
+fn bad_inputs_give_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("garbage.json"), "{not json").unwrap();
+    std::fs::write(
+        d.join("v2.json"),
+        r#"{"format":"zkgov-bundle","version":2,"claims":[]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("ledger.csv"),
+        "accelerator,devices,seconds\nH100,8,abc\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("bad.psv"),
+        "JobID|AllocTRES|ElapsedRaw\n1|gres/gpu:h100=8|x\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("unknown.psv"),
+        "JobID|AllocTRES|ElapsedRaw\n1|gres/gpu:tpu=8|10\n",
+    )
+    .unwrap();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["verify", "garbage.json"], "bundle is malformed"),
+        (vec!["verify", "v2.json"], "unsupported format"),
+        (vec!["verify", "missing.json"], "missing.json"),
+        (vec!["inspect", "garbage.json"], "malformed"),
+        (
+            vec![
+                "prove",
+                "compute",
+                "--ledger",
+                "ledger.csv",
+                "--peak",
+                "H100=989.4e12",
+                "--threshold",
+                "1e25",
+            ],
+            "line 2",
+        ),
+        (
+            vec![
+                "prove",
+                "compute",
+                "--ledger",
+                "bad.psv",
+                "--peak",
+                "H100=989.4e12",
+                "--threshold",
+                "1e25",
+            ],
+            "line 2",
+        ),
+        (
+            vec![
+                "prove",
+                "compute",
+                "--ledger",
+                "unknown.psv",
+                "--peak",
+                "H100=989.4e12",
+                "--threshold",
+                "1e25",
+            ],
+            "\"tpu\"",
+        ),
+        (
+            vec![
+                "prove",
+                "compute",
+                "--ledger",
+                "ledger.csv",
+                "--peak",
+                "H100=989.4e12",
+                "--threshold",
+                "1e39",
+            ],
+            "threshold",
+        ),
+        (
+            vec![
+                "prove",
+                "compute",
+                "--ledger",
+                "ledger.csv",
+                "--peak",
+                "H100",
+                "--threshold",
+                "1e25",
+            ],
+            "NAME=FLOPS",
+        ),
+        (
+            vec!["keygen", "--capacity", "100", "--keys", "k"],
+            "capacity",
+        ),
+    ];
+    for (args, needle) in cases {
+        let o = zkgov(&args, d);
+        let e = one_line_error(&o);
+        assert!(e.contains(needle), "{args:?}: {e}");
+    }
+    // --json errors are JSON on stdout.
+    let o = zkgov(&["--json", "verify", "garbage.json"], d);
+    assert!(!o.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["error"].as_str().unwrap().contains("malformed"));
+    assert!(
+        !d.join("k").exists(),
+        "a refused keygen must not create the key directory"
+    );
+}
+
+#[test]
+fn help_is_available_everywhere() {
+    let d = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["--help"],
+        vec!["prove", "compute", "--help"],
+        vec!["verify", "--help"],
+        vec!["keygen", "--help"],
+    ] {
+        let o = zkgov(&args, d.path());
+        assert!(o.status.success());
+        assert!(stdout(&o).contains("Usage"));
+    }
+}
