@@ -3,6 +3,7 @@
 use crate::{
     demo,
     output::{short, Step},
+    spotcheck,
 };
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use rand::{rngs::OsRng, RngCore};
@@ -75,6 +76,70 @@ enum Command {
         /// The bundle.
         bundle: PathBuf,
     },
+    /// Regulator: pick records of a bundle's committed ledger to spot-check (from fresh randomness).
+    Challenge {
+        /// The bundle.
+        bundle: PathBuf,
+        /// Which claim (1-based).
+        #[arg(long, default_value_t = 1)]
+        claim: usize,
+        /// How many records to open.
+        #[arg(long, short = 'k', default_value_t = 5)]
+        count: usize,
+        /// Where to write the challenge.
+        #[arg(long, default_value = "challenge.json")]
+        out: PathBuf,
+    },
+    /// Developer: open the challenged records (record, salt, Merkle path), and nothing else.
+    Open {
+        #[command(flatten)]
+        ledger: LedgerArgs,
+        /// The secret salt seed the bundle was made with.
+        #[arg(long)]
+        seed_file: PathBuf,
+        /// The regulator's challenge.
+        #[arg(long)]
+        challenge: PathBuf,
+        /// Where to write the openings.
+        #[arg(long, default_value = "openings.json")]
+        out: PathBuf,
+    },
+    /// Regulator: check a developer's openings against the challenge and the committed root.
+    Audit {
+        /// The challenge that was sent.
+        #[arg(long)]
+        challenge: PathBuf,
+        /// The developer's openings.
+        #[arg(long)]
+        openings: PathBuf,
+    },
+}
+
+/// Where a ledger comes from and how its accelerators map to the policy's peak table.
+#[derive(Args, Debug)]
+struct LedgerArgs {
+    /// The ledger: Slurm `sacct --parsable2` output, a CSV (accelerator,devices,seconds) or a
+    /// zkgov-ledger JSON file.
+    #[arg(long)]
+    ledger: PathBuf,
+    /// Ledger format (default: from the file extension; anything but .json/.csv is sacct).
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
+    /// Peak FLOP/s per accelerator class, from the policy, e.g. `--peak H100=989.4e12`. Repeat for
+    /// each class; a record's class is looked up by name.
+    #[arg(long = "peak", required = true)]
+    peaks: Vec<String>,
+}
+
+impl LedgerArgs {
+    fn format(&self) -> LedgerFormat {
+        match self.format {
+            Some(FormatArg::Sacct) => LedgerFormat::Sacct,
+            Some(FormatArg::Csv) => LedgerFormat::Csv,
+            Some(FormatArg::Json) => LedgerFormat::Json,
+            None => LedgerFormat::from_path(&self.ledger),
+        }
+    }
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -91,17 +156,8 @@ enum ProveCommand {
 
 #[derive(Args, Debug)]
 struct ComputeArgs {
-    /// The ledger: Slurm `sacct --parsable2` output, a CSV (accelerator,devices,seconds) or a
-    /// zkgov-ledger JSON file.
-    #[arg(long)]
-    ledger: PathBuf,
-    /// Ledger format (default: from the file extension; anything but .json/.csv is sacct).
-    #[arg(long, value_enum)]
-    format: Option<FormatArg>,
-    /// Peak FLOP/s per accelerator class, from the policy, e.g. `--peak H100=989.4e12`. Repeat for
-    /// each class; a record's class is looked up by name.
-    #[arg(long = "peak", required = true)]
-    peaks: Vec<String>,
+    #[command(flatten)]
+    ledger: LedgerArgs,
     /// The claim: total FLOP at most this (e.g. 1e25).
     #[arg(long)]
     threshold: String,
@@ -173,6 +229,33 @@ pub fn run(cli: Cli) -> Result<ExitCode, ProveError> {
         }
         Command::Verify { bundle, keys } => verify(&bundle, &keys, json),
         Command::Inspect { bundle } => inspect(&bundle, json),
+        Command::Challenge {
+            bundle,
+            claim,
+            count,
+            out,
+        } => spotcheck::challenge(&bundle, claim, count, &out, json),
+        Command::Open {
+            ledger,
+            seed_file,
+            challenge,
+            out,
+        } => {
+            let peaks = PeakTable::from_args(&ledger.peaks)?;
+            spotcheck::open(
+                &ledger.ledger,
+                ledger.format(),
+                &peaks,
+                &seed_file,
+                &challenge,
+                &out,
+                json,
+            )
+        }
+        Command::Audit {
+            challenge,
+            openings,
+        } => spotcheck::check(&challenge, &openings, json),
     }
 }
 
@@ -195,29 +278,13 @@ pub fn keygen(dir: &Path, capacity: u64, quiet: bool) -> Result<String, ProveErr
 }
 
 fn read_or_create_seed(path: &Path) -> Result<[u8; 32], ProveError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => {
-            let bytes = hex::decode(text.trim())
-                .ok()
-                .filter(|b| b.len() == 32)
-                .ok_or_else(|| {
-                    ProveError::import(
-                        path.display().to_string(),
-                        "seed file must hold 64 hex digits",
-                    )
-                })?;
-            let mut seed = [0u8; 32];
-            seed.copy_from_slice(&bytes);
-            Ok(seed)
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let mut seed = [0u8; 32];
-            OsRng.fill_bytes(&mut seed);
-            write_atomic(path, hex::encode(seed).as_bytes())?;
-            Ok(seed)
-        }
-        Err(e) => Err(ProveError::io(path, e)),
+    if let Some(seed) = zkgov_prover::commit::read_seed(path)? {
+        return Ok(seed);
     }
+    let mut seed = [0u8; 32];
+    OsRng.fill_bytes(&mut seed);
+    write_atomic(path, hex::encode(seed).as_bytes())?;
+    Ok(seed)
 }
 
 /// What `prove compute` did, for `--json`.
@@ -232,15 +299,9 @@ pub struct ProveOutput {
 }
 
 fn prove_compute(a: &ComputeArgs, quiet: bool) -> Result<ProveOutput, ProveError> {
-    let peaks = PeakTable::from_args(&a.peaks)?;
+    let peaks = PeakTable::from_args(&a.ledger.peaks)?;
     let threshold = parse_quantity("--threshold", &a.threshold)?;
-    let format = match a.format {
-        Some(FormatArg::Sacct) => LedgerFormat::Sacct,
-        Some(FormatArg::Csv) => LedgerFormat::Csv,
-        Some(FormatArg::Json) => LedgerFormat::Json,
-        None => LedgerFormat::from_path(&a.ledger),
-    };
-    let records = ledger::import(&a.ledger, format, &peaks)?;
+    let records = ledger::import(&a.ledger.ledger, a.ledger.format(), &peaks)?;
     let context = Context {
         policy_id: a.policy_id.clone(),
         epoch: a.epoch,

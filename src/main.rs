@@ -4,6 +4,7 @@
 mod cli;
 mod demo;
 mod output;
+mod spotcheck;
 
 use clap::Parser;
 use std::process::ExitCode;

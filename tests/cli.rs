@@ -269,3 +269,121 @@ fn help_is_available_everywhere() {
         assert!(stdout(&o).contains("Usage"));
     }
 }
+
+#[test]
+fn spot_check_round_trip_and_tampered_openings() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut csv = String::from("accelerator,devices,seconds\n");
+    for i in 0..10 {
+        csv.push_str(&format!(
+            "{},{},{}\n",
+            if i % 3 == 0 { "A100" } else { "H100" },
+            8 + i,
+            3600 * (i + 1)
+        ));
+    }
+    std::fs::write(d.join("ledger.csv"), csv).unwrap();
+    let peaks = ["--peak", "H100=989.4e12", "--peak", "A100=312e12"];
+    assert!(zkgov(&["keygen", "--capacity", "16", "--keys", "keys"], d)
+        .status
+        .success());
+    let mut args = vec![
+        "prove",
+        "compute",
+        "--ledger",
+        "ledger.csv",
+        "--threshold",
+        "1e25",
+        "--keys",
+        "keys",
+        "--out",
+        "b.json",
+    ];
+    args.extend(peaks);
+    let o = zkgov(&args, d);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let o = zkgov(&["challenge", "b.json", "-k", "3", "--out", "ch.json"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut args = vec![
+        "open",
+        "--ledger",
+        "ledger.csv",
+        "--seed-file",
+        "b.json.SECRET-seed",
+        "--challenge",
+        "ch.json",
+        "--out",
+        "op.json",
+    ];
+    args.extend(peaks);
+    let o = zkgov(&args, d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = zkgov(
+        &["audit", "--challenge", "ch.json", "--openings", "op.json"],
+        d,
+    );
+    assert!(o.status.success(), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("3 of 3 challenged records verified"),
+        "{}",
+        stdout(&o)
+    );
+
+    // A changed record is named; a missing one is named.
+    let ch: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("ch.json")).unwrap()).unwrap();
+    let first = ch["indices"][0].as_u64().unwrap();
+    let mut op: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("op.json")).unwrap()).unwrap();
+    op["openings"][0]["devices"] =
+        serde_json::json!(op["openings"][0]["devices"].as_u64().unwrap() - 1);
+    std::fs::write(d.join("bad.json"), op.to_string()).unwrap();
+    let o = zkgov(
+        &["audit", "--challenge", "ch.json", "--openings", "bad.json"],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains(&format!("record {first}: DOES NOT MATCH")),
+        "{}",
+        stdout(&o)
+    );
+    op["openings"].as_array_mut().unwrap().remove(0);
+    std::fs::write(d.join("missing.json"), op.to_string()).unwrap();
+    let o = zkgov(
+        &[
+            "audit",
+            "--challenge",
+            "ch.json",
+            "--openings",
+            "missing.json",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains(&format!("record {first}: NOT OPENED")),
+        "{}",
+        stdout(&o)
+    );
+
+    // Opening with the wrong seed cannot reproduce the root: refused, nothing written.
+    std::fs::write(d.join("other.seed"), "11".repeat(32)).unwrap();
+    let mut args = vec![
+        "open",
+        "--ledger",
+        "ledger.csv",
+        "--seed-file",
+        "other.seed",
+        "--challenge",
+        "ch.json",
+        "--out",
+        "op2.json",
+    ];
+    args.extend(peaks);
+    let e = one_line_error(&zkgov(&args, d));
+    assert!(e.contains("do not reproduce the challenged root"), "{e}");
+    assert!(!d.join("op2.json").exists());
+}

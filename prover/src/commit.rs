@@ -23,6 +23,25 @@ pub fn salt(seed: &[u8; 32], index: u64) -> Fr {
     Fr::from_be_bytes_mod_order(&d[..SALT_BYTES])
 }
 
+/// Reads a salt seed file (64 hex digits); `Ok(None)` when the file does not exist.
+pub fn read_seed(path: &std::path::Path) -> Result<Option<[u8; 32]>, crate::ProveError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(crate::ProveError::io(path, e)),
+    };
+    hex::decode(text.trim())
+        .ok()
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .map(Some)
+        .ok_or_else(|| {
+            crate::ProveError::import(
+                path.display().to_string(),
+                "seed file must hold 64 hex digits",
+            )
+        })
+}
+
 /// A committed ledger: the records, their salts and the tree.
 #[derive(Debug, Clone)]
 pub struct LedgerCommitment {

@@ -108,6 +108,24 @@ impl VerifyError {
         }
     }
 
+    /// Checks a file's format name and version, or names what was found and what is supported.
+    pub fn check_format(
+        what: &str,
+        format: &str,
+        version: u32,
+        expected_format: &str,
+        expected_version: u32,
+    ) -> Result<(), Self> {
+        if format == expected_format && version == expected_version {
+            return Ok(());
+        }
+        Err(VerifyError::UnsupportedFormat {
+            what: what.into(),
+            found: format!("{format} v{version}"),
+            expected: format!("{expected_format} v{expected_version}"),
+        })
+    }
+
     /// Shorthand for a [`VerifyError::Malformed`].
     pub fn malformed(what: impl Into<String>, reason: impl std::fmt::Display) -> Self {
         VerifyError::Malformed {

@@ -97,13 +97,13 @@ impl TrustedKey {
     pub fn from_json(text: &str, expected_id: Option<&str>) -> Result<Self, VerifyError> {
         let file: VkFile =
             serde_json::from_str(text).map_err(|e| VerifyError::malformed("verifying key", e))?;
-        if file.format != VK_FORMAT || file.version != VK_VERSION {
-            return Err(VerifyError::UnsupportedFormat {
-                what: "verifying key".into(),
-                found: format!("{} v{}", file.format, file.version),
-                expected: format!("{VK_FORMAT} v{VK_VERSION}"),
-            });
-        }
+        VerifyError::check_format(
+            "verifying key",
+            &file.format,
+            file.version,
+            VK_FORMAT,
+            VK_VERSION,
+        )?;
         check_key_id(&file.key_id)?;
         let bytes = hex::decode(&file.vk).map_err(|e| VerifyError::malformed("vk", e))?;
         let vk = VerifyingKey::<Bn254>::deserialize_compressed(&bytes[..]).map_err(|e| {

@@ -1,3 +1,329 @@
 //! Evidence importers: the formats compute operators and evaluators actually produce.
+//!
+//! - [`sacct`]: Slurm `sacct --parsable2` accounting output (GPU allocations).
+//! - [`inspect`]: UK AISI Inspect eval logs, both the `.eval` ZIP format and single-file `.json`.
+//! - [`lmeval`]: lm-evaluation-harness `samples_<task>_<date>.jsonl` plus `results_<date>.json`.
+//!
+//! Every error is an [`ImportError`] whose message is one line naming the file's line (or ZIP
+//! member) and what is wrong with it.
 
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+use std::path::PathBuf;
+
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde::Serialize;
+use serde_json::Value;
+
+pub mod inspect;
+pub mod lmeval;
 pub mod sacct;
+
+pub use inspect::{read_inspect, reduce_epochs};
+pub use lmeval::read_lm_eval;
+pub use sacct::{parse_sacct, SacctAllocation};
+
+/// Why evidence could not be imported. Each message is one line.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// A file could not be opened or read.
+    #[error("{}: {source}", .path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
+    /// The input is not what the format requires.
+    #[error("{what}: {reason}")]
+    Malformed {
+        /// Where: a file and line (`"sacct line 17"`), or a file and ZIP member.
+        what: String,
+        /// What is wrong there.
+        reason: String,
+    },
+    /// The input is well formed but uses a version or feature this importer does not support.
+    #[error("{what}: {reason}")]
+    Unsupported {
+        /// Which file (and member or line).
+        what: String,
+        /// What is unsupported.
+        reason: String,
+    },
+    /// The caller's choice (scorer, dict key, metric or filter) does not fit the file, or a
+    /// choice is needed and was not made; the message lists the choices available.
+    #[error("{what}: {reason}")]
+    Selection {
+        /// Which file.
+        what: String,
+        /// What to choose, and from what.
+        reason: String,
+    },
+}
+
+impl ImportError {
+    pub(crate) fn malformed(what: impl Into<String>, reason: impl Into<String>) -> Self {
+        ImportError::Malformed {
+            what: what.into(),
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn unsupported(what: impl Into<String>, reason: impl Into<String>) -> Self {
+        ImportError::Unsupported {
+            what: what.into(),
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn selection(what: impl Into<String>, reason: impl Into<String>) -> Self {
+        ImportError::Selection {
+            what: what.into(),
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn io(path: &std::path::Path, source: std::io::Error) -> Self {
+        ImportError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// Per-sample scores from one eval run, for one scorer (and dict key), in a format-neutral shape.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EvalLog {
+    /// Where it came from: `"inspect-eval"`, `"inspect-json"` or `"lm-eval"`.
+    pub source_format: String,
+    /// The task name as the log records it.
+    pub task: String,
+    /// The run's identity: Inspect's `eval.eval_id`; for lm-eval the task hash
+    /// (`task_hashes[task]` in the results file).
+    pub eval_id: String,
+    /// The model as the log names it (`mockllm/model`, `acme/frontier-model-7b`).
+    pub model: String,
+    /// The epoch reducer the log names for the selected scorer (`None`: Inspect's default, mean).
+    pub reducer: Option<String>,
+    /// The log's own reported value for the selected scorer (and key), if it reports one.
+    pub headline: Option<Headline>,
+    /// One entry per (sample, epoch), in the order the log holds them.
+    pub samples: Vec<SampleScore>,
+    /// How many (sample, epoch) records errored or have no score for the selected scorer.
+    /// NaN ("unscored") values are not counted here.
+    pub errored: usize,
+}
+
+/// A metric value the log itself reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Headline {
+    /// Inspect: the scorer name. lm-eval: the filter name (e.g. `"none"`, `"strict-match"`).
+    pub scorer: String,
+    /// The metric name (`"accuracy"`, `"mean"`, `"acc"`, ...).
+    pub metric: String,
+    /// The value as the log records it (may be NaN if the log says so).
+    pub value: f64,
+}
+
+/// The selected score of one sample in one epoch.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SampleScore {
+    /// The sample id; integer ids are rendered in decimal.
+    pub sample_id: String,
+    /// The epoch, from 1.
+    pub epoch: u32,
+    /// The score as a float (Inspect's `value_to_float`); `None` when the sample errored, has no
+    /// score for the selected scorer, or was scored NaN (unscored).
+    pub value: Option<f64>,
+    /// The sample's error message, or why it has no score; `None` for scored and NaN samples.
+    pub error: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared JSON helpers.
+
+/// JSON text for the string that stands in for a bare `NaN` token.
+const NAN_TOKEN: &[u8] = br#""\u0000NaN""#;
+/// JSON text for the string that stands in for a bare `Infinity` token.
+const INF_TOKEN: &[u8] = br#""\u0000Infinity""#;
+/// JSON text for the string that stands in for a bare `-Infinity` token.
+const NEG_INF_TOKEN: &[u8] = br#""\u0000-Infinity""#;
+
+/// Python's `json` module writes non-finite floats as bare `NaN`, `Infinity` and `-Infinity`,
+/// which are not JSON. Replaces those tokens (outside strings only) by sentinel strings that
+/// [`special_float`] recognises. Returns the input unchanged when it has none.
+pub(crate) fn relax_json(input: &[u8]) -> Cow<'_, [u8]> {
+    let mut out: Option<Vec<u8>> = None;
+    let mut copied = 0;
+    let mut i = 0;
+    let mut in_string = false;
+    while i < input.len() {
+        let b = input[i];
+        if in_string {
+            match b {
+                b'\\' => i += 2,
+                b'"' => {
+                    in_string = false;
+                    i += 1;
+                }
+                _ => i += 1,
+            }
+            continue;
+        }
+        let rest = &input[i..];
+        let (len, token) = if b == b'"' {
+            in_string = true;
+            i += 1;
+            continue;
+        } else if rest.starts_with(b"NaN") {
+            (3, NAN_TOKEN)
+        } else if rest.starts_with(b"Infinity") {
+            (8, INF_TOKEN)
+        } else if rest.starts_with(b"-Infinity") {
+            (9, NEG_INF_TOKEN)
+        } else {
+            i += 1;
+            continue;
+        };
+        let o = out.get_or_insert_with(|| Vec::with_capacity(input.len() + 64));
+        o.extend_from_slice(&input[copied..i]);
+        o.extend_from_slice(token);
+        i += len;
+        copied = i;
+    }
+    match out {
+        None => Cow::Borrowed(input),
+        Some(mut o) => {
+            o.extend_from_slice(&input[copied..]);
+            Cow::Owned(o)
+        }
+    }
+}
+
+/// The non-finite float a sentinel string from [`relax_json`] stands for.
+pub(crate) fn special_float(v: &Value) -> Option<f64> {
+    match v.as_str()? {
+        "\u{0}NaN" => Some(f64::NAN),
+        "\u{0}Infinity" => Some(f64::INFINITY),
+        "\u{0}-Infinity" => Some(f64::NEG_INFINITY),
+        _ => None,
+    }
+}
+
+/// A JSON number (or a non-finite sentinel) as `f64`.
+pub(crate) fn json_f64(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        _ => special_float(v),
+    }
+}
+
+/// A sample or document id: strings as they are, integers in decimal.
+pub(crate) fn id_string(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// `v` abbreviated for an error message (one line, at most ~60 characters).
+pub(crate) fn show(v: &Value) -> String {
+    if let Some(f) = special_float(v) {
+        return f.to_string();
+    }
+    let s = v.to_string();
+    if s.chars().count() > 60 {
+        let cut: String = s.chars().take(57).collect();
+        format!("{cut}...")
+    } else {
+        s
+    }
+}
+
+/// A JSON object kept in file order (serde_json's own map may sort its keys).
+#[derive(Debug, Clone)]
+pub(crate) struct Ordered<V>(pub Vec<(String, V)>);
+
+impl<V> Default for Ordered<V> {
+    fn default() -> Self {
+        Ordered(Vec::new())
+    }
+}
+
+impl<V> Ordered<V> {
+    pub(crate) fn get(&self, key: &str) -> Option<&V> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(k, _)| k.as_str())
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for Ordered<V> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V2<V>(PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for V2<V> {
+            type Value = Ordered<V>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+                let mut v = Vec::with_capacity(m.size_hint().unwrap_or(0));
+                while let Some((k, x)) = m.next_entry::<String, V>()? {
+                    v.push((k, x));
+                }
+                Ok(Ordered(v))
+            }
+        }
+        d.deserialize_map(V2(PhantomData))
+    }
+}
+
+/// Lists names for an error message: `a, b, c` (or `(none)`).
+pub(crate) fn list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    let v: Vec<&str> = names.into_iter().collect();
+    if v.is_empty() {
+        "(none)".to_string()
+    } else {
+        v.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn relax(s: &str) -> String {
+        String::from_utf8(relax_json(s.as_bytes()).into_owned()).unwrap_or_default()
+    }
+
+    #[test]
+    fn relax_replaces_bare_tokens_only() {
+        let s = r#"{"a":NaN,"b":[Infinity,-Infinity],"c":"NaN Infinity \"NaN\" x\\","d":"uNaNv"}"#;
+        let r = relax(s);
+        let v: Value = serde_json::from_str(&r).unwrap_or(Value::Null);
+        assert!(json_f64(&v["a"]).is_some_and(f64::is_nan));
+        assert_eq!(json_f64(&v["b"][0]), Some(f64::INFINITY));
+        assert_eq!(json_f64(&v["b"][1]), Some(f64::NEG_INFINITY));
+        assert_eq!(v["c"], r#"NaN Infinity "NaN" x\"#);
+        assert_eq!(v["d"], "uNaNv");
+        assert!(matches!(relax_json(b"{\"a\":1}"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn ordered_keeps_file_order() {
+        let o: Ordered<u8> = serde_json::from_str(r#"{"z":1,"a":2,"m":3}"#).unwrap_or_default();
+        assert_eq!(o.keys().collect::<Vec<_>>(), ["z", "a", "m"]);
+        assert_eq!(o.get("a"), Some(&2));
+    }
+
+    #[test]
+    fn ids() {
+        assert_eq!(id_string(&Value::from(7)), Some("7".into()));
+        assert_eq!(id_string(&Value::from("x")), Some("x".into()));
+        assert_eq!(id_string(&Value::from(1.5)), None);
+    }
+}

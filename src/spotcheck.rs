@@ -1,0 +1,173 @@
+//! `zkgov challenge`, `zkgov open`, `zkgov audit`: spot-check audits of a committed ledger.
+
+use crate::output::short;
+use rand::{rngs::OsRng, RngCore};
+use serde_json::json;
+use std::{path::Path, process::ExitCode};
+use zkgov_prover::{
+    commit::LedgerCommitment,
+    error::write_atomic,
+    ledger::{self, LedgerFormat, PeakTable},
+    ProveError,
+};
+use zkgov_verifier::{
+    audit::{audit, Challenge, Finding, OpeningJson, Openings, OPENINGS_FORMAT},
+    bundle::{Bundle, Statement},
+    num::fr_to_hex,
+    VerifyError,
+};
+
+fn read(path: &Path) -> Result<String, ProveError> {
+    std::fs::read_to_string(path).map_err(|e| ProveError::io(path, e))
+}
+
+/// Regulator: derive a challenge of `count` records for claim `claim` (1-based) of a bundle.
+pub fn challenge(
+    bundle: &Path,
+    claim: usize,
+    count: usize,
+    out: &Path,
+    json: bool,
+) -> Result<ExitCode, ProveError> {
+    let b = Bundle::read(bundle)?;
+    let c = b.claims.get(claim.wrapping_sub(1)).ok_or_else(|| {
+        ProveError::Verify(VerifyError::bad_value(
+            "--claim",
+            format!("the bundle has {} claim(s)", b.claims.len()),
+        ))
+    })?;
+    let Statement::Compute(s) = &c.statement;
+    let inputs = s.parse()?;
+    let mut seed = [0u8; 32];
+    OsRng.fill_bytes(&mut seed);
+    let ch = Challenge::derive(
+        inputs.root,
+        inputs.capacity,
+        inputs.record_count,
+        &seed,
+        count,
+    );
+    write_atomic(
+        out,
+        serde_json::to_string_pretty(&ch)
+            .unwrap_or_default()
+            .as_bytes(),
+    )?;
+    if json {
+        println!("{}", json!({ "challenge": out, "indices": ch.indices }));
+    } else {
+        println!(
+            "wrote {}: open records {:?} of ledger {}",
+            out.display(),
+            ch.indices,
+            short(&ch.ledger_root)
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Developer: answer a challenge from the ledger and the secret salt seed.
+pub fn open(
+    ledger_path: &Path,
+    format: LedgerFormat,
+    peaks: &PeakTable,
+    seed_file: &Path,
+    challenge: &Path,
+    out: &Path,
+    json: bool,
+) -> Result<ExitCode, ProveError> {
+    let ch = Challenge::from_json(&read(challenge)?)?;
+    let records = ledger::import(ledger_path, format, peaks)?;
+    let seed = zkgov_prover::commit::read_seed(seed_file)?.ok_or_else(|| {
+        ProveError::import(seed_file.display().to_string(), "seed file not found")
+    })?;
+    let commitment = LedgerCommitment::new(records, &seed, ch.capacity)?;
+    if fr_to_hex(&commitment.root()) != ch.ledger_root {
+        return Err(ProveError::ClaimFalse(
+            "this ledger and seed do not reproduce the challenged root: wrong ledger file, peak table or seed".into(),
+        ));
+    }
+    let openings = ch
+        .indices
+        .iter()
+        .map(|&i| {
+            let o = commitment
+                .open(i)
+                .ok_or_else(|| ProveError::ClaimFalse(format!("record {i} does not exist")))?;
+            let name = peaks
+                .entries
+                .get(o.record.class as usize)
+                .map_or("?", |e| e.0.as_str());
+            Ok(OpeningJson::from_opening(&o, name))
+        })
+        .collect::<Result<Vec<_>, ProveError>>()?;
+    let file = Openings {
+        format: OPENINGS_FORMAT.into(),
+        version: 1,
+        ledger_root: ch.ledger_root.clone(),
+        openings,
+    };
+    write_atomic(
+        out,
+        serde_json::to_string_pretty(&file)
+            .unwrap_or_default()
+            .as_bytes(),
+    )?;
+    if json {
+        println!("{}", json!({ "openings": out, "indices": ch.indices }));
+    } else {
+        println!(
+            "wrote {}: {} record(s) opened; only these records are disclosed",
+            out.display(),
+            ch.indices.len()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Regulator: check openings against the challenge.
+pub fn check(challenge: &Path, openings: &Path, json: bool) -> Result<ExitCode, ProveError> {
+    let ch = Challenge::from_json(&read(challenge)?)?;
+    let op: Openings = serde_json::from_str(&read(openings)?)
+        .map_err(|e| VerifyError::malformed("openings", e))?;
+    let findings = audit(&ch, &op)?;
+    let ok = findings
+        .iter()
+        .all(|(_, f)| matches!(f, Finding::Verified(_)));
+    if json {
+        let rows: Vec<_> = findings
+            .iter()
+            .map(|(i, f)| match f {
+                Finding::Verified(r) => json!({ "index": i, "result": "verified", "class": r.class, "devices": r.devices, "seconds": r.seconds }),
+                Finding::Missing => json!({ "index": i, "result": "missing" }),
+                Finding::Mismatch => json!({ "index": i, "result": "mismatch" }),
+            })
+            .collect();
+        println!("{}", json!({ "passed": ok, "records": rows }));
+    } else {
+        for (i, f) in &findings {
+            match f {
+                Finding::Verified(r) => println!(
+                    "  record {i}: matches the commitment (class {}, {} devices, {} s)",
+                    r.class, r.devices, r.seconds
+                ),
+                Finding::Missing => println!("  record {i}: NOT OPENED"),
+                Finding::Mismatch => println!("  record {i}: DOES NOT MATCH the committed root"),
+            }
+        }
+        println!(
+            "Audit {}: {} of {} challenged records verified.",
+            if ok { "passed" } else { "FAILED" },
+            findings
+                .iter()
+                .filter(|(_, f)| matches!(f, Finding::Verified(_)))
+                .count(),
+            findings.len()
+        );
+    }
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
