@@ -16,7 +16,8 @@ use ark_r1cs_std::{alloc::AllocVar, eq::EqGadget, fields::fp::FpVar, fields::Fie
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 use zkgov_verifier::{
     ledger::{
-        Record, CLASS_BITS, DEVICE_BITS, NUM_CLASSES, PEAK_BITS, SECONDS_BITS, THRESHOLD_BITS,
+        empty_leaf, Record, CLASS_BITS, DEVICE_BITS, NUM_CLASSES, PEAK_BITS, SECONDS_BITS,
+        THRESHOLD_BITS,
     },
     merkle::depth_for,
     poseidon::Domain,
@@ -111,7 +112,8 @@ impl ComputeCircuit {
         labels: &mut Labels,
     ) -> Result<(), SynthesisError> {
         let capacity = self.private.slots.len();
-        if self.public.inputs.len() != COMPUTE_NUM_INPUTS || depth_for(capacity as u64).is_err() {
+        let depth = depth_for(capacity as u64).map_err(|_| SynthesisError::Unsatisfiable)?;
+        if self.public.inputs.len() != COMPUTE_NUM_INPUTS {
             return Err(SynthesisError::Unsatisfiable);
         }
         let inputs = self
@@ -181,7 +183,7 @@ impl ComputeCircuit {
         count.enforce_equal(&inputs[idx::RECORD_COUNT])?;
 
         labels.mark(&cs, || "merkle root".into());
-        merkle::root(leaves)?.enforce_equal(&inputs[idx::ROOT])?;
+        merkle::root(leaves, empty_leaf(), depth)?.enforce_equal(&inputs[idx::ROOT])?;
 
         // total ≤ threshold: threshold - total is in [0, 2^128) exactly when it holds, since both
         // are integers far below p (a negative difference is ≥ p - 2^130).
@@ -252,7 +254,8 @@ pub fn check_satisfaction(public: &ComputePublic, private: &ComputePrivate) -> R
     if Fr::from(records.len() as u64) != inputs[idx::RECORD_COUNT] {
         return Err("record count".into());
     }
-    if zkgov_verifier::merkle::root(leaves) != inputs[idx::ROOT] {
+    let depth = depth_for(private.slots.len() as u64).map_err(|e| e.to_string())?;
+    if zkgov_verifier::merkle::root(leaves, empty_leaf(), depth) != inputs[idx::ROOT] {
         return Err("merkle root".into());
     }
     match zkgov_verifier::ledger::total_flop(&records, &peaks) {

@@ -61,7 +61,11 @@ impl Case {
             threshold: self.threshold,
             peaks: peaks(),
             names: vec!["H100".into(), "A100".into()],
-            root: merkle::root(leaves),
+            root: merkle::root(
+                leaves,
+                zkgov_verifier::ledger::empty_leaf(),
+                merkle::depth_for(self.capacity as u64).unwrap(),
+            ),
             context: Context {
                 policy_id: "test".into(),
                 epoch: 1,

@@ -46,10 +46,10 @@ fn current() -> String {
     row(
         "gadget.merkle_root_64_leaves",
         count(|cs| {
-            merkle::root((0..64).map(|_| witness(&cs)).collect()).unwrap();
+            merkle::root((0..64).map(|_| witness(&cs)).collect(), Fr::from(0u64), 3).unwrap();
         }),
     );
-    for capacity in [16usize, 64, 256, 1024] {
+    for capacity in [16usize, 32, 64, 256, 1024] {
         let n = count(|cs| {
             ComputeCircuit::blank(capacity)
                 .generate_constraints(cs)

@@ -62,7 +62,7 @@ impl LedgerCommitment {
         seed: &[u8; 32],
         capacity: u64,
     ) -> Result<Self, zkgov_verifier::VerifyError> {
-        merkle::depth_for(capacity)?;
+        let depth = merkle::depth_for(capacity)?;
         if records.len() as u64 > capacity {
             return Err(zkgov_verifier::VerifyError::bad_value(
                 "records",
@@ -73,17 +73,16 @@ impl LedgerCommitment {
             r.validate()?;
         }
         let salts: Vec<Fr> = (0..records.len() as u64).map(|i| salt(seed, i)).collect();
-        let mut leaves: Vec<Fr> = records
+        let leaves: Vec<Fr> = records
             .iter()
             .zip(&salts)
             .map(|(r, s)| leaf_hash(r, *s))
             .collect();
-        leaves.resize(capacity as usize, empty_leaf());
         Ok(LedgerCommitment {
             records,
             salts,
             capacity,
-            levels: merkle::levels(leaves),
+            levels: merkle::levels(leaves, empty_leaf(), depth),
         })
     }
 

@@ -3,7 +3,8 @@
 //! Inner nodes are `hash4(MerkleNode, [c0, c1, c2, c3])`; leaves are hashed by the claim in its
 //! own domain (for example [`crate::ledger::leaf_hash`]), so an inner node can never be presented
 //! as a leaf or the other way round (RFC 6962's rule, by domain tags). A tree has a fixed depth for
-//! its capacity class (`capacity = 4^depth`); unused slots hold the claim's defined empty leaf.
+//! its capacity class (`depth = ceil(log4(capacity))`); unused slots, and the slots between the
+//! capacity and `4^depth`, hold the claim's defined empty leaf.
 
 use crate::{
     error::VerifyError,
@@ -13,10 +14,11 @@ use crate::{
 };
 use serde::{Deserialize, Serialize};
 
-/// The capacity classes (number of leaf slots) zkgov supports: powers of 4 from 16 to 16384.
-pub const CAPACITIES: [u64; 6] = [16, 64, 256, 1024, 4096, 16384];
+/// The capacity classes (number of record slots) zkgov supports: powers of 2 from 16 to 16384.
+pub const CAPACITIES: [u64; 11] = [16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384];
 
-/// Depth of the tree for `capacity` leaves, or an error naming the supported capacities.
+/// Depth of the tree for `capacity` slots (`ceil(log4(capacity))`), or an error naming the
+/// supported capacities.
 pub fn depth_for(capacity: u64) -> Result<usize, VerifyError> {
     if !CAPACITIES.contains(&capacity) {
         return Err(VerifyError::bad_value(
@@ -24,7 +26,7 @@ pub fn depth_for(capacity: u64) -> Result<usize, VerifyError> {
             format!("{capacity} is not a capacity class (expected one of {CAPACITIES:?})"),
         ));
     }
-    Ok((capacity.trailing_zeros() / 2) as usize)
+    Ok(capacity.trailing_zeros().div_ceil(2) as usize)
 }
 
 /// Hash of one inner node.
@@ -32,9 +34,11 @@ pub fn node_hash(children: [Fr; 4]) -> Fr {
     hash4(Domain::MerkleNode, children)
 }
 
-/// All levels of a tree built over `leaves` (whose length must be a power of 4): level 0 is the
-/// leaves, the last level holds the root alone.
-pub fn levels(leaves: Vec<Fr>) -> Vec<Vec<Fr>> {
+/// All levels of a tree of `depth` built over `leaves`, padded with `fill` to `4^depth` (leaves
+/// beyond that are dropped: callers check counts against the capacity first): level 0 is the
+/// padded leaves, the last level holds the root alone.
+pub fn levels(mut leaves: Vec<Fr>, fill: Fr, depth: usize) -> Vec<Vec<Fr>> {
+    leaves.resize(1 << (2 * depth), fill);
     let mut levels = vec![leaves];
     while levels[levels.len() - 1].len() > 1 {
         let next = levels[levels.len() - 1]
@@ -46,9 +50,9 @@ pub fn levels(leaves: Vec<Fr>) -> Vec<Vec<Fr>> {
     levels
 }
 
-/// The root of a tree over `leaves` (a power of 4 in number).
-pub fn root(leaves: Vec<Fr>) -> Fr {
-    let levels = levels(leaves);
+/// The root of a tree of `depth` over `leaves` padded with `fill` (see [`levels`]).
+pub fn root(leaves: Vec<Fr>, fill: Fr, depth: usize) -> Fr {
+    let levels = levels(leaves, fill, depth);
     levels[levels.len() - 1][0]
 }
 
@@ -175,7 +179,7 @@ mod tests {
 
     #[test]
     fn every_path_verifies_and_wrong_leaf_fails() {
-        let lv = levels(leaves(64));
+        let lv = levels(leaves(64), Fr::from(0u64), 3);
         let r = lv[lv.len() - 1][0];
         for i in 0..64 {
             let p = MerklePath::from_levels(&lv, i).unwrap();
@@ -188,7 +192,7 @@ mod tests {
     #[test]
     fn inner_node_is_not_a_leaf() {
         // Presenting a level-1 node as a leaf of a shallower tree must not reproduce the root.
-        let lv = levels(leaves(64));
+        let lv = levels(leaves(64), Fr::from(0u64), 3);
         let r = lv[3][0];
         let p = MerklePath::from_levels(&lv[1..], 0).unwrap();
         // Same root, but only as a 16-slot tree: a 64-record commitment cannot be opened as one.
@@ -201,6 +205,23 @@ mod tests {
         assert_eq!(depth_for(64).unwrap(), 3);
         assert_eq!(depth_for(1024).unwrap(), 5);
         assert_eq!(depth_for(16384).unwrap(), 7);
-        assert!(depth_for(32).is_err());
+        assert_eq!(depth_for(32).unwrap(), 3);
+        assert_eq!(depth_for(2048).unwrap(), 6);
+        assert!(depth_for(48).is_err());
+        assert!(depth_for(8).is_err());
+    }
+
+    #[test]
+    fn partial_top_level_paths() {
+        // 32 slots: depth 3 over 64 leaves, slots 32..64 filled.
+        let fill = Fr::from(99u64);
+        let lv = levels(leaves(32), fill, 3);
+        assert_eq!(lv[0].len(), 64);
+        let r = lv[lv.len() - 1][0];
+        let p = MerklePath::from_levels(&lv, 31).unwrap();
+        p.verify(lv[0][31], r, 32).unwrap();
+        // A padding slot is not a record slot of a 32-capacity tree.
+        let q = MerklePath::from_levels(&lv, 40).unwrap();
+        assert!(q.verify(fill, r, 32).is_err());
     }
 }
