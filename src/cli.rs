@@ -21,7 +21,7 @@ use zkgov_prover::{
     ProveError,
 };
 use zkgov_verifier::{
-    bundle::{Bundle, Statement},
+    bundle::Bundle,
     keys::KeyStore,
     num::parse_quantity,
     statement::{Context, COMPUTE_CIRCUIT},
@@ -408,11 +408,10 @@ fn inspect(bundle_path: &Path, json: bool) -> Result<ExitCode, ProveError> {
     let mut rows = Vec::new();
     for c in &bundle.claims {
         let parsed = ParsedStatement::parse(&c.statement)?;
-        let Statement::Compute(s) = &c.statement;
         rows.push((
             parsed.describe(),
             c.key_id.clone(),
-            serde_json::to_value(s).unwrap_or_default(),
+            serde_json::to_value(&c.statement).unwrap_or_default(),
         ));
     }
     if json {

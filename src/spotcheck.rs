@@ -36,7 +36,12 @@ pub fn challenge(
             format!("the bundle has {} claim(s)", b.claims.len()),
         ))
     })?;
-    let Statement::Compute(s) = &c.statement;
+    let Statement::Compute(s) = &c.statement else {
+        return Err(ProveError::Verify(VerifyError::bad_value(
+            "--claim",
+            "spot checks of eval results are not supported yet; choose a training-compute claim",
+        )));
+    };
     let inputs = s.parse()?;
     let mut seed = [0u8; 32];
     OsRng.fill_bytes(&mut seed);

@@ -173,7 +173,9 @@ fn every_public_input_is_bound() {
         |c: &mut Context| c.policy_id = "ca-sb53".into(),
     ] {
         let mut claim = f.claim.clone();
-        let Statement::Compute(s) = &mut claim.statement;
+        let Statement::Compute(s) = &mut claim.statement else {
+            unreachable!()
+        };
         change(&mut s.context);
         assert!(matches!(
             verify_claim(&claim, &store()),
@@ -193,7 +195,9 @@ fn non_canonical_and_out_of_range_values_are_rejected() {
         "01",
     ] {
         let mut claim = f.claim.clone();
-        let Statement::Compute(s) = &mut claim.statement;
+        let Statement::Compute(s) = &mut claim.statement else {
+            unreachable!()
+        };
         s.threshold_flop = bad.into();
         assert!(
             matches!(

@@ -15,6 +15,7 @@
 #![deny(missing_docs)]
 
 pub mod bits;
+pub mod eval;
 pub mod labels;
 pub mod ledger;
 pub mod merkle;

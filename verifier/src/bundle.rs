@@ -9,7 +9,10 @@
 //! proof's bytes never identify anything). Public inputs are re-derived from it by
 //! [`crate::statement`]; no key travels inside a bundle.
 
-use crate::{error::VerifyError, statement::ComputeStatement};
+use crate::{
+    error::VerifyError,
+    statement::{ComputeStatement, EvalStatement},
+};
 use serde::{Deserialize, Serialize};
 
 /// Format name.
@@ -50,6 +53,9 @@ pub enum Statement {
     /// Training compute stayed at or below a FLOP threshold.
     #[serde(rename = "training-compute")]
     Compute(ComputeStatement),
+    /// A mean eval score stayed below a red line (or at least a floor).
+    #[serde(rename = "eval-red-line")]
+    Eval(EvalStatement),
 }
 
 impl Bundle {

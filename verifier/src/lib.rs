@@ -23,6 +23,7 @@
 pub mod audit;
 pub mod bundle;
 pub mod error;
+pub mod eval;
 pub mod keys;
 pub mod ledger;
 pub mod merkle;

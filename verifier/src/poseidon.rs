@@ -82,6 +82,8 @@ pub enum Domain {
     LedgerLeaf = 1,
     /// An inner node of the 4-ary Merkle tree: four children.
     MerkleNode = 2,
+    /// An eval-results leaf: (sample-id digest, score, salt, 0).
+    EvalLeaf = 3,
 }
 
 /// The tag that starts the state: `domain * 256 + number of inputs`.

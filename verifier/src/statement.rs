@@ -373,3 +373,282 @@ mod tests {
         assert_eq!(sci(3600), "3600");
     }
 }
+
+/// The eval claim circuit's identifier.
+pub const EVAL_CIRCUIT: &str = "zkgov/eval-red-line/v1";
+
+/// Number of public inputs of the eval claim.
+pub const EVAL_NUM_INPUTS: usize = 7;
+
+/// Positions of the eval claim's public inputs; the circuit reads them by these indices.
+pub mod eval_input {
+    /// Red line numerator.
+    pub const RED_NUM: usize = 0;
+    /// Red line denominator.
+    pub const RED_DEN: usize = 1;
+    /// Direction bit (0 below, 1 at least).
+    pub const DIRECTION: usize = 2;
+    /// Number of samples.
+    pub const SAMPLE_COUNT: usize = 3;
+    /// Root of the salted commitment to the per-sample results.
+    pub const RESULTS_ROOT: usize = 4;
+    /// Benchmark digest (the expected sample ids).
+    pub const BENCHMARK: usize = 5;
+    /// Context digest.
+    pub const CONTEXT: usize = 6;
+}
+
+/// What was evaluated, as the log names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvalSource {
+    /// Log format (`inspect-eval`, `inspect-json`, `lm-eval`).
+    pub format: String,
+    /// Task name.
+    pub task: String,
+    /// The log's eval (run) identifier.
+    pub eval_id: String,
+    /// The model, as the log names it.
+    pub model: String,
+    /// Scorer (and key) or metric the scores come from.
+    pub scorer: String,
+}
+
+/// How errored or unscored samples were counted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErroredSamples {
+    /// How many samples had no score.
+    pub count: u64,
+    /// `worst` (counted at the worst score for the claim's direction) or `excluded` (left out of
+    /// the results and of the benchmark digest, which then differs from the full benchmark's).
+    pub counted_as: String,
+    /// The worst score used, fixed-point (0 for "at least" claims).
+    pub worst_score: u64,
+}
+
+/// An evaluator's signature over the results root, benchmark digest, model and eval id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attestation {
+    /// The evaluator's ed25519 public key, 64 lower-case hex digits.
+    pub evaluator_key: String,
+    /// The signature, 128 lower-case hex digits.
+    pub signature: String,
+}
+
+/// The eval red-line claim, as the bundle states it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvalStatement {
+    /// Capacity class (sample slots).
+    pub capacity: u64,
+    /// Number of committed samples.
+    pub sample_count: u64,
+    /// `below` or `at-least`.
+    pub direction: crate::eval::Direction,
+    /// Red line numerator (canonical decimal).
+    pub red_line_numerator: String,
+    /// Red line denominator (canonical decimal, non-zero).
+    pub red_line_denominator: String,
+    /// Root of the salted commitment to (sample-id digest, score, salt) leaves.
+    pub results_root: String,
+    /// Digest of the sample ids (see `eval::benchmark_digest`).
+    pub benchmark_digest: String,
+    /// What was evaluated.
+    pub source: EvalSource,
+    /// Errored samples.
+    pub errored: ErroredSamples,
+    /// The evaluator's attestation.
+    pub attestation: Attestation,
+    /// Policy, epoch, nonce.
+    pub context: Context,
+}
+
+/// An eval statement after strict parsing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvalInputs {
+    /// The statement as written (all fields canonical).
+    pub statement: EvalStatement,
+    /// Red line numerator.
+    pub num: u64,
+    /// Red line denominator.
+    pub den: u64,
+    /// Results root.
+    pub root: Fr,
+    /// Benchmark digest.
+    pub benchmark: Fr,
+    /// Evaluator key.
+    pub evaluator_key: [u8; 32],
+    /// Signature.
+    pub signature: [u8; 64],
+}
+
+fn parse_u64(field: &str, s: &str) -> Result<u64, VerifyError> {
+    let v = parse_canonical_u128(field, s)?;
+    u64::try_from(v).map_err(|_| VerifyError::bad_value(field, "exceeds 2^64 - 1"))
+}
+
+impl EvalStatement {
+    /// Parses every field strictly and checks the attestation's signature (not whether the
+    /// evaluator is trusted: that is the policy's call).
+    pub fn parse(&self) -> Result<EvalInputs, VerifyError> {
+        depth_for(self.capacity)?;
+        if self.sample_count == 0 || self.sample_count > self.capacity {
+            return Err(VerifyError::bad_value(
+                "sample_count",
+                format!(
+                    "{} is not between 1 and the capacity {}",
+                    self.sample_count, self.capacity
+                ),
+            ));
+        }
+        let num = parse_u64("red_line_numerator", &self.red_line_numerator)?;
+        let den = parse_u64("red_line_denominator", &self.red_line_denominator)?;
+        if den == 0 {
+            return Err(VerifyError::bad_value(
+                "red_line_denominator",
+                "must not be zero",
+            ));
+        }
+        for (f, v) in [
+            ("source.format", &self.source.format),
+            ("source.task", &self.source.task),
+            ("source.eval_id", &self.source.eval_id),
+            ("source.model", &self.source.model),
+            ("source.scorer", &self.source.scorer),
+        ] {
+            check_name(f, v)?;
+        }
+        if !matches!(self.errored.counted_as.as_str(), "worst" | "excluded") {
+            return Err(VerifyError::bad_value(
+                "errored.counted_as",
+                "expected worst or excluded",
+            ));
+        }
+        self.context.validate()?;
+        let root = fr_from_hex("results_root", &self.results_root)?;
+        let benchmark = fr_from_hex("benchmark_digest", &self.benchmark_digest)?;
+        let mut evaluator_key = [0u8; 32];
+        evaluator_key.copy_from_slice(&crate::num::bytes_from_hex(
+            "attestation.evaluator_key",
+            &self.attestation.evaluator_key,
+            32,
+        )?);
+        let mut signature = [0u8; 64];
+        signature.copy_from_slice(&crate::num::bytes_from_hex(
+            "attestation.signature",
+            &self.attestation.signature,
+            64,
+        )?);
+        let message = crate::eval::attestation_message(
+            &root,
+            &benchmark,
+            &self.source.model,
+            &self.source.eval_id,
+        );
+        crate::eval::verify_attestation(&evaluator_key, &signature, &message)?;
+        Ok(EvalInputs {
+            statement: self.clone(),
+            num,
+            den,
+            root,
+            benchmark,
+            evaluator_key,
+            signature,
+        })
+    }
+}
+
+impl EvalInputs {
+    /// The context input: SHA-256 (first 248 bits) over a length-prefixed encoding of everything
+    /// the statement says that is not a public input of its own.
+    pub fn context_digest(&self) -> Fr {
+        let s = &self.statement;
+        let mut h = Sha256::new();
+        let mut put = |b: &[u8]| {
+            h.update((b.len() as u64).to_be_bytes());
+            h.update(b);
+        };
+        put(b"zkgov/context/v1");
+        put(EVAL_CIRCUIT.as_bytes());
+        put(&s.capacity.to_be_bytes());
+        put(&crate::eval::SCALE.to_be_bytes());
+        for f in [
+            &s.source.format,
+            &s.source.task,
+            &s.source.eval_id,
+            &s.source.model,
+            &s.source.scorer,
+        ] {
+            put(f.as_bytes());
+        }
+        put(&s.errored.count.to_be_bytes());
+        put(s.errored.counted_as.as_bytes());
+        put(&s.errored.worst_score.to_be_bytes());
+        put(&self.evaluator_key);
+        put(s.context.policy_id.as_bytes());
+        put(&s.context.epoch.to_be_bytes());
+        match &s.context.nonce {
+            None => put(&[0]),
+            Some(n) => {
+                put(&[1]);
+                put(n.as_bytes());
+            }
+        }
+        digest_to_fr(&h.finalize().into())
+    }
+
+    /// The public inputs, in circuit order.
+    pub fn public_inputs(&self) -> Vec<Fr> {
+        use eval_input::*;
+        let mut v = vec![Fr::from(0u64); EVAL_NUM_INPUTS];
+        v[RED_NUM] = Fr::from(self.num);
+        v[RED_DEN] = Fr::from(self.den);
+        v[DIRECTION] = Fr::from(self.statement.direction.bit());
+        v[SAMPLE_COUNT] = Fr::from(self.statement.sample_count);
+        v[RESULTS_ROOT] = self.root;
+        v[BENCHMARK] = self.benchmark;
+        v[CONTEXT] = self.context_digest();
+        v
+    }
+
+    /// The claim in plain words.
+    pub fn describe(&self) -> String {
+        let s = &self.statement;
+        let red = if self.den == 1 {
+            self.num.to_string()
+        } else {
+            format!(
+                "{}/{} = {:.6}",
+                self.num,
+                self.den,
+                self.num as f64 / self.den as f64
+            )
+        };
+        let errored = if s.errored.count == 0 {
+            String::new()
+        } else if s.errored.counted_as == "worst" {
+            format!(
+                "; {} errored sample(s) counted at the worst score",
+                s.errored.count
+            )
+        } else {
+            format!("; {} errored sample(s) EXCLUDED", s.errored.count)
+        };
+        format!(
+            "Mean {} score of model {:?} on {} ({} samples, eval {}) is {} {}{}; attested by evaluator {}…; under policy {:?}, epoch {}",
+            s.source.scorer,
+            s.source.model,
+            s.source.task,
+            s.sample_count,
+            s.source.eval_id,
+            s.direction.words(),
+            red,
+            errored,
+            &s.attestation.evaluator_key[..12],
+            s.context.policy_id,
+            s.context.epoch
+        )
+    }
+}

@@ -5,7 +5,7 @@ use crate::{
     error::VerifyError,
     keys::{KeyStore, TrustedKey},
     num::bytes_from_hex,
-    statement::{ComputeInputs, COMPUTE_CIRCUIT},
+    statement::{ComputeInputs, EvalInputs, COMPUTE_CIRCUIT, EVAL_CIRCUIT},
     Bn254, Fr,
 };
 use ark_groth16::{Groth16, Proof};
@@ -19,6 +19,8 @@ pub const PROOF_BYTES: usize = 128;
 pub enum ParsedStatement {
     /// A compute claim.
     Compute(ComputeInputs),
+    /// An eval red-line claim (its attestation signature already checked).
+    Eval(Box<EvalInputs>),
 }
 
 impl ParsedStatement {
@@ -26,6 +28,7 @@ impl ParsedStatement {
     pub fn parse(s: &Statement) -> Result<Self, VerifyError> {
         match s {
             Statement::Compute(c) => Ok(ParsedStatement::Compute(c.parse()?)),
+            Statement::Eval(e) => Ok(ParsedStatement::Eval(Box::new(e.parse()?))),
         }
     }
 
@@ -33,6 +36,7 @@ impl ParsedStatement {
     pub fn circuit(&self) -> &'static str {
         match self {
             ParsedStatement::Compute(_) => COMPUTE_CIRCUIT,
+            ParsedStatement::Eval(_) => EVAL_CIRCUIT,
         }
     }
 
@@ -40,6 +44,7 @@ impl ParsedStatement {
     pub fn capacity(&self) -> u64 {
         match self {
             ParsedStatement::Compute(c) => c.capacity,
+            ParsedStatement::Eval(e) => e.statement.capacity,
         }
     }
 
@@ -47,6 +52,7 @@ impl ParsedStatement {
     pub fn public_inputs(&self) -> Vec<Fr> {
         match self {
             ParsedStatement::Compute(c) => c.public_inputs(),
+            ParsedStatement::Eval(e) => e.public_inputs(),
         }
     }
 
@@ -54,6 +60,7 @@ impl ParsedStatement {
     pub fn describe(&self) -> String {
         match self {
             ParsedStatement::Compute(c) => c.describe(),
+            ParsedStatement::Eval(e) => e.describe(),
         }
     }
 }

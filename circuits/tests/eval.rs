@@ -1,0 +1,185 @@
+//! Constraint-system tests of the eval red-line claim: honest results satisfy it; a missing,
+//! duplicated or extra sample, a changed score, a false claim and malformed public inputs each
+//! break exactly the check they target, in the native checker and in the constraint system.
+
+use ark_bn254::Fr;
+use ark_ff::{AdditiveGroup, Field};
+use ark_relations::gr1cs::ConstraintSystem;
+use zkgov_circuits::{
+    eval::{check_satisfaction, EvalCircuit, SampleWitness},
+    labels::Labels,
+};
+use zkgov_verifier::{
+    eval::{benchmark_digest, canonical_order, empty_leaf, leaf_hash, SCALE},
+    merkle,
+    statement::{eval_input as idx, EVAL_NUM_INPUTS},
+};
+
+const CAPACITY: usize = 16;
+
+/// Samples "s0".."s{n-1}" with the given fixed-point scores, in canonical order.
+fn circuit(scores: &[u64], num: u64, den: u64, at_least: bool) -> EvalCircuit {
+    let ids: Vec<String> = (0..scores.len()).map(|i| format!("s{i}")).collect();
+    let order = canonical_order(&ids).unwrap();
+    let mut slots: Vec<SampleWitness> = order
+        .iter()
+        .map(|(digest, id)| {
+            let i: usize = id[1..].parse().unwrap();
+            SampleWitness {
+                id: *digest,
+                score: Fr::from(scores[i]),
+                salt: Fr::from(1000 + i as u64),
+                present: Fr::ONE,
+            }
+        })
+        .collect();
+    slots.resize(CAPACITY, SampleWitness::default());
+    let mut inputs = vec![Fr::ZERO; EVAL_NUM_INPUTS];
+    inputs[idx::RED_NUM] = Fr::from(num);
+    inputs[idx::RED_DEN] = Fr::from(den);
+    inputs[idx::DIRECTION] = Fr::from(at_least as u64);
+    inputs[idx::SAMPLE_COUNT] = Fr::from(scores.len() as u64);
+    inputs[idx::RESULTS_ROOT] = results_root(&slots);
+    inputs[idx::BENCHMARK] = benchmark_digest(&ids, CAPACITY as u64).unwrap();
+    inputs[idx::CONTEXT] = Fr::from(77u64);
+    EvalCircuit { inputs, slots }
+}
+
+fn results_root(slots: &[SampleWitness]) -> Fr {
+    let leaves = slots
+        .iter()
+        .map(|w| {
+            let score = ark_ff::PrimeField::into_bigint(w.score).0[0];
+            leaf_hash(w.id, score, w.salt)
+        })
+        .collect();
+    merkle::root(
+        leaves,
+        empty_leaf(),
+        merkle::depth_for(CAPACITY as u64).unwrap(),
+    )
+}
+
+fn check(c: EvalCircuit) -> (Result<(), String>, Result<(), String>) {
+    let native = check_satisfaction(&c);
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    let mut labels = Labels::recording();
+    c.synthesize_labelled(cs.clone(), &mut labels).unwrap();
+    let circuit = match labels.first_unsatisfied(&cs) {
+        None => Ok(()),
+        Some(block) => Err(block.split(": ").last().unwrap_or(&block).to_string()),
+    };
+    (native, circuit)
+}
+
+fn rejects(c: EvalCircuit, block: &str) {
+    let (native, circuit) = check(c);
+    assert_eq!(native, Err(block.to_string()), "native checker");
+    assert_eq!(circuit, Err(block.to_string()), "constraint system");
+}
+
+const OK: (Result<(), String>, Result<(), String>) = (Ok(()), Ok(()));
+
+fn scores() -> Vec<u64> {
+    vec![SCALE, 0, SCALE / 2, 0, 0] // mean 0.3
+}
+
+#[test]
+fn red_line_boundaries_both_directions() {
+    // mean 0.3: below 0.31 and 3/10 + ε holds; below 3/10 does not (strict); at least 3/10 holds.
+    assert_eq!(check(circuit(&scores(), 31, 100, false)), OK);
+    assert_eq!(check(circuit(&scores(), 3, 10, true)), OK);
+    rejects(circuit(&scores(), 3, 10, false), "mean versus red line");
+    rejects(circuit(&scores(), 31, 100, true), "mean versus red line");
+    // One fixed-point unit either side.
+    let mut s = scores();
+    s[0] -= 1;
+    assert_eq!(check(circuit(&s, 3, 10, false)), OK);
+    rejects(circuit(&s, 3, 10, true), "mean versus red line");
+}
+
+#[test]
+fn malformed_public_inputs() {
+    let mut c = circuit(&scores(), 1, 2, false);
+    c.inputs[idx::RED_DEN] = Fr::ZERO;
+    rejects(c, "red line range");
+    let mut c = circuit(&scores(), 1, 2, false);
+    c.inputs[idx::RED_NUM] = Fr::from(2u64).pow([64]);
+    rejects(c, "red line range");
+    let mut c = circuit(&scores(), 1, 2, false);
+    c.inputs[idx::RED_NUM] = -Fr::ONE;
+    rejects(c, "red line range");
+    let mut c = circuit(&scores(), 1, 2, false);
+    c.inputs[idx::DIRECTION] = Fr::from(2u64);
+    rejects(c, "direction is a bit");
+}
+
+#[test]
+fn score_range_2k_minus_1_passes_2k_fails() {
+    let big = (1u64 << 32) - 1;
+    assert_eq!(check(circuit(&[big, 0], 5000, 1, false)), OK);
+    let mut c = circuit(&[0, 0], 5000, 1, false);
+    c.slots[1].score = Fr::from(1u64 << 32);
+    rejects(c, "score range");
+    let mut c = circuit(&[0, 0], 1, 2, true);
+    c.slots[0].score = -Fr::from(1_000_000u64); // a "negative" score
+    rejects(c, "score range");
+}
+
+#[test]
+fn missing_duplicated_extra_samples() {
+    let full = circuit(&scores(), 1, 2, false);
+    // Missing: drop the last sample (count follows) — the benchmark no longer matches.
+    let mut c = full.clone();
+    c.slots[4] = SampleWitness::default();
+    c.inputs[idx::SAMPLE_COUNT] = Fr::from(4u64);
+    c.inputs[idx::RESULTS_ROOT] = results_root(&c.slots);
+    rejects(c, "benchmark digest");
+    // Missing, count kept: the count check fails first.
+    let mut c = full.clone();
+    c.slots[4] = SampleWitness::default();
+    rejects(c, "sample count");
+    // Duplicated: one sample's id appears twice (replacing another).
+    let mut c = full.clone();
+    c.slots[3].id = c.slots[2].id;
+    c.inputs[idx::RESULTS_ROOT] = results_root(&c.slots);
+    rejects(c, "benchmark digest");
+    // Extra: a sixth sample not in the benchmark.
+    let mut c = full.clone();
+    c.slots[5] = SampleWitness {
+        id: Fr::from(123u64),
+        score: Fr::ZERO,
+        salt: Fr::ONE,
+        present: Fr::ONE,
+    };
+    c.inputs[idx::SAMPLE_COUNT] = Fr::from(6u64);
+    c.inputs[idx::RESULTS_ROOT] = results_root(&c.slots);
+    rejects(c, "benchmark digest");
+}
+
+#[test]
+fn commitment_binds_scores() {
+    let mut c = circuit(&scores(), 1, 2, false);
+    c.slots[0].score += Fr::ONE;
+    rejects(c, "results root");
+    let mut c = circuit(&scores(), 1, 2, false);
+    c.slots[1].salt += Fr::ONE;
+    rejects(c, "results root");
+}
+
+#[test]
+fn slot_structure() {
+    let mut c = circuit(&scores(), 1, 2, false);
+    c.slots[0].present = Fr::from(2u64);
+    rejects(c, "present is a bit");
+    let mut c = circuit(&scores(), 1, 2, false);
+    c.slots[6] = c.slots[4];
+    c.slots[4] = SampleWitness::default();
+    rejects(c, "slots filled in order");
+    let mut c = circuit(&scores(), 1, 2, false);
+    c.slots[9].salt = Fr::ONE;
+    rejects(c, "empty slot is zero");
+    // No samples at all: an empty mean proves nothing, even "at least 0".
+    let c = circuit(&[], 0, 1, true);
+    rejects(c, "slots filled in order");
+}
