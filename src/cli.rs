@@ -12,7 +12,7 @@ use std::{
     path::{Path, PathBuf},
     process::ExitCode,
 };
-use zkgov_circuits::ledger::ComputeCircuit;
+use zkgov_circuits::{eval::EvalCircuit, ledger::ComputeCircuit};
 use zkgov_prover::{
     error::write_atomic,
     keys,
@@ -24,7 +24,7 @@ use zkgov_verifier::{
     bundle::Bundle,
     keys::KeyStore,
     num::parse_quantity,
-    statement::{Context, COMPUTE_CIRCUIT},
+    statement::{Context, COMPUTE_CIRCUIT, EVAL_CIRCUIT},
     verify::{verify_bundle, ParsedStatement},
 };
 
@@ -59,6 +59,12 @@ enum Command {
         /// Key directory.
         #[arg(long, default_value = "zkgov-keys")]
         keys: PathBuf,
+    },
+    /// Create an evaluator's ed25519 signing key (for attesting eval results).
+    AttesterKey {
+        /// Where to write the secret key (64 hex digits); the public key is printed.
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Prove a claim and write a bundle.
     #[command(subcommand)]
@@ -143,15 +149,30 @@ impl LedgerArgs {
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-enum CircuitKind {
+pub enum CircuitKind {
     /// Training compute ≤ a FLOP threshold.
     Compute,
+    /// Mean eval score below a red line (or at least a floor).
+    Eval,
+}
+
+impl CircuitKind {
+    /// The circuit's identifier, as key files record it.
+    pub fn id(self) -> &'static str {
+        match self {
+            CircuitKind::Compute => COMPUTE_CIRCUIT,
+            CircuitKind::Eval => EVAL_CIRCUIT,
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]
 enum ProveCommand {
     /// Prove that a training-compute ledger stayed at or below a FLOP threshold.
-    Compute(ComputeArgs),
+    Compute(Box<ComputeArgs>),
+    /// Prove that a mean eval score (Inspect or lm-evaluation-harness log) stayed below a red
+    /// line, or at least a floor; `--suite` proves several such claims in parallel.
+    Eval(Box<crate::eval_cmd::EvalArgs>),
 }
 
 #[derive(Args, Debug)]
@@ -178,7 +199,7 @@ struct ComputeArgs {
     keys: PathBuf,
     /// Use this key ID (default: the one key for the circuit and capacity).
     #[arg(long)]
-    key: Option<String>,
+    key_id: Option<String>,
     /// Secret seed for the commitment's salts (created if missing; default `<out>.SECRET-seed`).
     /// Keep it: it opens records for spot checks. Never send it to anyone.
     #[arg(long)]
@@ -205,21 +226,23 @@ pub fn run(cli: Cli) -> Result<ExitCode, ProveError> {
             capacity,
             keys,
         } => {
-            let CircuitKind::Compute = circuit;
-            let id = keygen(&keys, capacity, json)?;
+            let id = keygen(&keys, circuit, capacity, json)?;
+            let circuit = circuit.id();
             if json {
                 println!(
                     "{}",
-                    json!({ "key_id": id, "circuit": COMPUTE_CIRCUIT, "capacity": capacity,
+                    json!({ "key_id": id, "circuit": circuit, "capacity": capacity,
                     "setup": "single-party", "test_only": true, "dir": keys })
                 );
             } else {
-                println!("wrote key {id}\n  circuit {COMPUTE_CIRCUIT}, capacity {capacity}\n  in {}\n  \
+                println!("wrote key {id}\n  circuit {circuit}, capacity {capacity}\n  in {}\n  \
                           single-party setup: TEST ONLY (whoever ran it can forge proofs; use a ceremony key for real claims)",
                          keys.display());
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Prove(ProveCommand::Eval(args)) => crate::eval_cmd::prove(&args, json),
+        Command::AttesterKey { out } => crate::eval_cmd::attester_key(&out, json),
         Command::Prove(ProveCommand::Compute(args)) => {
             let out = prove_compute(&args, json)?;
             if json {
@@ -259,25 +282,39 @@ pub fn run(cli: Cli) -> Result<ExitCode, ProveError> {
     }
 }
 
-/// Generates and writes a compute key pair; returns its ID.
-pub fn keygen(dir: &Path, capacity: u64, quiet: bool) -> Result<String, ProveError> {
+/// Generates and writes a single-party key pair for `circuit`; returns its ID.
+pub fn keygen(
+    dir: &Path,
+    circuit: CircuitKind,
+    capacity: u64,
+    quiet: bool,
+) -> Result<String, ProveError> {
     zkgov_verifier::merkle::depth_for(capacity)?;
     let step = Step::start(
-        &format!("generating single-party key (capacity {capacity})"),
+        &format!(
+            "generating single-party {} key (capacity {capacity})",
+            circuit.id()
+        ),
         quiet,
     );
-    let (pair, payload) = keys::generate(
-        ComputeCircuit::blank(capacity as usize),
-        COMPUTE_CIRCUIT,
-        capacity,
-        &mut OsRng,
-    )?;
+    let n = capacity as usize;
+    let (pair, payload) = match circuit {
+        CircuitKind::Compute => keys::generate(
+            ComputeCircuit::blank(n),
+            COMPUTE_CIRCUIT,
+            capacity,
+            &mut OsRng,
+        )?,
+        CircuitKind::Eval => {
+            keys::generate(EvalCircuit::blank(n), EVAL_CIRCUIT, capacity, &mut OsRng)?
+        }
+    };
     let id = keys::write(dir, &pair, &payload)?;
     step.done();
     Ok(id)
 }
 
-fn read_or_create_seed(path: &Path) -> Result<[u8; 32], ProveError> {
+pub fn read_or_create_seed(path: &Path) -> Result<[u8; 32], ProveError> {
     if let Some(seed) = zkgov_prover::commit::read_seed(path)? {
         return Ok(seed);
     }
@@ -324,7 +361,7 @@ fn prove_compute(a: &ComputeArgs, quiet: bool) -> Result<ProveOutput, ProveError
     let capacity = a
         .capacity
         .map_or_else(|| zkgov_prover::prove::capacity_for(records.len()), Ok)?;
-    let key_id = keys::find(&a.keys, COMPUTE_CIRCUIT, capacity, a.key.as_deref())?;
+    let key_id = keys::find(&a.keys, COMPUTE_CIRCUIT, capacity, a.key_id.as_deref())?;
     let step = Step::start("loading proving key", quiet);
     let pair = keys::load(&a.keys, &key_id)?;
     step.done();

@@ -39,7 +39,7 @@ pub fn run(dir: Option<PathBuf>, json: bool) -> Result<ExitCode, ProveError> {
 
     let capacity = zkgov_prover::prove::capacity_for(records.len())?;
     say(format!("2. Key setup for capacity {capacity} (single-party, TEST ONLY; real use needs a ceremony key)."));
-    let id = keygen(&keys_dir, capacity, json)?;
+    let id = keygen(&keys_dir, crate::cli::CircuitKind::Compute, capacity, json)?;
     let pair = keys::load(&keys_dir, &id)?;
 
     let context = Context {

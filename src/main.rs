@@ -3,6 +3,7 @@
 
 mod cli;
 mod demo;
+mod eval_cmd;
 mod output;
 mod spotcheck;
 

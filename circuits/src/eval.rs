@@ -207,7 +207,7 @@ pub fn check_satisfaction(c: &EvalCircuit) -> Result<(), String> {
     if Fr::from(scores.len() as u64) != c.inputs[idx::SAMPLE_COUNT] {
         return Err("sample count".into());
     }
-    let leaves = c.slots.iter().map(|w| hash4_native(w)).collect();
+    let leaves = c.slots.iter().map(hash4_native).collect();
     if zkgov_verifier::merkle::root(leaves, empty_leaf(), depth) != c.inputs[idx::RESULTS_ROOT] {
         return Err("results root".into());
     }

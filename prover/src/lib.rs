@@ -11,6 +11,7 @@
 
 pub mod commit;
 pub mod error;
+pub mod eval;
 pub mod import;
 pub mod keys;
 pub mod ledger;

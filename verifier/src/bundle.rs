@@ -55,7 +55,7 @@ pub enum Statement {
     Compute(ComputeStatement),
     /// A mean eval score stayed below a red line (or at least a floor).
     #[serde(rename = "eval-red-line")]
-    Eval(EvalStatement),
+    Eval(Box<EvalStatement>),
 }
 
 impl Bundle {

@@ -73,7 +73,7 @@ pub fn canonical_order(ids: &[String]) -> Result<Vec<(Fr, String)>, VerifyError>
         .iter()
         .map(|i| (sample_id_digest(i), i.clone()))
         .collect();
-    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v.sort_by_key(|a| a.0);
     if let Some(w) = v.windows(2).find(|w| w[0].0 == w[1].0) {
         return Err(VerifyError::bad_value(
             "sample ids",

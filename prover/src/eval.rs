@@ -1,0 +1,293 @@
+//! Eval red-line claims: from an imported eval log to fixed-point scores, a salted commitment, an
+//! evaluator attestation, and a proof.
+
+use crate::{commit::salt, error::ProveError, import::EvalLog, keys::KeyPair};
+use ark_bn254::{Bn254, Fr};
+use ark_groth16::Groth16;
+use ark_snark::SNARK;
+use ed25519_dalek::{Signer, SigningKey};
+use rand::{CryptoRng, RngCore};
+use zkgov_circuits::eval::EvalCircuit;
+use zkgov_verifier::{
+    bundle::{Claim, Statement},
+    eval::{
+        attestation_message, canonical_order, claim_holds, empty_leaf, leaf_hash, Direction, SCALE,
+    },
+    merkle,
+    num::fr_to_hex,
+    statement::{Attestation, Context, ErroredSamples, EvalInputs, EvalSource, EvalStatement},
+    verify::{encode_proof, verify_claim_with_key},
+};
+
+/// How samples without a score are counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErroredPolicy {
+    /// At the worst score for the claim's direction (the default: dropping a sample never helps).
+    Worst,
+    /// Left out; the benchmark digest then covers only the scored samples, which a regulator
+    /// expecting the full benchmark will see.
+    Exclude,
+}
+
+/// What to claim about a log.
+#[derive(Debug, Clone)]
+pub struct EvalClaimSpec {
+    /// Below or at least.
+    pub direction: Direction,
+    /// The red line as `(numerator, denominator)`.
+    pub red_line: (u64, u64),
+    /// The largest possible score (worst case for "below"), in the log's units.
+    pub score_max: f64,
+    /// Errored samples.
+    pub errored: ErroredPolicy,
+    /// Scorer label recorded in the statement.
+    pub scorer_label: String,
+}
+
+/// Parses a red line written as a decimal (`0.5`) or a rational (`1/3`) into lowest terms.
+pub fn parse_red_line(s: &str) -> Result<(u64, u64), ProveError> {
+    let bad = |why: &str| ProveError::import("red line", format!("{s:?}: {why}"));
+    let (num, den) = match s.trim().split_once('/') {
+        Some((n, d)) => (
+            n.trim()
+                .parse::<u64>()
+                .map_err(|_| bad("numerator is not a non-negative integer"))?,
+            d.trim()
+                .parse::<u64>()
+                .map_err(|_| bad("denominator is not a positive integer"))?,
+        ),
+        None => {
+            let t = s.trim();
+            let (int, frac) = t.split_once('.').unwrap_or((t, ""));
+            if int.is_empty() && frac.is_empty()
+                || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+                || frac.len() > 18
+            {
+                return Err(bad(
+                    "expected a decimal such as 0.5 or a fraction such as 1/3",
+                ));
+            }
+            let den = 10u64.pow(frac.len() as u32);
+            let num = format!("{int}{frac}")
+                .parse::<u64>()
+                .map_err(|_| bad("too large"))?;
+            (num, den)
+        }
+    };
+    if den == 0 {
+        return Err(bad("denominator is zero"));
+    }
+    let g = gcd(num, den);
+    Ok((num / g, den / g))
+}
+
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 {
+        a.max(1)
+    } else {
+        gcd(b, a % b)
+    }
+}
+
+/// `value × SCALE` as an integer, computed exactly from the shortest decimal that round-trips to
+/// `value`, rounded up (`round_up`) or down. Negative or non-finite values are an error.
+pub fn fixed_point(value: f64, round_up: bool) -> Option<u64> {
+    if !value.is_finite() || value < 0.0 {
+        return None;
+    }
+    let text = format!("{value}");
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let digits = SCALE.trailing_zeros() as usize; // SCALE = 10^6: 6 decimal places
+    let (kept, rest) = frac.split_at(frac.len().min(digits));
+    let mut v: u128 = format!("{int}{kept:0<digits$}").parse().ok()?;
+    if round_up && rest.bytes().any(|b| b != b'0') {
+        v += 1;
+    }
+    u64::try_from(v).ok()
+}
+
+/// An eval claim ready to prove.
+#[derive(Debug, Clone)]
+pub struct EvalJob {
+    /// The parsed statement.
+    pub inputs: EvalInputs,
+    /// `(id digest, fixed-point score, salt)` in canonical order.
+    pub samples: Vec<(Fr, u64, Fr)>,
+    /// Sample ids in the same order.
+    pub ids: Vec<String>,
+}
+
+impl EvalJob {
+    /// Builds the statement for `log`, refusing (before any proving) when the claim is false.
+    /// `evaluator` signs the commitment: in deployment the evaluator who ran the eval runs this
+    /// step (or signs the printed root) and shares the salt seed with the developer.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        log: &EvalLog,
+        per_sample: &[(String, Option<f64>)],
+        spec: &EvalClaimSpec,
+        context: Context,
+        seed: &[u8; 32],
+        capacity: Option<u64>,
+        evaluator: &SigningKey,
+    ) -> Result<Self, ProveError> {
+        let round_up = spec.direction == Direction::Below;
+        let max = fixed_point(spec.score_max, true)
+            .ok_or_else(|| ProveError::import("--score-max", "must be a non-negative number"))?;
+        let worst = match spec.direction {
+            Direction::Below => max,
+            Direction::AtLeast => 0,
+        };
+        let mut errored = 0u64;
+        let mut scored: Vec<(String, u64)> = Vec::new();
+        for (id, v) in per_sample {
+            match v {
+                None => {
+                    errored += 1;
+                    if spec.errored == ErroredPolicy::Worst {
+                        scored.push((id.clone(), worst));
+                    }
+                }
+                Some(x) => {
+                    let f = fixed_point(*x, round_up)
+                        .filter(|f| *f <= max)
+                        .ok_or_else(|| {
+                            ProveError::import(
+                                format!("sample {id}"),
+                                format!(
+                                    "score {x} is outside [0, {}] (set --score-max)",
+                                    spec.score_max
+                                ),
+                            )
+                        })?;
+                    scored.push((id.clone(), f));
+                }
+            }
+        }
+        if scored.is_empty() {
+            return Err(ProveError::ClaimFalse(
+                "the log has no samples to claim anything about".into(),
+            ));
+        }
+        let capacity = match capacity {
+            Some(c) => c,
+            None => crate::prove::capacity_for(scored.len())?,
+        };
+        let ids: Vec<String> = scored.iter().map(|(i, _)| i.clone()).collect();
+        let order = canonical_order(&ids)?;
+        let score_of: std::collections::HashMap<&str, u64> =
+            scored.iter().map(|(i, s)| (i.as_str(), *s)).collect();
+        let samples: Vec<(Fr, u64, Fr)> = order
+            .iter()
+            .enumerate()
+            .map(|(k, (d, id))| (*d, score_of[id.as_str()], salt(seed, k as u64)))
+            .collect();
+        let scores: Vec<u64> = samples.iter().map(|s| s.1).collect();
+        let (num, den) = spec.red_line;
+        if !claim_holds(&scores, num, den, spec.direction) {
+            let mean =
+                scores.iter().map(|s| *s as f64).sum::<f64>() / scores.len() as f64 / SCALE as f64;
+            return Err(ProveError::ClaimFalse(format!(
+                "refused: the mean score ({mean:.6}, errored samples counted as stated) is not {} {num}/{den}, so this claim is false and no proof of it can exist; nothing was written",
+                spec.direction.words()
+            )));
+        }
+        let depth = merkle::depth_for(capacity)?;
+        let leaves = samples
+            .iter()
+            .map(|(d, s, salt)| leaf_hash(*d, *s, *salt))
+            .collect();
+        let root = merkle::root(leaves, empty_leaf(), depth);
+        let benchmark = zkgov_verifier::eval::benchmark_digest(&ids, capacity)?;
+        let message = attestation_message(&root, &benchmark, &log.model, &log.eval_id);
+        let signature = evaluator.sign(&message);
+        let statement = EvalStatement {
+            capacity,
+            sample_count: samples.len() as u64,
+            direction: spec.direction,
+            red_line_numerator: num.to_string(),
+            red_line_denominator: den.to_string(),
+            results_root: fr_to_hex(&root),
+            benchmark_digest: fr_to_hex(&benchmark),
+            source: EvalSource {
+                format: log.source_format.clone(),
+                task: log.task.clone(),
+                eval_id: log.eval_id.clone(),
+                model: log.model.clone(),
+                scorer: spec.scorer_label.clone(),
+            },
+            errored: ErroredSamples {
+                count: errored,
+                counted_as: match spec.errored {
+                    ErroredPolicy::Worst => "worst".into(),
+                    ErroredPolicy::Exclude => "excluded".into(),
+                },
+                worst_score: worst,
+            },
+            attestation: Attestation {
+                evaluator_key: hex::encode(evaluator.verifying_key().to_bytes()),
+                signature: hex::encode(signature.to_bytes()),
+            },
+            context,
+        };
+        let inputs = statement.parse()?;
+        Ok(EvalJob {
+            inputs,
+            samples,
+            ids: order.into_iter().map(|(_, i)| i).collect(),
+        })
+    }
+
+    /// The circuit with its witness.
+    pub fn circuit(&self) -> EvalCircuit {
+        EvalCircuit::new(&self.inputs, &self.samples)
+    }
+
+    /// Proves the claim with `keys`, then verifies the proof before returning it.
+    pub fn prove<R: RngCore + CryptoRng>(
+        &self,
+        keys: &KeyPair,
+        rng: &mut R,
+    ) -> Result<Claim, ProveError> {
+        let proof = Groth16::<Bn254>::prove(&keys.pk, self.circuit(), rng)
+            .map_err(|e| ProveError::Synthesis(e.to_string()))?;
+        let claim = Claim {
+            statement: Statement::Eval(Box::new(self.inputs.statement.clone())),
+            key_id: keys.vk.id.clone(),
+            proof: encode_proof(&proof),
+        };
+        verify_claim_with_key(&claim, &keys.vk)?;
+        Ok(claim)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn red_lines() {
+        assert_eq!(parse_red_line("0.5").unwrap(), (1, 2));
+        assert_eq!(parse_red_line("1/3").unwrap(), (1, 3));
+        assert_eq!(parse_red_line("0.95").unwrap(), (19, 20));
+        assert_eq!(parse_red_line("2").unwrap(), (2, 1));
+        assert_eq!(parse_red_line("0").unwrap(), (0, 1));
+        for bad in ["", "-1", "1/0", "a", "0.5.5", "1e-3"] {
+            assert!(parse_red_line(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn fixed_point_rounds_against_the_claimant() {
+        assert_eq!(fixed_point(0.1, true), Some(100_000));
+        assert_eq!(fixed_point(0.1, false), Some(100_000));
+        assert_eq!(fixed_point(2.0 / 3.0, true), Some(666_667));
+        assert_eq!(fixed_point(2.0 / 3.0, false), Some(666_666));
+        assert_eq!(fixed_point(1.0, true), Some(1_000_000));
+        assert_eq!(fixed_point(0.051, true), Some(51_000));
+        assert_eq!(fixed_point(1e-7, true), Some(1));
+        assert_eq!(fixed_point(1e-7, false), Some(0));
+        assert_eq!(fixed_point(-0.5, false), None);
+        assert_eq!(fixed_point(f64::NAN, false), None);
+    }
+}

@@ -1,0 +1,363 @@
+//! `zkgov prove eval` and `zkgov attester-key`.
+
+use crate::{
+    cli::read_or_create_seed,
+    output::{short, Step},
+};
+use clap::{Args, ValueEnum};
+use ed25519_dalek::SigningKey;
+use rand::{rngs::OsRng, RngCore};
+use rayon::prelude::*;
+use serde::Deserialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use std::{
+    collections::BTreeMap,
+    path::{Path, PathBuf},
+    process::ExitCode,
+};
+use zkgov_prover::{
+    error::write_atomic,
+    eval::{parse_red_line, ErroredPolicy, EvalClaimSpec, EvalJob},
+    import::{inspect, lmeval, EvalLog},
+    keys, ProveError,
+};
+use zkgov_verifier::{
+    bundle::Bundle,
+    eval::Direction,
+    statement::{Context, EVAL_CIRCUIT},
+};
+
+#[derive(Copy, Clone, Debug, ValueEnum, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErroredArg {
+    /// Count them at the worst score for the claim's direction (default).
+    Worst,
+    /// Leave them out (visible: the benchmark digest then omits them).
+    Exclude,
+}
+
+/// One eval claim, as flags or as an entry of a `--suite` file.
+#[derive(Args, Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvalClaimArgs {
+    /// The log: Inspect `.eval`/`.json`, or lm-eval `samples_<task>_<date>.jsonl`.
+    #[arg(long)]
+    pub log: Option<PathBuf>,
+    /// For lm-eval logs: the matching `results_<date>.json`.
+    #[arg(long)]
+    #[serde(default)]
+    pub lm_eval_results: Option<PathBuf>,
+    /// lm-eval metric (e.g. acc).
+    #[arg(long, default_value = "acc")]
+    #[serde(default = "default_metric")]
+    pub metric: String,
+    /// lm-eval filter (lines of other filters are skipped, so nothing counts twice).
+    #[arg(long, default_value = "none")]
+    #[serde(default = "default_filter")]
+    pub filter: String,
+    /// Inspect scorer (default: the log's headline scorer).
+    #[arg(long)]
+    #[serde(default)]
+    pub scorer: Option<String>,
+    /// Key of a dict-valued Inspect score (e.g. harm).
+    #[arg(long)]
+    #[serde(default)]
+    pub key: Option<String>,
+    /// Claim: the mean score is strictly below this (decimal like 0.5, or fraction like 1/3).
+    #[arg(long, conflicts_with = "at_least")]
+    #[serde(default)]
+    pub below: Option<String>,
+    /// Claim: the mean score is at least this (for metrics such as refusal rate).
+    #[arg(long)]
+    #[serde(default)]
+    pub at_least: Option<String>,
+    /// Largest possible score (errored samples count as this for a "below" claim).
+    #[arg(long, default_value_t = 1.0)]
+    #[serde(default = "default_score_max")]
+    pub score_max: f64,
+    /// How errored or unscored samples count.
+    #[arg(long, value_enum, default_value_t = ErroredArg::Worst)]
+    #[serde(default = "default_errored")]
+    pub errored: ErroredArg,
+    /// Capacity class (default: the smallest that fits).
+    #[arg(long)]
+    #[serde(default)]
+    pub capacity: Option<u64>,
+}
+
+fn default_metric() -> String {
+    "acc".into()
+}
+fn default_filter() -> String {
+    "none".into()
+}
+fn default_score_max() -> f64 {
+    1.0
+}
+fn default_errored() -> ErroredArg {
+    ErroredArg::Worst
+}
+
+/// `zkgov prove eval` arguments.
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    #[command(flatten)]
+    claim: EvalClaimArgs,
+    /// A JSON file `{"claims": [ {"log": ..., "below": "0.5", ...}, ... ]}` (fields as the flags,
+    /// with underscores): every claim is proved, in parallel, into one bundle.
+    #[arg(long, conflicts_with = "log")]
+    suite: Option<PathBuf>,
+    /// The evaluator's ed25519 signing key file (from `zkgov attester-key`), which attests the
+    /// committed results.
+    #[arg(long)]
+    evaluator_key: PathBuf,
+    /// The policy the claim is made under.
+    #[arg(long, default_value = "unspecified")]
+    policy_id: String,
+    /// The reporting period.
+    #[arg(long, default_value_t = 0)]
+    epoch: u64,
+    /// A regulator-issued nonce (hex).
+    #[arg(long)]
+    nonce: Option<String>,
+    /// Key directory.
+    #[arg(long, default_value = "zkgov-keys")]
+    keys: PathBuf,
+    /// Secret salt seed (created if missing; default `<out>.SECRET-seed`).
+    #[arg(long)]
+    seed_file: Option<PathBuf>,
+    /// Where to write the bundle.
+    #[arg(long, default_value = "bundle.json")]
+    out: PathBuf,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SuiteFile {
+    claims: Vec<EvalClaimArgs>,
+}
+
+fn read_log(c: &EvalClaimArgs) -> Result<(EvalLog, String), ProveError> {
+    let log_path = c
+        .log
+        .as_ref()
+        .ok_or_else(|| ProveError::import("eval claim", "--log is required"))?;
+    let imp = |e: zkgov_prover::import::ImportError| {
+        ProveError::import(log_path.display().to_string(), e.to_string())
+    };
+    match &c.lm_eval_results {
+        Some(results) => {
+            let log = lmeval::read_lm_eval(log_path, results, &c.metric, &c.filter).map_err(imp)?;
+            Ok((log, format!("{},{}", c.metric, c.filter)))
+        }
+        None => {
+            let log = inspect::read_inspect(log_path, c.scorer.as_deref(), c.key.as_deref())
+                .map_err(imp)?;
+            let scorer = c
+                .scorer
+                .clone()
+                .or_else(|| log.headline.as_ref().map(|h| h.scorer.clone()))
+                .unwrap_or_else(|| "score".into());
+            let label = match &c.key {
+                Some(k) => format!("{scorer}/{k}"),
+                None => scorer,
+            };
+            Ok((log, label))
+        }
+    }
+}
+
+fn spec(c: &EvalClaimArgs, scorer_label: String) -> Result<EvalClaimSpec, ProveError> {
+    let (direction, line) = match (&c.below, &c.at_least) {
+        (Some(b), None) => (Direction::Below, b),
+        (None, Some(a)) => (Direction::AtLeast, a),
+        _ => {
+            return Err(ProveError::import(
+                "eval claim",
+                "give exactly one of --below or --at-least",
+            ))
+        }
+    };
+    Ok(EvalClaimSpec {
+        direction,
+        red_line: parse_red_line(line)?,
+        score_max: c.score_max,
+        errored: match c.errored {
+            ErroredArg::Worst => ErroredPolicy::Worst,
+            ErroredArg::Exclude => ErroredPolicy::Exclude,
+        },
+        scorer_label,
+    })
+}
+
+/// Per-claim salt seed: SHA-256("zkgov/claim-seed/v1" || seed || index), so claims in one bundle
+/// never share salts.
+fn claim_seed(seed: &[u8; 32], index: usize) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"zkgov/claim-seed/v1");
+    h.update(seed);
+    h.update((index as u64).to_be_bytes());
+    h.finalize().into()
+}
+
+/// Reads an evaluator signing key file (64 hex digits).
+fn read_signing_key(path: &Path) -> Result<SigningKey, ProveError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ProveError::io(path, e))?;
+    let bytes: [u8; 32] = hex::decode(text.trim())
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| {
+            ProveError::import(
+                path.display().to_string(),
+                "expected 64 hex digits (an ed25519 secret key)",
+            )
+        })?;
+    Ok(SigningKey::from_bytes(&bytes))
+}
+
+/// `zkgov attester-key`.
+pub fn attester_key(out: &Path, json: bool) -> Result<ExitCode, ProveError> {
+    if out.exists() {
+        return Err(ProveError::import(
+            out.display().to_string(),
+            "already exists; not overwriting a key",
+        ));
+    }
+    let mut secret = [0u8; 32];
+    OsRng.fill_bytes(&mut secret);
+    let key = SigningKey::from_bytes(&secret);
+    write_atomic(out, hex::encode(secret).as_bytes())?;
+    let public = hex::encode(key.verifying_key().to_bytes());
+    if json {
+        println!(
+            "{}",
+            json!({ "secret_key_file": out, "public_key": public })
+        );
+    } else {
+        println!(
+            "wrote evaluator secret key to {}\n  public key (give this to regulators): {public}",
+            out.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `zkgov prove eval`.
+pub fn prove(a: &EvalArgs, json: bool) -> Result<ExitCode, ProveError> {
+    let claims: Vec<EvalClaimArgs> = match &a.suite {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| ProveError::io(path, e))?;
+            let suite: SuiteFile = serde_json::from_str(&text)
+                .map_err(|e| ProveError::import(path.display().to_string(), e.to_string()))?;
+            if suite.claims.is_empty() {
+                return Err(ProveError::import(
+                    path.display().to_string(),
+                    "the suite has no claims",
+                ));
+            }
+            suite.claims
+        }
+        None => vec![a.claim.clone()],
+    };
+    let evaluator = read_signing_key(&a.evaluator_key)?;
+    let context = Context {
+        policy_id: a.policy_id.clone(),
+        epoch: a.epoch,
+        nonce: a.nonce.clone(),
+    };
+    let seed_path = a.seed_file.clone().unwrap_or_else(|| {
+        let mut p = a.out.clone().into_os_string();
+        p.push(".SECRET-seed");
+        PathBuf::from(p)
+    });
+    // Import and check every claim first: a false claim refuses the whole suite, writing nothing.
+    let prepared: Vec<(EvalLog, EvalClaimSpec, Option<u64>)> = claims
+        .iter()
+        .map(|c| {
+            let (log, label) = read_log(c)?;
+            Ok((log, spec(c, label)?, c.capacity))
+        })
+        .collect::<Result<_, ProveError>>()?;
+    let per_sample: Vec<Vec<(String, Option<f64>)>> = prepared
+        .iter()
+        .map(|(log, _, _)| inspect::reduce_epochs(log))
+        .collect();
+    let build = |seed: &[u8; 32]| -> Result<Vec<EvalJob>, ProveError> {
+        prepared
+            .iter()
+            .zip(&per_sample)
+            .enumerate()
+            .map(|(i, ((log, spec, cap), samples))| {
+                EvalJob::new(
+                    log,
+                    samples,
+                    spec,
+                    context.clone(),
+                    &claim_seed(seed, i),
+                    *cap,
+                    &evaluator,
+                )
+                .map_err(|e| match e {
+                    ProveError::ClaimFalse(m) => {
+                        ProveError::ClaimFalse(format!("claim {}: {m}", i + 1))
+                    }
+                    other => other,
+                })
+            })
+            .collect()
+    };
+    let capacities: Vec<u64> = build(&[0; 32])?
+        .iter()
+        .map(|j| j.inputs.statement.capacity)
+        .collect();
+    // Keys, one per capacity needed.
+    let mut pairs = BTreeMap::new();
+    for cap in &capacities {
+        if !pairs.contains_key(cap) {
+            let id = keys::find(&a.keys, EVAL_CIRCUIT, *cap, None)?;
+            let step = Step::start(&format!("loading proving key for capacity {cap}"), json);
+            pairs.insert(*cap, keys::load(&a.keys, &id)?);
+            step.done();
+        }
+    }
+    let seed = read_or_create_seed(&seed_path)?;
+    let jobs = build(&seed)?;
+    let step = Step::start(
+        &format!("proving {} eval claim(s) in parallel", jobs.len()),
+        json,
+    );
+    let results: Vec<_> = jobs
+        .par_iter()
+        .map(|job| {
+            let mut rng = OsRng;
+            job.prove(&pairs[&job.inputs.statement.capacity], &mut rng)
+        })
+        .collect();
+    let secs = step.done();
+    let claims = results.into_iter().collect::<Result<Vec<_>, _>>()?;
+    write_atomic(&a.out, Bundle::new(claims).to_json().as_bytes())?;
+    if json {
+        let described: Vec<String> = jobs.iter().map(|j| j.inputs.describe()).collect();
+        println!(
+            "{}",
+            json!({ "bundle": a.out, "claims": described, "prove_seconds": secs })
+        );
+    } else {
+        println!(
+            "wrote {} with {} eval claim(s):",
+            a.out.display(),
+            jobs.len()
+        );
+        for (j, cap) in jobs.iter().zip(&capacities) {
+            println!(
+                "  - {}\n    key {} ({})",
+                j.inputs.describe(),
+                short(&pairs[cap].vk.id),
+                pairs[cap].vk.setup.label()
+            );
+        }
+        println!("  salt seed kept in {} (secret)", seed_path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
