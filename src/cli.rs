@@ -298,6 +298,17 @@ pub fn keygen(
         quiet,
     );
     let n = capacity as usize;
+    let constraints = match circuit {
+        CircuitKind::Compute => count_constraints(ComputeCircuit::blank(n)),
+        CircuitKind::Eval => count_constraints(EvalCircuit::blank(n)),
+    }?;
+    if !quiet {
+        eprintln!(
+            "{} at capacity {capacity}: {constraints} constraints ({} per slot)",
+            circuit.id(),
+            constraints / n
+        );
+    }
     let (pair, payload) = match circuit {
         CircuitKind::Compute => keys::generate(
             ComputeCircuit::blank(n),
@@ -312,6 +323,17 @@ pub fn keygen(
     let id = keys::write(dir, &pair, &payload)?;
     step.done();
     Ok(id)
+}
+
+/// Number of constraints of a circuit (synthesized in setup mode, without a witness).
+fn count_constraints<C: ark_relations::gr1cs::ConstraintSynthesizer<ark_bn254::Fr>>(
+    c: C,
+) -> Result<usize, ProveError> {
+    let cs = ark_relations::gr1cs::ConstraintSystem::new_ref();
+    cs.set_mode(ark_relations::gr1cs::SynthesisMode::Setup);
+    c.generate_constraints(cs.clone())
+        .map_err(|e| ProveError::Synthesis(e.to_string()))?;
+    Ok(cs.num_constraints())
 }
 
 pub fn read_or_create_seed(path: &Path) -> Result<[u8; 32], ProveError> {

@@ -6,7 +6,7 @@
 use ark_bn254::Fr;
 use ark_r1cs_std::{alloc::AllocVar, fields::fp::FpVar};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
-use zkgov_circuits::{bits, ledger::ComputeCircuit, merkle, poseidon};
+use zkgov_circuits::{bits, eval::EvalCircuit, ledger::ComputeCircuit, merkle, poseidon};
 use zkgov_verifier::poseidon::Domain;
 
 fn count(f: impl FnOnce(ark_relations::gr1cs::ConstraintSystemRef<Fr>)) -> usize {
@@ -58,6 +58,18 @@ fn current() -> String {
         row(&format!("compute.capacity_{capacity}.total"), n);
         row(
             &format!("compute.capacity_{capacity}.per_record"),
+            n / capacity,
+        );
+    }
+    for capacity in [16usize, 32, 64, 256, 1024] {
+        let n = count(|cs| {
+            EvalCircuit::blank(capacity)
+                .generate_constraints(cs)
+                .unwrap()
+        });
+        row(&format!("eval.capacity_{capacity}.total"), n);
+        row(
+            &format!("eval.capacity_{capacity}.per_sample"),
             n / capacity,
         );
     }

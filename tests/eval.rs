@@ -1,0 +1,407 @@
+//! The eval red-line claim end to end with real proofs: Inspect and lm-eval logs, suites, false
+//! claims refused, and lying witnesses or bad attestations rejected at proof level.
+
+use ark_bn254::{Bn254, Fr};
+use ark_ff::AdditiveGroup;
+use ark_groth16::Groth16;
+use ark_snark::SNARK;
+use ed25519_dalek::SigningKey;
+use rand::{rngs::StdRng, SeedableRng};
+use std::{
+    path::{Path, PathBuf},
+    process::{Command, Output},
+    sync::OnceLock,
+};
+use zkgov_circuits::eval::EvalCircuit;
+use zkgov_prover::{
+    eval::{parse_red_line, ErroredPolicy, EvalClaimSpec, EvalJob},
+    import::inspect,
+    keys,
+};
+use zkgov_verifier::{
+    bundle::{Claim, Statement},
+    eval::Direction,
+    keys::KeyStore,
+    statement::{Context, EVAL_CIRCUIT},
+    verify::{encode_proof, verify_claim},
+    VerifyError,
+};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures")
+}
+
+struct Fixture {
+    dir: tempfile::TempDir,
+    keys: keys::KeyPair,
+}
+
+/// One eval key at capacity 32, shared by the tests of this file.
+fn fixture() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut rng = StdRng::seed_from_u64(11);
+        let (pair, payload) =
+            keys::generate(EvalCircuit::blank(32), EVAL_CIRCUIT, 32, &mut rng).unwrap();
+        let id = keys::write(dir.path(), &pair, &payload).unwrap();
+        Fixture {
+            keys: keys::load(dir.path(), &id).unwrap(),
+            dir,
+        }
+    })
+}
+
+fn job(
+    file: &str,
+    direction: Direction,
+    line: &str,
+    errored: ErroredPolicy,
+) -> Result<EvalJob, zkgov_prover::ProveError> {
+    let log = inspect::read_inspect(&fixtures().join("inspect").join(file), None, None).unwrap();
+    let samples = inspect::reduce_epochs(&log);
+    let spec = EvalClaimSpec {
+        direction,
+        red_line: parse_red_line(line).unwrap(),
+        score_max: 1.0,
+        errored,
+        scorer_label: "headline".into(),
+    };
+    let context = Context {
+        policy_id: "uk-aisi".into(),
+        epoch: 2026,
+        nonce: None,
+    };
+    EvalJob::new(
+        &log,
+        &samples,
+        &spec,
+        context,
+        &[5; 32],
+        Some(32),
+        &SigningKey::from_bytes(&[8; 32]),
+    )
+}
+
+fn prove_witness(j: &EvalJob, c: EvalCircuit) -> Claim {
+    let mut rng = StdRng::seed_from_u64(2);
+    let proof = Groth16::<Bn254>::prove(&fixture().keys.pk, c, &mut rng).unwrap();
+    Claim {
+        statement: Statement::Eval(Box::new(j.inputs.statement.clone())),
+        key_id: fixture().keys.vk.id.clone(),
+        proof: encode_proof(&proof),
+    }
+}
+
+fn store() -> KeyStore {
+    KeyStore::new(fixture().dir.path())
+}
+
+#[test]
+fn true_claims_prove_and_verify_false_ones_are_refused() {
+    // arith-exact: mean 0.8333 (30 samples).
+    let j = job(
+        "arith-exact.eval",
+        Direction::Below,
+        "0.9",
+        ErroredPolicy::Worst,
+    )
+    .unwrap();
+    let claim = j
+        .prove(&fixture().keys, &mut StdRng::seed_from_u64(1))
+        .unwrap();
+    verify_claim(&claim, &store()).unwrap();
+    let j = job(
+        "arith-exact.json",
+        Direction::AtLeast,
+        "5/6",
+        ErroredPolicy::Worst,
+    )
+    .unwrap();
+    verify_claim(
+        &j.prove(&fixture().keys, &mut StdRng::seed_from_u64(1))
+            .unwrap(),
+        &store(),
+    )
+    .unwrap();
+    assert!(job(
+        "arith-exact.eval",
+        Direction::Below,
+        "5/6",
+        ErroredPolicy::Worst
+    )
+    .is_err());
+    assert!(job(
+        "arith-exact.eval",
+        Direction::AtLeast,
+        "0.834",
+        ErroredPolicy::Worst
+    )
+    .is_err());
+}
+
+#[test]
+fn errored_samples_count_at_worst_unless_excluded() {
+    // edge-cases letter_cycle: 10 scored with mean 0.45, one NaN and one errored sample.
+    // Counted at the worst score (1) for a "below" claim the mean is (4.5 + 2) / 12 = 0.5417.
+    assert!(job(
+        "edge-cases.eval",
+        Direction::Below,
+        "0.54",
+        ErroredPolicy::Worst
+    )
+    .is_err());
+    let worst = job(
+        "edge-cases.eval",
+        Direction::Below,
+        "0.55",
+        ErroredPolicy::Worst,
+    )
+    .unwrap();
+    assert_eq!(worst.inputs.statement.sample_count, 12);
+    assert_eq!(worst.inputs.statement.errored.count, 2);
+    // Excluded: 10 samples, and a benchmark digest that differs from the full benchmark's.
+    let excluded = job(
+        "edge-cases.eval",
+        Direction::Below,
+        "0.46",
+        ErroredPolicy::Exclude,
+    )
+    .unwrap();
+    assert_eq!(excluded.inputs.statement.sample_count, 10);
+    assert_ne!(excluded.inputs.benchmark, worst.inputs.benchmark);
+    assert!(excluded.inputs.describe().contains("EXCLUDED"));
+}
+
+#[test]
+fn lying_witnesses_give_proofs_that_fail() {
+    let j = job(
+        "arith-exact.eval",
+        Direction::Below,
+        "0.9",
+        ErroredPolicy::Worst,
+    )
+    .unwrap();
+    let honest = j.circuit();
+    // A missing sample (the last one dropped, count kept as stated).
+    let mut c = honest.clone();
+    c.slots[29] = Default::default();
+    // A duplicated sample (sample 1's id reused for sample 2).
+    let mut d = honest.clone();
+    d.slots[2].id = d.slots[1].id;
+    // An extra sample in an empty slot.
+    let mut e = honest.clone();
+    e.slots[30] = e.slots[0];
+    // A changed score (a correct answer marked wrong, to lower the mean).
+    let mut f = honest.clone();
+    let i = f
+        .slots
+        .iter()
+        .position(|s| s.score == Fr::from(1_000_000u64))
+        .unwrap();
+    f.slots[i].score = Fr::ZERO;
+    for (what, lie) in [
+        ("missing", c),
+        ("duplicate", d),
+        ("extra", e),
+        ("changed score", f),
+    ] {
+        let claim = prove_witness(&j, lie);
+        assert!(
+            matches!(
+                verify_claim(&claim, &store()),
+                Err(VerifyError::InvalidProof)
+            ),
+            "{what}"
+        );
+    }
+    // A false statement forced through the prover fails too.
+    let mut lie = j.clone();
+    lie.inputs.num = 4;
+    lie.inputs.den = 5;
+    lie.inputs.statement.red_line_numerator = "4".into();
+    lie.inputs.statement.red_line_denominator = "5".into();
+    let claim = prove_witness(&lie, lie.circuit());
+    assert!(matches!(
+        verify_claim(&claim, &store()),
+        Err(VerifyError::InvalidProof)
+    ));
+}
+
+#[test]
+fn attestation_is_checked() {
+    let j = job(
+        "arith-exact.eval",
+        Direction::Below,
+        "0.9",
+        ErroredPolicy::Worst,
+    )
+    .unwrap();
+    let claim = j
+        .prove(&fixture().keys, &mut StdRng::seed_from_u64(1))
+        .unwrap();
+    let edit = |f: &dyn Fn(&mut zkgov_verifier::statement::EvalStatement)| {
+        let mut c = claim.clone();
+        let Statement::Eval(s) = &mut c.statement else {
+            unreachable!()
+        };
+        f(s);
+        verify_claim(&c, &store())
+    };
+    // A flipped signature bit, another evaluator's key, another model or eval id: rejected.
+    let bad_sig = edit(&|s| {
+        let mut b = hex::decode(&s.attestation.signature).unwrap();
+        b[5] ^= 1;
+        s.attestation.signature = hex::encode(b);
+    });
+    assert!(
+        matches!(bad_sig, Err(VerifyError::BadValue { .. })),
+        "{bad_sig:?}"
+    );
+    let other_key = edit(&|s| {
+        s.attestation.evaluator_key =
+            hex::encode(SigningKey::from_bytes(&[9; 32]).verifying_key().to_bytes())
+    });
+    assert!(other_key.is_err());
+    assert!(edit(&|s| s.source.model = "other/model".into()).is_err());
+    assert!(edit(&|s| s.source.eval_id = "another-run".into()).is_err());
+    // A small-order evaluator key is refused outright (the identity point).
+    let mut id = [0u8; 32];
+    id[0] = 1;
+    let weak = edit(&|s| s.attestation.evaluator_key = hex::encode(id));
+    assert!(weak.unwrap_err().to_string().contains("small order"));
+    // Statement fields bound only through the context digest: changing them breaks the proof.
+    assert!(matches!(
+        edit(&|s| s.context.epoch += 1),
+        Err(VerifyError::InvalidProof)
+    ));
+    assert!(matches!(
+        edit(&|s| s.errored.count += 1),
+        Err(VerifyError::InvalidProof)
+    ));
+    assert!(matches!(
+        edit(&|s| s.source.scorer = "other".into()),
+        Err(VerifyError::InvalidProof)
+    ));
+}
+
+fn zkgov(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_zkgov"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn cli_suite_of_inspect_and_lm_eval_claims() {
+    let d = tempfile::tempdir().unwrap();
+    let d = d.path();
+    let f = fixtures();
+    assert!(zkgov(
+        &[
+            "keygen",
+            "--circuit",
+            "eval",
+            "--capacity",
+            "64",
+            "--keys",
+            "keys"
+        ],
+        d
+    )
+    .status
+    .success());
+    assert!(zkgov(&["attester-key", "--out", "aisi.key"], d)
+        .status
+        .success());
+    let suite = serde_json::json!({ "claims": [
+        { "log": f.join("inspect/arith-exact.eval"), "below": "0.9", "capacity": 64 },
+        { "log": f.join("inspect/mc-capability-probe.eval"), "below": "0.8" },
+        { "log": f.join("inspect/risk-numeric.json"), "scorer": "refusal_and_harm", "key": "harm", "below": "0.5", "capacity": 64 },
+        { "log": f.join("lm-eval/samples_gov_mc_2026-11-22T13-09-06.599652.jsonl"),
+          "lm_eval_results": f.join("lm-eval/results_2026-11-22T13-09-06.599652.json"), "at_least": "0.75" },
+    ]});
+    std::fs::write(d.join("suite.json"), suite.to_string()).unwrap();
+    let o = zkgov(
+        &[
+            "prove",
+            "eval",
+            "--suite",
+            "suite.json",
+            "--evaluator-key",
+            "aisi.key",
+            "--keys",
+            "keys",
+            "--out",
+            "b.json",
+        ],
+        d,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = zkgov(&["--json", "verify", "b.json", "--keys", "keys"], d);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["all_valid"], true, "{v}");
+    assert_eq!(v["claims"].as_array().unwrap().len(), 4);
+    let o = zkgov(&["inspect", "b.json"], d);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("is below 9/10") && text.contains("is at least 3/4"),
+        "{text}"
+    );
+
+    // A false claim in a suite refuses the whole suite and writes nothing.
+    let bad = serde_json::json!({ "claims": [
+        { "log": f.join("inspect/arith-exact.eval"), "below": "0.9", "capacity": 64 },
+        { "log": f.join("inspect/arith-exact.eval"), "below": "0.8", "capacity": 64 },
+    ]});
+    std::fs::write(d.join("bad.json"), bad.to_string()).unwrap();
+    let o = zkgov(
+        &[
+            "prove",
+            "eval",
+            "--suite",
+            "bad.json",
+            "--evaluator-key",
+            "aisi.key",
+            "--keys",
+            "keys",
+            "--out",
+            "x.json",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("claim 2: refused") && err.lines().count() == 1,
+        "{err}"
+    );
+    assert!(!d.join("x.json").exists() && !d.join("x.json.SECRET-seed").exists());
+
+    // A malformed log is one clear error.
+    std::fs::write(d.join("broken.eval"), b"PK\x03\x04 not really a zip").unwrap();
+    let o = zkgov(
+        &[
+            "prove",
+            "eval",
+            "--log",
+            "broken.eval",
+            "--below",
+            "0.5",
+            "--evaluator-key",
+            "aisi.key",
+            "--keys",
+            "keys",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr)
+            .trim_end()
+            .lines()
+            .count(),
+        1
+    );
+}
