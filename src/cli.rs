@@ -60,6 +60,16 @@ enum Command {
         #[arg(long, default_value = "zkgov-keys")]
         keys: PathBuf,
     },
+    /// Regulator: compute the benchmark digest of the sample ids you expect, to compare with an
+    /// eval claim's `benchmark_digest`.
+    BenchmarkDigest {
+        /// A file with one sample id per line.
+        #[arg(long)]
+        ids: PathBuf,
+        /// The claim's capacity class.
+        #[arg(long)]
+        capacity: u64,
+    },
     /// Create an evaluator's ed25519 signing key (for attesting eval results).
     AttesterKey {
         /// Where to write the secret key (64 hex digits); the public key is printed.
@@ -243,6 +253,9 @@ pub fn run(cli: Cli) -> Result<ExitCode, ProveError> {
         }
         Command::Prove(ProveCommand::Eval(args)) => crate::eval_cmd::prove(&args, json),
         Command::AttesterKey { out } => crate::eval_cmd::attester_key(&out, json),
+        Command::BenchmarkDigest { ids, capacity } => {
+            crate::eval_cmd::benchmark_digest(&ids, capacity, json)
+        }
         Command::Prove(ProveCommand::Compute(args)) => {
             let out = prove_compute(&args, json)?;
             if json {

@@ -361,3 +361,25 @@ pub fn prove(a: &EvalArgs, json: bool) -> Result<ExitCode, ProveError> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// `zkgov benchmark-digest`.
+pub fn benchmark_digest(ids: &Path, capacity: u64, json: bool) -> Result<ExitCode, ProveError> {
+    let text = std::fs::read_to_string(ids).map_err(|e| ProveError::io(ids, e))?;
+    let list: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect();
+    let digest = zkgov_verifier::eval::benchmark_digest(&list, capacity)?;
+    let hex = zkgov_verifier::num::fr_to_hex(&digest);
+    if json {
+        println!(
+            "{}",
+            json!({ "benchmark_digest": hex, "samples": list.len(), "capacity": capacity })
+        );
+    } else {
+        println!("{hex}\n  {} sample ids, capacity {capacity}: an eval claim over exactly these samples states this benchmark_digest", list.len());
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -350,6 +350,46 @@ fn cli_suite_of_inspect_and_lm_eval_claims() {
         "{text}"
     );
 
+    // The regulator recomputes the benchmark digest from the ids it expects (arith-exact: 1..=30).
+    let ids: String = (1..=30).map(|i| format!("{i}\n")).collect();
+    std::fs::write(d.join("ids.txt"), ids).unwrap();
+    let o = zkgov(
+        &[
+            "--json",
+            "benchmark-digest",
+            "--ids",
+            "ids.txt",
+            "--capacity",
+            "64",
+        ],
+        d,
+    );
+    let digest: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let bundle: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("b.json")).unwrap()).unwrap();
+    assert_eq!(
+        bundle["claims"][0]["statement"]["benchmark_digest"],
+        digest["benchmark_digest"]
+    );
+    std::fs::write(
+        d.join("ids29.txt"),
+        (1..=29).map(|i| format!("{i}\n")).collect::<String>(),
+    )
+    .unwrap();
+    let o = zkgov(
+        &[
+            "--json",
+            "benchmark-digest",
+            "--ids",
+            "ids29.txt",
+            "--capacity",
+            "64",
+        ],
+        d,
+    );
+    let other: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_ne!(other["benchmark_digest"], digest["benchmark_digest"]);
+
     // A false claim in a suite refuses the whole suite and writes nothing.
     let bad = serde_json::json!({ "claims": [
         { "log": f.join("inspect/arith-exact.eval"), "below": "0.9", "capacity": 64 },

@@ -8,6 +8,7 @@
 //! | [`poseidon`] | `zkgov_verifier::poseidon` |
 //! | [`merkle`] | `zkgov_verifier::merkle` |
 //! | [`ledger`] (the compute claim) | `zkgov_verifier::ledger` |
+//! | [`eval`] (the eval red-line claim) | `zkgov_verifier::eval` |
 //!
 //! [`bits`] holds the range checks every claim uses, and [`labels`] names blocks of constraints so
 //! that tests can assert *which* check a lying witness breaks.
