@@ -25,7 +25,7 @@ use zkgov_verifier::{
     keys::KeyStore,
     num::parse_quantity,
     statement::{Context, COMPUTE_CIRCUIT, EVAL_CIRCUIT},
-    verify::{verify_bundle, ParsedStatement},
+    verify::{check_attester, verify_bundle, ParsedStatement},
 };
 
 /// Prove AI-governance compliance claims in zero knowledge, and verify them.
@@ -86,6 +86,10 @@ enum Command {
         /// Directory of trusted verifying keys (`<id>.vk.json`).
         #[arg(long, default_value = "zkgov-keys")]
         keys: PathBuf,
+        /// An evaluator's ed25519 public key (hex) whose attestations you accept; repeat for each.
+        /// Eval claims attested by anyone else are not accepted.
+        #[arg(long = "trusted-attester")]
+        trusted_attesters: Vec<String>,
     },
     /// Show what a bundle claims, in plain words, without verifying it.
     Inspect {
@@ -263,7 +267,11 @@ pub fn run(cli: Cli) -> Result<ExitCode, ProveError> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Verify { bundle, keys } => verify(&bundle, &keys, json),
+        Command::Verify {
+            bundle,
+            keys,
+            trusted_attesters,
+        } => verify(&bundle, &keys, &trusted_attesters, json),
         Command::Inspect { bundle } => inspect(&bundle, json),
         Command::Challenge {
             bundle,
@@ -427,10 +435,18 @@ fn prove_compute(a: &ComputeArgs, quiet: bool) -> Result<ProveOutput, ProveError
     Ok(out)
 }
 
-fn verify(bundle_path: &Path, keys: &Path, json: bool) -> Result<ExitCode, ProveError> {
+fn verify(
+    bundle_path: &Path,
+    keys: &Path,
+    trusted_attesters: &[String],
+    json: bool,
+) -> Result<ExitCode, ProveError> {
     let bundle = Bundle::read(bundle_path)?;
     let store = KeyStore::new(keys);
-    let results = verify_bundle(&bundle, &store);
+    let results: Vec<_> = verify_bundle(&bundle, &store)
+        .into_iter()
+        .map(|r| r.and_then(|v| check_attester(&v.statement, trusted_attesters).map(|_| v)))
+        .collect();
     let all_valid = results.iter().all(|r| r.is_ok());
     if json {
         let claims: Vec<_> = results

@@ -312,9 +312,9 @@ fn cli_suite_of_inspect_and_lm_eval_claims() {
     )
     .status
     .success());
-    assert!(zkgov(&["attester-key", "--out", "aisi.key"], d)
-        .status
-        .success());
+    let o = zkgov(&["--json", "attester-key", "--out", "aisi.key"], d);
+    let attester: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let attester = attester["public_key"].as_str().unwrap().to_string();
     let suite = serde_json::json!({ "claims": [
         { "log": f.join("inspect/arith-exact.eval"), "below": "0.9", "capacity": 64 },
         { "log": f.join("inspect/mc-capability-probe.eval"), "below": "0.8" },
@@ -339,9 +339,33 @@ fn cli_suite_of_inspect_and_lm_eval_claims() {
         d,
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let o = zkgov(&["--json", "verify", "b.json", "--keys", "keys"], d);
+    let o = zkgov(
+        &[
+            "--json",
+            "verify",
+            "b.json",
+            "--keys",
+            "keys",
+            "--trusted-attester",
+            &attester,
+        ],
+        d,
+    );
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["all_valid"], true, "{v}");
+    // Without the evaluator among the trusted attesters, the eval claims are not accepted.
+    let other = hex::encode(SigningKey::from_bytes(&[3; 32]).verifying_key().to_bytes());
+    for extra in [vec![], vec!["--trusted-attester", other.as_str()]] {
+        let mut args = vec!["verify", "b.json", "--keys", "keys"];
+        args.extend(extra);
+        let o = zkgov(&args, d);
+        assert_eq!(o.status.code(), Some(1));
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            text.contains("is not among the trusted attesters") && text.contains("NOT ACCEPTED"),
+            "{text}"
+        );
+    }
     assert_eq!(v["claims"].as_array().unwrap().len(), 4);
     let o = zkgov(&["inspect", "b.json"], d);
     let text = String::from_utf8_lossy(&o.stdout);

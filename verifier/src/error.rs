@@ -91,6 +91,14 @@ pub enum VerifyError {
         /// Why.
         reason: String,
     },
+    /// An eval claim is attested by an evaluator the regulator does not trust.
+    #[error("evaluator key {key} is not among the trusted attesters{hint}")]
+    UntrustedAttester {
+        /// The evaluator's key (hex).
+        key: String,
+        /// Advice when no trusted attesters were given at all.
+        hint: String,
+    },
     /// A spot-check opening does not match the committed root.
     #[error("opening of record {index} does not match the committed root")]
     BadOpening {

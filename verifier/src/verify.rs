@@ -163,3 +163,27 @@ pub fn verify_bundle(bundle: &Bundle, store: &KeyStore) -> Vec<Result<VerifiedCl
         .map(|c| verify_claim(c, store))
         .collect()
 }
+
+/// Checks that an eval claim's evaluator is one of `trusted` (hex ed25519 keys). The signature
+/// itself was checked when the statement was parsed; this is the regulator's trust decision.
+/// Compute claims carry no attestation and pass.
+pub fn check_attester(statement: &ParsedStatement, trusted: &[String]) -> Result<(), VerifyError> {
+    match statement {
+        ParsedStatement::Compute(_) => Ok(()),
+        ParsedStatement::Eval(e) => {
+            let key = &e.statement.attestation.evaluator_key;
+            if trusted.iter().any(|t| t == key) {
+                Ok(())
+            } else {
+                Err(VerifyError::UntrustedAttester {
+                    key: key.clone(),
+                    hint: if trusted.is_empty() {
+                        " (none given: name the evaluators you trust)".into()
+                    } else {
+                        String::new()
+                    },
+                })
+            }
+        }
+    }
+}
