@@ -126,9 +126,9 @@ mod tests {
     fn constraint_costs() {
         let cs = ConstraintSystem::<Fr>::new_ref();
         let a = FpVar::new_witness(cs.clone(), || Ok(Fr::from(1u64))).unwrap();
-        hash2(Domain::LedgerLeaf, &a, &a).unwrap();
+        let _h2 = hash2(Domain::LedgerLeaf, &a, &a).unwrap();
         assert_eq!(cs.num_constraints(), 240);
-        hash4(
+        let _h4 = hash4(
             Domain::MerkleNode,
             &[a.clone(), a.clone(), a.clone(), a.clone()],
         )

@@ -33,20 +33,22 @@ fn current() -> String {
         "gadget.poseidon_hash2",
         count(|cs| {
             let x = witness(&cs);
-            poseidon::hash2(Domain::LedgerLeaf, &x, &x).unwrap();
+            let _h = poseidon::hash2(Domain::LedgerLeaf, &x, &x).unwrap();
         }),
     );
     row(
         "gadget.poseidon_hash4",
         count(|cs| {
             let x = witness(&cs);
-            poseidon::hash4(Domain::MerkleNode, &[x.clone(), x.clone(), x.clone(), x]).unwrap();
+            let _h =
+                poseidon::hash4(Domain::MerkleNode, &[x.clone(), x.clone(), x.clone(), x]).unwrap();
         }),
     );
     row(
         "gadget.merkle_root_64_leaves",
         count(|cs| {
-            merkle::root((0..64).map(|_| witness(&cs)).collect(), Fr::from(0u64), 3).unwrap();
+            let _r =
+                merkle::root((0..64).map(|_| witness(&cs)).collect(), Fr::from(0u64), 3).unwrap();
         }),
     );
     for capacity in [16usize, 32, 64, 256, 1024] {
