@@ -2,9 +2,7 @@
 //! evaluator attestation, and a proof.
 
 use crate::{commit::salt, error::ProveError, import::EvalLog, keys::KeyPair};
-use ark_bn254::{Bn254, Fr};
-use ark_groth16::Groth16;
-use ark_snark::SNARK;
+use ark_bn254::Fr;
 use ed25519_dalek::{Signer, SigningKey};
 use rand::{CryptoRng, RngCore};
 use zkgov_circuits::eval::EvalCircuit;
@@ -249,8 +247,7 @@ impl EvalJob {
         keys: &KeyPair,
         rng: &mut R,
     ) -> Result<Claim, ProveError> {
-        let proof = Groth16::<Bn254>::prove(&keys.pk, self.circuit(), rng)
-            .map_err(|e| ProveError::Synthesis(e.to_string()))?;
+        let proof = keys.prove(self.circuit(), rng)?;
         let claim = Claim {
             statement: Statement::Eval(Box::new(self.inputs.statement.clone())),
             key_id: keys.vk.id.clone(),

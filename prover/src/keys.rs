@@ -10,6 +10,7 @@
 //! and validating millions of points would dominate proving time for large circuits.
 
 use crate::error::{write_atomic, ProveError};
+use crate::fast::PreparedCircuit;
 use ark_bn254::{Bn254, Fr};
 use ark_groth16::{Groth16, ProvingKey};
 use ark_relations::gr1cs::ConstraintSynthesizer;
@@ -17,11 +18,13 @@ use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use ark_snark::SNARK;
 use rand::{CryptoRng, RngCore};
 use sha2::{Digest, Sha256};
-use std::path::Path;
+use std::{path::Path, sync::OnceLock};
+use zkgov_circuits::{eval::EvalCircuit, ledger::ComputeCircuit};
 use zkgov_verifier::keys::{
     check_key_is_safe, key_id, vk_to_hex, KeyStore, SetupKind, TrustedKey, VkFile, VK_FORMAT,
     VK_VERSION,
 };
+use zkgov_verifier::statement::{COMPUTE_CIRCUIT, EVAL_CIRCUIT};
 
 /// Magic prefix of a proving key file.
 pub const PK_MAGIC: &[u8; 8] = b"ZKGOVPK\x01";
@@ -32,6 +35,46 @@ pub struct KeyPair {
     pub pk: ProvingKey<Bn254>,
     /// The verifying key, checked.
     pub vk: TrustedKey,
+    prepared: OnceLock<PreparedCircuit>,
+}
+
+impl KeyPair {
+    fn new(pk: ProvingKey<Bn254>, vk: TrustedKey) -> Self {
+        KeyPair {
+            pk,
+            vk,
+            prepared: OnceLock::new(),
+        }
+    }
+
+    /// The constraint matrices of the key's circuit, built on first use and then shared by every
+    /// proof made with this key (see [`crate::fast`]).
+    pub fn prepared(&self) -> Result<&PreparedCircuit, ProveError> {
+        if let Some(p) = self.prepared.get() {
+            return Ok(p);
+        }
+        let n = self.vk.capacity as usize;
+        let built = match self.vk.circuit.as_str() {
+            COMPUTE_CIRCUIT => PreparedCircuit::new(ComputeCircuit::blank(n))?,
+            EVAL_CIRCUIT => PreparedCircuit::new(EvalCircuit::blank(n))?,
+            other => {
+                return Err(ProveError::Key(format!(
+                    "key {} is for unknown circuit {other}",
+                    self.vk.id
+                )))
+            }
+        };
+        Ok(self.prepared.get_or_init(|| built))
+    }
+
+    /// Proves `circuit` with this key: the prepared-matrix prover, a standard Groth16 proof.
+    pub fn prove<C: ConstraintSynthesizer<Fr>, R: RngCore + CryptoRng>(
+        &self,
+        circuit: C,
+        rng: &mut R,
+    ) -> Result<ark_groth16::Proof<Bn254>, ProveError> {
+        self.prepared()?.prove(&self.pk, circuit, rng)
+    }
 }
 
 /// Runs a single-party Groth16 setup for `circuit` (an all-zero witness of the right shape).
@@ -59,7 +102,7 @@ pub fn generate<C: ConstraintSynthesizer<Fr>, R: RngCore + CryptoRng>(
     };
     let text = serde_json::to_string_pretty(&file).map_err(|e| ProveError::Key(e.to_string()))?;
     let vk = TrustedKey::from_json(&text, None)?;
-    Ok((KeyPair { pk, vk }, payload))
+    Ok((KeyPair::new(pk, vk), payload))
 }
 
 /// Writes a key pair into `dir`; returns the key ID.
@@ -99,7 +142,7 @@ pub fn load(dir: &Path, id: &str) -> Result<KeyPair, ProveError> {
         )));
     }
     check_key_is_safe(id, &pk.vk)?;
-    Ok(KeyPair { pk, vk })
+    Ok(KeyPair::new(pk, vk))
 }
 
 /// Finds the key for `circuit` at `capacity` in `dir`: the one named by `wanted`, else the only

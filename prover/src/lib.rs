@@ -12,6 +12,7 @@
 pub mod commit;
 pub mod error;
 pub mod eval;
+pub mod fast;
 pub mod import;
 pub mod keys;
 pub mod ledger;

@@ -2,9 +2,6 @@
 //! across claims with rayon; arkworks parallelizes within one proof).
 
 use crate::{commit::LedgerCommitment, error::ProveError, keys::KeyPair, ledger::PeakTable};
-use ark_bn254::Bn254;
-use ark_groth16::Groth16;
-use ark_snark::SNARK;
 use rand::{CryptoRng, RngCore, SeedableRng};
 use rayon::prelude::*;
 use zkgov_circuits::ledger::{ComputeCircuit, ComputePrivate, ComputePublic};
@@ -104,8 +101,7 @@ impl ComputeJob {
                 keys.vk.id, keys.vk.capacity, self.inputs.capacity
             )));
         }
-        let proof = Groth16::<Bn254>::prove(&keys.pk, self.circuit(), rng)
-            .map_err(|e| ProveError::Synthesis(e.to_string()))?;
+        let proof = keys.prove(self.circuit(), rng)?;
         let claim = Claim {
             statement: Statement::Compute(self.inputs.to_statement()),
             key_id: keys.vk.id.clone(),

@@ -1,0 +1,67 @@
+//! Proofs from the prepared-matrix prover are standard Groth16 proofs: stock ark-groth16 and the
+//! zkgov verifier accept them, and they fail for a changed input like any other proof.
+
+use ark_bn254::{Bn254, Fr};
+use ark_ff::Field;
+use ark_groth16::Groth16;
+use ark_snark::SNARK;
+use rand::{rngs::StdRng, SeedableRng};
+use zkgov_circuits::ledger::ComputeCircuit;
+use zkgov_prover::{fast::PreparedCircuit, keys, ledger::PeakTable, prove::ComputeJob};
+use zkgov_verifier::{
+    bundle::{Claim, Statement},
+    ledger::Record,
+    statement::{Context, COMPUTE_CIRCUIT},
+    verify::{encode_proof, verify_claim_with_key},
+};
+
+#[test]
+fn prepared_prover_makes_standard_proofs() {
+    let mut rng = StdRng::seed_from_u64(4);
+    let (pair, _) =
+        keys::generate(ComputeCircuit::blank(16), COMPUTE_CIRCUIT, 16, &mut rng).unwrap();
+    let prepared = PreparedCircuit::new(ComputeCircuit::blank(16)).unwrap();
+    let peaks = PeakTable::from_args(&["H100=989.4e12".into()]).unwrap();
+    for n in [0usize, 1, 7, 16] {
+        let records: Vec<Record> = (0..n as u64)
+            .map(|i| Record {
+                class: 0,
+                devices: 1 + i as u32 * 3,
+                seconds: 1 + i * 1000,
+            })
+            .collect();
+        let context = Context {
+            policy_id: "t".into(),
+            epoch: n as u64,
+            nonce: None,
+        };
+        let job = ComputeJob::new(
+            records,
+            &peaks,
+            10u128.pow(25),
+            context,
+            &[n as u8; 32],
+            Some(16),
+        )
+        .unwrap();
+        let proof = prepared.prove(&pair.pk, job.circuit(), &mut rng).unwrap();
+        let inputs = job.inputs.public_inputs();
+        assert!(
+            Groth16::<Bn254>::verify(&pair.vk.pvk.vk, &inputs, &proof).unwrap(),
+            "stock verify, {n} records"
+        );
+        let claim = Claim {
+            statement: Statement::Compute(job.inputs.to_statement()),
+            key_id: pair.vk.id.clone(),
+            proof: encode_proof(&proof),
+        };
+        verify_claim_with_key(&claim, &pair.vk).unwrap();
+        let mut changed = inputs.clone();
+        changed[0] += Fr::ONE;
+        assert!(!Groth16::<Bn254>::verify(&pair.vk.pvk.vk, &changed, &proof).unwrap());
+    }
+    // A witness of another shape is refused.
+    assert!(prepared
+        .prove(&pair.pk, ComputeCircuit::blank(32), &mut rng)
+        .is_err());
+}
