@@ -1,9 +1,9 @@
 //! Command-line interface.
 
 use crate::{
-    demo,
+    demo, export_cmd,
     output::{short, Step},
-    spotcheck,
+    spotcheck, verdict_cmd,
 };
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use rand::{rngs::OsRng, RngCore};
@@ -22,10 +22,9 @@ use zkgov_prover::{
 };
 use zkgov_verifier::{
     bundle::Bundle,
-    keys::KeyStore,
     num::parse_quantity,
     statement::{Context, COMPUTE_CIRCUIT, EVAL_CIRCUIT},
-    verify::{check_attester, verify_bundle, ParsedStatement},
+    verify::ParsedStatement,
 };
 
 /// Prove AI-governance compliance claims in zero knowledge, and verify them.
@@ -79,10 +78,22 @@ enum Command {
     /// Prove a claim and write a bundle.
     #[command(subcommand)]
     Prove(ProveCommand),
-    /// Verify every claim of a bundle with keys you trust.
+    /// Verify bundles with keys you trust, and give each jurisdiction's verdict under its policy.
+    ///
+    /// Every claim of every bundle is checked in one batched pairing check (a failing batch is
+    /// re-checked claim by claim, to name the bad one).
+    ///
+    /// With `--policy`, each policy prints COMPLIANT (every claim it requires is proven), NOT SHOWN
+    /// (the proofs are valid but do not show what it requires: threshold, epoch, policy id, nonce,
+    /// peak table or key) or INVALID (a claim addressed to it fails verification).
+    ///
+    /// Exit codes: 0 = every claim valid and compliant under every given policy; 1 = some claim
+    /// invalid, or bad input; 3 = every claim valid, but not shown under some policy.
+    #[command(verbatim_doc_comment)]
     Verify {
-        /// The bundle.
-        bundle: PathBuf,
+        /// The bundles.
+        #[arg(required = true)]
+        bundles: Vec<PathBuf>,
         /// Directory of trusted verifying keys (`<id>.vk.json`).
         #[arg(long, default_value = "zkgov-keys")]
         keys: PathBuf,
@@ -90,6 +101,30 @@ enum Command {
         /// Eval claims attested by anyone else are not accepted.
         #[arg(long = "trusted-attester")]
         trusted_attesters: Vec<String>,
+        /// A policy file (TOML, `zkgov-policy` v1); repeat for several jurisdictions.
+        #[arg(long = "policy")]
+        policies: Vec<PathBuf>,
+        /// Require every claim to carry this regulator nonce (hex), overriding the policies'.
+        #[arg(long)]
+        nonce: Option<String>,
+    },
+    /// Policy files: check that one parses and show what it requires.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// Export a bundle's claims for an independent verifier.
+    Export {
+        /// The bundle.
+        bundle: PathBuf,
+        /// Write snarkjs Groth16 files (verification_key.json, proof.json, public.json) per claim,
+        /// in `<out-dir>/claim-<n>/`; check with `snarkjs groth16 verify`.
+        #[arg(long, required = true)]
+        snarkjs: bool,
+        /// Directory of trusted verifying keys.
+        #[arg(long, default_value = "zkgov-keys")]
+        keys: PathBuf,
+        /// Output directory.
+        #[arg(long, default_value = "snarkjs-export")]
+        out_dir: PathBuf,
     },
     /// Show what a bundle claims, in plain words, without verifying it.
     Inspect {
@@ -181,6 +216,16 @@ impl CircuitKind {
 }
 
 #[derive(Subcommand, Debug)]
+enum PolicyCommand {
+    /// Check policy files (one clear error line for the first problem) and summarize each.
+    Check {
+        /// The policy files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 enum ProveCommand {
     /// Prove that a training-compute ledger stayed at or below a FLOP threshold.
     Compute(Box<ComputeArgs>),
@@ -268,10 +313,29 @@ pub fn run(cli: Cli) -> Result<ExitCode, ProveError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Verify {
-            bundle,
+            bundles,
             keys,
             trusted_attesters,
-        } => verify(&bundle, &keys, &trusted_attesters, json),
+            policies,
+            nonce,
+        } => verdict_cmd::verify(
+            &bundles,
+            &keys,
+            &trusted_attesters,
+            &policies,
+            nonce.as_deref(),
+            json,
+        ),
+        Command::Policy(PolicyCommand::Check { files }) => verdict_cmd::policy_check(&files, json),
+        Command::Export {
+            bundle,
+            snarkjs,
+            keys,
+            out_dir,
+        } => {
+            debug_assert!(snarkjs);
+            export_cmd::export_snarkjs(&bundle, &keys, &out_dir, json)
+        }
         Command::Inspect { bundle } => inspect(&bundle, json),
         Command::Challenge {
             bundle,
@@ -433,62 +497,6 @@ fn prove_compute(a: &ComputeArgs, quiet: bool) -> Result<ProveOutput, ProveError
             a.out.display(), out.statement, short(&out.key_id), pair.vk.setup.label(), seed_path.display());
     }
     Ok(out)
-}
-
-fn verify(
-    bundle_path: &Path,
-    keys: &Path,
-    trusted_attesters: &[String],
-    json: bool,
-) -> Result<ExitCode, ProveError> {
-    let bundle = Bundle::read(bundle_path)?;
-    let store = KeyStore::new(keys);
-    let results: Vec<_> = verify_bundle(&bundle, &store)
-        .into_iter()
-        .map(|r| r.and_then(|v| check_attester(&v.statement, trusted_attesters).map(|_| v)))
-        .collect();
-    let all_valid = results.iter().all(|r| r.is_ok());
-    if json {
-        let claims: Vec<_> = results
-            .iter()
-            .zip(&bundle.claims)
-            .enumerate()
-            .map(|(i, (r, c))| match r {
-                Ok(v) => json!({ "index": i, "valid": true, "claim": v.statement.describe(),
-                    "key_id": v.key.id, "setup": v.key.setup, "test_only_key": v.key.setup == zkgov_verifier::keys::SetupKind::SingleParty }),
-                Err(e) => json!({ "index": i, "valid": false, "error": e.to_string(), "key_id": c.key_id }),
-            })
-            .collect();
-        println!(
-            "{}",
-            json!({ "bundle": bundle_path, "all_valid": all_valid, "claims": claims })
-        );
-    } else {
-        println!(
-            "Bundle {}: {} claim(s)",
-            bundle_path.display(),
-            bundle.claims.len()
-        );
-        for (i, r) in results.iter().enumerate() {
-            match r {
-                Ok(v) => {
-                    println!("  [{}] VALID: {}", i + 1, v.statement.describe());
-                    println!("      key {} ({})", short(&v.key.id), v.key.setup.label());
-                }
-                Err(e) => println!("  [{}] INVALID: {e}", i + 1),
-            }
-        }
-        if all_valid {
-            println!("Verdict: every claim is proven. The developer has shown these statements without revealing the records behind them.");
-        } else {
-            println!("Verdict: NOT ACCEPTED. At least one claim is not proven; do not rely on this bundle.");
-        }
-    }
-    Ok(if all_valid {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
 }
 
 fn inspect(bundle_path: &Path, json: bool) -> Result<ExitCode, ProveError> {

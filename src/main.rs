@@ -4,8 +4,10 @@
 mod cli;
 mod demo;
 mod eval_cmd;
+mod export_cmd;
 mod output;
 mod spotcheck;
+mod verdict_cmd;
 
 use clap::Parser;
 use std::process::ExitCode;

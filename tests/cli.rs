@@ -90,7 +90,7 @@ fn prove_verify_refuse_and_tamper_on_the_sacct_fixture() {
     let o = zkgov(&["--json", "verify", "ok.json", "--keys", "keys"], d);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["all_valid"], true);
-    assert_eq!(v["claims"][0]["test_only_key"], true);
+    assert_eq!(v["bundles"][0]["claims"][0]["test_only_key"], true);
 
     // False claim (the true total is about 1.05e24): refused, nothing written.
     let o = prove("1e24", "bad.json");

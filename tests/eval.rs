@@ -366,7 +366,7 @@ fn cli_suite_of_inspect_and_lm_eval_claims() {
             "{text}"
         );
     }
-    assert_eq!(v["claims"].as_array().unwrap().len(), 4);
+    assert_eq!(v["bundles"][0]["claims"].as_array().unwrap().len(), 4);
     let o = zkgov(&["inspect", "b.json"], d);
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(

@@ -1,0 +1,68 @@
+//! `zkgov export --snarkjs`: a bundle's claims as snarkjs Groth16 files, for an independent check.
+
+use serde_json::json;
+use std::{path::Path, process::ExitCode};
+use zkgov_prover::{error::write_atomic, ProveError};
+use zkgov_verifier::{
+    bundle::Bundle,
+    keys::KeyStore,
+    snarkjs,
+    verify::{decode_proof, verify_claims, ParsedStatement},
+};
+
+/// Writes `<out_dir>/claim-<n>/{verification_key,proof,public}.json` for every claim. Keys come
+/// from the regulator's key store (validated), never from the bundle. Claims are exported whether
+/// or not they verify here, so that the independent verifier can be compared on both; the zkgov
+/// result is printed beside each.
+pub fn export_snarkjs(
+    bundle_path: &Path,
+    keys: &Path,
+    out_dir: &Path,
+    json: bool,
+) -> Result<ExitCode, ProveError> {
+    let bundle = Bundle::read(bundle_path)?;
+    let store = KeyStore::new(keys);
+    let claims: Vec<_> = bundle.claims.iter().collect();
+    let checks = verify_claims(&claims, &store);
+    let mut rows = Vec::new();
+    for (i, (c, check)) in bundle.claims.iter().zip(&checks).enumerate() {
+        let statement = ParsedStatement::parse(&c.statement)?;
+        let key = store.load(&c.key_id)?;
+        let proof = decode_proof(&c.proof)?;
+        let dir = out_dir.join(format!("claim-{}", i + 1));
+        let pretty = |v: serde_json::Value| serde_json::to_string_pretty(&v).unwrap_or_default();
+        write_atomic(
+            &dir.join("verification_key.json"),
+            pretty(snarkjs::verification_key(&key)).as_bytes(),
+        )?;
+        write_atomic(
+            &dir.join("proof.json"),
+            pretty(snarkjs::proof(&proof)).as_bytes(),
+        )?;
+        write_atomic(
+            &dir.join("public.json"),
+            pretty(snarkjs::public_signals(&statement.public_inputs())).as_bytes(),
+        )?;
+        rows.push((dir, check.as_ref().err().map(|e| e.to_string())));
+    }
+    if json {
+        let out: Vec<_> = rows
+            .iter()
+            .map(|(d, e)| json!({ "dir": d, "valid_here": e.is_none(), "error": e }))
+            .collect();
+        println!("{}", json!({ "bundle": bundle_path, "claims": out }));
+    } else {
+        for (d, e) in &rows {
+            println!(
+                "wrote {}/{{verification_key,proof,public}}.json ({})",
+                d.display(),
+                e.as_ref()
+                    .map_or("valid here".to_string(), |e| format!("INVALID here: {e}"))
+            );
+        }
+        println!(
+            "check each independently with: snarkjs groth16 verify verification_key.json public.json proof.json"
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

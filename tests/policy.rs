@@ -1,0 +1,415 @@
+//! Policies, verdicts, anti-replay and batch verification with real Groth16 proofs (capacity 16).
+
+use ark_bn254::Bn254;
+use ark_groth16::Groth16;
+use rand::{rngs::StdRng, SeedableRng};
+use std::{path::Path, sync::OnceLock};
+use zkgov_circuits::ledger::ComputeCircuit;
+use zkgov_prover::{keys, ledger::PeakTable, prove::ComputeJob};
+use zkgov_verifier::{
+    batch::{batch_check, BatchItem},
+    bundle::{Claim, Statement},
+    keys::KeyStore,
+    ledger::Record,
+    policy::Policy,
+    statement::{Context, COMPUTE_CIRCUIT},
+    verdict::{evaluate, Outcome, PolicyVerdict},
+    verify::{decode_proof, encode_proof, verify_claims, ParsedStatement},
+};
+
+struct Fixture {
+    dir: tempfile::TempDir,
+    keys: Vec<keys::KeyPair>,
+    /// Under eu-ai-act-art51, epoch 2026, no nonce, at most 1e25 FLOP.
+    eu: Claim,
+    /// The same ledger under eu-ai-act-art51, epoch 2026, nonce c0ffee, second key.
+    eu_nonce: Claim,
+}
+
+fn peaks() -> PeakTable {
+    PeakTable::from_args(&["H100=989.4e12".into(), "A100=312e12".into()]).unwrap()
+}
+
+fn records() -> Vec<Record> {
+    // About 4.4e24 FLOP: above 1e24, below 1e25.
+    (0..5)
+        .map(|i| Record {
+            class: (i % 2) as u8,
+            devices: 2048,
+            seconds: 500_000 + i as u64,
+        })
+        .collect()
+}
+
+fn job(policy_id: &str, nonce: Option<&str>) -> ComputeJob {
+    ComputeJob::new(
+        records(),
+        &peaks(),
+        10u128.pow(25),
+        Context {
+            policy_id: policy_id.into(),
+            epoch: 2026,
+            nonce: nonce.map(str::to_string),
+        },
+        &[7; 32],
+        Some(16),
+    )
+    .unwrap()
+}
+
+fn fixture() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut rng = StdRng::seed_from_u64(11);
+        let keys: Vec<keys::KeyPair> = (0..2)
+            .map(|_| {
+                let (pair, payload) =
+                    keys::generate(ComputeCircuit::blank(16), COMPUTE_CIRCUIT, 16, &mut rng)
+                        .unwrap();
+                let id = keys::write(dir.path(), &pair, &payload).unwrap();
+                keys::load(dir.path(), &id).unwrap()
+            })
+            .collect();
+        let eu = job("eu-ai-act-art51", None)
+            .prove(&keys[0], &mut rng)
+            .unwrap();
+        let eu_nonce = job("eu-ai-act-art51", Some("c0ffee"))
+            .prove(&keys[1], &mut rng)
+            .unwrap();
+        Fixture {
+            dir,
+            keys,
+            eu,
+            eu_nonce,
+        }
+    })
+}
+
+fn store() -> KeyStore {
+    KeyStore::new(fixture().dir.path())
+}
+
+fn example(name: &str) -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("policies")
+            .join(format!("{name}.example.toml")),
+    )
+    .unwrap()
+}
+
+fn policy(name: &str, edits: &[(&str, &str)]) -> Policy {
+    let mut text = example(name);
+    for (from, to) in edits {
+        assert!(text.contains(from), "{from}");
+        text = text.replace(from, to);
+    }
+    Policy::from_toml(&text).unwrap()
+}
+
+fn verdict(p: &Policy, claims: &[Claim]) -> PolicyVerdict {
+    let refs: Vec<&Claim> = claims.iter().collect();
+    let results = verify_claims(&refs, &store());
+    evaluate(p, claims, &results)
+}
+
+fn with_context(claim: &Claim, f: impl Fn(&mut Context)) -> Claim {
+    let mut c = claim.clone();
+    let Statement::Compute(s) = &mut c.statement else {
+        panic!("with_context takes a compute claim")
+    };
+    f(&mut s.context);
+    c
+}
+
+#[test]
+fn example_policies_parse() {
+    for name in ["eu-ai-act-art51", "ca-sb53", "ruritania-reporting"] {
+        let p = Policy::read(
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("policies")
+                .join(format!("{name}.example.toml")),
+        )
+        .unwrap();
+        assert!(p.example && !p.legal_source.is_empty(), "{name}");
+    }
+}
+
+#[test]
+fn one_claim_three_example_policies() {
+    // A valid proof of "at most 1e25 FLOP" under the EU policy id: the EU's 1e25 threshold is
+    // shown, California's 1e26 is shown by mutual recognition, the fictional 1e24 is not.
+    let f = fixture();
+    let claims = vec![f.eu.clone()];
+    let eu = verdict(&policy("eu-ai-act-art51", &[]), &claims);
+    assert_eq!(eu.outcome, Outcome::Compliant, "{eu:?}");
+    assert!(eu.requirements[0]
+        .reason
+        .contains("this policy's threshold"));
+    assert!(eu.notes.iter().any(|n| n.contains("TEST key")));
+    let ca = verdict(&policy("ca-sb53", &[]), &claims);
+    assert_eq!(ca.outcome, Outcome::Compliant, "{ca:?}");
+    assert!(
+        ca.requirements[0]
+            .reason
+            .contains("within this policy's threshold of 1e26"),
+        "{ca:?}"
+    );
+    let ru = verdict(&policy("ruritania-reporting", &[]), &claims);
+    assert_eq!(ru.outcome, Outcome::NotShown, "{ru:?}");
+    assert!(
+        ru.requirements[0]
+            .reason
+            .contains("at most 1e25 FLOP, which does not show at most 1e24"),
+        "{ru:?}"
+    );
+    // Without mutual recognition California would not accept an EU-context claim.
+    let ca_strict = verdict(
+        &policy(
+            "ca-sb53",
+            &[("recognized_policy_ids = [\"eu-ai-act-art51\"]", "")],
+        ),
+        &claims,
+    );
+    assert_eq!(ca_strict.outcome, Outcome::NotShown);
+    assert!(ca_strict.requirements[0]
+        .reason
+        .contains("does not recognize"));
+}
+
+#[test]
+fn one_bundle_compliant_not_shown_and_invalid() {
+    // Claim 1: valid, for the EU. Claim 2: addressed to California, but its context was changed
+    // after proving, so its proof fails. Each jurisdiction gets a different verdict.
+    let f = fixture();
+    let forged = with_context(&f.eu, |c| c.policy_id = "ca-sb53".into());
+    let claims = vec![f.eu.clone(), forged];
+    let eu = verdict(&policy("eu-ai-act-art51", &[]), &claims);
+    assert_eq!(eu.outcome, Outcome::Compliant, "{eu:?}");
+    assert!(
+        eu.notes
+            .iter()
+            .any(|n| n.contains("claim 2") && n.contains("not addressed to this policy")),
+        "{eu:?}"
+    );
+    let ca = verdict(&policy("ca-sb53", &[]), &claims);
+    assert_eq!(ca.outcome, Outcome::Invalid, "{ca:?}");
+    assert!(ca.summary.contains("claim 2 failed verification"), "{ca:?}");
+    let ru = verdict(&policy("ruritania-reporting", &[]), &claims);
+    assert_eq!(ru.outcome, Outcome::NotShown, "{ru:?}");
+}
+
+#[test]
+fn anti_replay_context_mismatches_are_not_shown_with_the_reason() {
+    let f = fixture();
+    let eu = |edits: &[(&str, &str)]| policy("eu-ai-act-art51", edits);
+    let cases: Vec<(Policy, &Claim, &str)> = vec![
+        (
+            eu(&[("epochs = [2026]", "epochs = [2027]")]),
+            &f.eu,
+            "epoch 2026, but this policy asks about epoch 2027",
+        ),
+        (
+            eu(&[("epochs = [2026]", "epochs = [2026]\nnonce = \"abcd\"")]),
+            &f.eu,
+            "carries no nonce",
+        ),
+        (
+            eu(&[("epochs = [2026]", "epochs = [2026]\nnonce = \"abcd\"")]),
+            &f.eu_nonce,
+            "answers request nonce c0ffee, not this request's nonce abcd",
+        ),
+        (
+            eu(&[("id = \"eu-ai-act-art51\"", "id = \"eu-other\"")]),
+            &f.eu,
+            "does not recognize",
+        ),
+    ];
+    for (p, claim, needle) in cases {
+        let v = verdict(&p, std::slice::from_ref(claim));
+        assert_eq!(v.outcome, Outcome::NotShown, "{needle}: {v:?}");
+        assert!(v.requirements[0].reason.contains(needle), "{needle}: {v:?}");
+    }
+    // The right nonce is shown.
+    let p = eu(&[("epochs = [2026]", "epochs = [2026]\nnonce = \"c0ffee\"")]);
+    assert_eq!(
+        verdict(&p, std::slice::from_ref(&f.eu_nonce)).outcome,
+        Outcome::Compliant
+    );
+    // Rewriting the context of a proof to fit the request breaks the proof: invalid.
+    for forged in [
+        with_context(&f.eu, |c| c.epoch = 2027),
+        with_context(&f.eu, |c| c.nonce = Some("abcd".into())),
+        with_context(&f.eu_nonce, |c| c.nonce = None),
+    ] {
+        let p = eu(&[("epochs = [2026]", "epochs = [2026, 2027]")]);
+        let v = verdict(&p, &[forged]);
+        assert_eq!(v.outcome, Outcome::Invalid, "{v:?}");
+        assert!(v.summary.contains("pairing check failed"), "{v:?}");
+    }
+}
+
+#[test]
+fn peak_table_and_keys_must_meet_the_policy() {
+    let f = fixture();
+    let claims = vec![f.eu.clone()];
+    let higher = policy(
+        "eu-ai-act-art51",
+        &[(
+            "peak_flop_per_s = \"989.4e12\"",
+            "peak_flop_per_s = \"1979e12\"",
+        )],
+    );
+    let v = verdict(&higher, &claims);
+    assert_eq!(v.outcome, Outcome::NotShown);
+    assert!(
+        v.requirements[0]
+            .reason
+            .contains("counts H100 at 9.894e14 FLOP/s, below this policy's 1.979e15"),
+        "{v:?}"
+    );
+    let extra = policy(
+        "eu-ai-act-art51",
+        &[(
+            "[[claims]]\nkind",
+            "[[accelerators]]\nname = \"B200\"\npeak_flop_per_s = \"2250e12\"\n\n[[claims]]\nkind",
+        )],
+    );
+    let v = verdict(&extra, &claims);
+    assert!(v.requirements[0].reason.contains("no B200 row"), "{v:?}");
+    // A lower policy peak is fine: the claim counted compute at least as high.
+    let lower = policy(
+        "eu-ai-act-art51",
+        &[(
+            "peak_flop_per_s = \"989.4e12\"",
+            "peak_flop_per_s = \"900e12\"",
+        )],
+    );
+    assert_eq!(verdict(&lower, &claims).outcome, Outcome::Compliant);
+
+    let no_test = policy(
+        "eu-ai-act-art51",
+        &[("allow_test_keys = true", "allow_test_keys = false")],
+    );
+    let v = verdict(&no_test, &claims);
+    assert!(v.requirements[0].reason.contains("single-party TEST key"));
+    let pinned_other = policy(
+        "eu-ai-act-art51",
+        &[(
+            "allow_test_keys = true",
+            &format!(
+                "allow_test_keys = true\naccepted = [\"{}\"]",
+                f.keys[1].vk.id
+            ),
+        )],
+    );
+    let v = verdict(&pinned_other, &claims);
+    assert!(
+        v.requirements[0].reason.contains("does not accept"),
+        "{v:?}"
+    );
+    let pinned = policy(
+        "eu-ai-act-art51",
+        &[(
+            "allow_test_keys = true",
+            &format!(
+                "allow_test_keys = true\naccepted = [\"{}\"]",
+                f.keys[0].vk.id
+            ),
+        )],
+    );
+    assert_eq!(verdict(&pinned, &claims).outcome, Outcome::Compliant);
+}
+
+#[test]
+fn eval_requirements_parse_and_are_not_shown_without_eval_claims() {
+    let f = fixture();
+    let eval = "[[attesters]]\nname = \"lab\"\ned25519 = \"0000000000000000000000000000000000000000000000000000000000000001\"\n\n[[claims]]\nkind = \"eval-red-line\"\neval_id = \"cyber-ctf-v1\"\ndirection = \"below\"\nred_line = \"1/2\"\nattesters = [\"lab\"]\n";
+    let mut text = example("eu-ai-act-art51");
+    text.push_str(eval);
+    let p = Policy::from_toml(&text).unwrap();
+    let v = verdict(&p, std::slice::from_ref(&f.eu));
+    assert_eq!(v.outcome, Outcome::NotShown);
+    assert!(v.requirements[1]
+        .reason
+        .contains("no valid eval-red-line claim for eval \"cyber-ctf-v1\""));
+    // Optional requirements are reported but do not decide.
+    let p = Policy::from_toml(&format!("{text}required = false\n")).unwrap();
+    assert_eq!(
+        verdict(&p, std::slice::from_ref(&f.eu)).outcome,
+        Outcome::Compliant
+    );
+}
+
+/// 72 claims under two keys: re-randomized proofs of three different statements.
+fn many_claims(n: usize) -> Vec<Claim> {
+    let f = fixture();
+    let mut rng = StdRng::seed_from_u64(99);
+    let base = [f.eu.clone(), f.eu_nonce.clone()];
+    (0..n)
+        .map(|i| {
+            let b = &base[i % 2];
+            let key = &f.keys[i % 2];
+            let proof = decode_proof(&b.proof).unwrap();
+            let again = Groth16::<Bn254>::rerandomize_proof(&key.vk.pvk.vk, &proof, &mut rng);
+            Claim {
+                proof: encode_proof(&again),
+                ..b.clone()
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn batch_of_72_claims_names_the_bad_one() {
+    let claims = many_claims(72);
+    let refs: Vec<&Claim> = claims.iter().collect();
+    assert!(verify_claims(&refs, &store()).iter().all(|r| r.is_ok()));
+
+    // One proof swapped for another valid-looking proof of a different statement: only it fails.
+    let mut bad = claims.clone();
+    bad[37].proof = claims[36].proof.clone();
+    let refs: Vec<&Claim> = bad.iter().collect();
+    let results = verify_claims(&refs, &store());
+    let failed: Vec<usize> = results
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.is_err())
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(failed, vec![37]);
+
+    // The batched equation itself rejects the set, and a changed public input too.
+    let f = fixture();
+    let parsed: Vec<(usize, _, Vec<ark_bn254::Fr>)> = bad
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let s = ParsedStatement::parse(&c.statement).unwrap();
+            (i, decode_proof(&c.proof).unwrap(), s.public_inputs())
+        })
+        .collect();
+    let owned = parsed;
+    let batch: Vec<BatchItem> = owned
+        .iter()
+        .map(|(i, p, x)| BatchItem {
+            key: &f.keys[i % 2].vk,
+            proof: p,
+            inputs: x,
+        })
+        .collect();
+    assert!(batch_check(&batch).is_err());
+    let good: Vec<BatchItem> = batch
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 37)
+        .map(|(_, b)| *b)
+        .collect();
+    assert!(batch_check(&good).is_ok());
+    let mut changed = owned[0].2.clone();
+    changed[0] += ark_bn254::Fr::from(1u64);
+    let mut with_changed = good.clone();
+    with_changed[0].inputs = &changed;
+    assert!(batch_check(&with_changed).is_err());
+}

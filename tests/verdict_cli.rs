@@ -1,0 +1,341 @@
+//! `zkgov verify --policy`, `zkgov policy check` and `zkgov export --snarkjs`, end to end through the
+//! command line, with capacity-16 keys.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn zkgov(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_zkgov"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn policies() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("policies")
+}
+
+fn example(name: &str) -> String {
+    policies()
+        .join(format!("{name}.example.toml"))
+        .display()
+        .to_string()
+}
+
+/// Keys (capacity 16) and a bundle proving at most 1e25 FLOP (true total about 5e24) under the EU
+/// example policy's id, epoch 2026.
+fn setup(d: &Path) {
+    let mut csv = String::from("accelerator,devices,seconds\n");
+    for i in 0..10 {
+        csv.push_str(&format!("H100,2048,{}\n", 250_000 + i));
+    }
+    std::fs::write(d.join("ledger.csv"), csv).unwrap();
+    let o = zkgov(&["keygen", "--capacity", "16", "--keys", "keys"], d);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = zkgov(
+        &[
+            "prove",
+            "compute",
+            "--ledger",
+            "ledger.csv",
+            "--peak",
+            "H100=989.4e12",
+            "--threshold",
+            "1e25",
+            "--policy-id",
+            "eu-ai-act-art51",
+            "--epoch",
+            "2026",
+            "--keys",
+            "keys",
+            "--out",
+            "b.json",
+        ],
+        d,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+}
+
+#[test]
+fn verdicts_per_jurisdiction_exit_codes_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    setup(d);
+    let (eu, ca, ru) = (
+        example("eu-ai-act-art51"),
+        example("ca-sb53"),
+        example("ruritania-reporting"),
+    );
+    // One bundle, three example policies: EU and California shown, the fictional 1e24 not.
+    let o = zkgov(
+        &[
+            "verify", "b.json", "--keys", "keys", "--policy", &eu, "--policy", &ca, "--policy", &ru,
+        ],
+        d,
+    );
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(3), "{out}");
+    for needle in [
+        "European Union",
+        "eu-ai-act-art51 (European Union): COMPLIANT",
+        "ca-sb53 (California): COMPLIANT",
+        "ruritania-ai-reporting (Ruritania (fictional)): NOT SHOWN",
+        "NOT SHOWN (example policy)",
+        "does not show at most 1e24 FLOP",
+        "within this policy's threshold of 1e26",
+        "Exit code 3",
+        "legal source: Regulation (EU) 2024/1689",
+    ] {
+        assert!(out.contains(needle), "{needle}\n{out}");
+    }
+    // Only compliant policies: exit 0.
+    let o = zkgov(
+        &[
+            "verify", "b.json", "--keys", "keys", "--policy", &eu, "--policy", &ca,
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    // A regulator nonce the bundle does not carry: not shown, with the reason.
+    let o = zkgov(
+        &[
+            "verify", "b.json", "--keys", "keys", "--policy", &eu, "--nonce", "abcd",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(3));
+    assert!(text(&o).contains("carries no nonce"), "{}", text(&o));
+
+    // Add a second claim addressed to California whose context was rewritten: its proof fails.
+    // EU stays compliant (with a note), California is invalid, Ruritania not shown; exit 1.
+    let mut b: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("b.json")).unwrap()).unwrap();
+    let mut forged = b["claims"][0].clone();
+    forged["statement"]["context"]["policy_id"] = "ca-sb53".into();
+    b["claims"].as_array_mut().unwrap().push(forged);
+    std::fs::write(d.join("two.json"), b.to_string()).unwrap();
+    let o = zkgov(
+        &[
+            "--json", "verify", "two.json", "--keys", "keys", "--policy", &eu, "--policy", &ca,
+            "--policy", &ru,
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let outcomes: Vec<&str> = v["bundles"][0]["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["compliant", "invalid", "not-shown"]);
+    assert_eq!(v["exit_code"], 1);
+    assert_eq!(v["bundles"][0]["claims"][1]["valid"], false);
+
+    // Several bundles at once.
+    let o = zkgov(
+        &[
+            "verify", "b.json", "two.json", "--keys", "keys", "--policy", &eu,
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o).contains("3 claims checked in one batch"),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+fn policy_files_check_and_errors_are_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = zkgov(
+        &[
+            "policy",
+            "check",
+            &example("eu-ai-act-art51"),
+            &example("ca-sb53"),
+            &example("ruritania-reporting"),
+        ],
+        d,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("EXAMPLE ca-sb53 (California)"),
+        "{}",
+        text(&o)
+    );
+    let o = zkgov(&["verify", "--help"], d);
+    assert!(
+        text(&o).contains("Exit codes: 0 = every claim valid and compliant"),
+        "{}",
+        text(&o)
+    );
+    let good = std::fs::read_to_string(example("eu-ai-act-art51")).unwrap();
+    for (edit, needle) in [
+        (
+            ("version = 1", "version = 7"),
+            "unsupported format \"zkgov-policy v7\"",
+        ),
+        (
+            ("example = true", "example = true\nthresold = 1"),
+            "unknown field `thresold`",
+        ),
+        (
+            ("threshold_flop = \"1e25\"", "threshold_flop = \"1e25.5\""),
+            "threshold_flop",
+        ),
+        (
+            ("threshold_flop = \"1e25\"", "threshold_flop = 1e25"),
+            "threshold_flop",
+        ),
+        (
+            ("peak_flop_per_s = \"989.4e12\"", "peak_flop_per_s = \"-1\""),
+            "peak_flop_per_s",
+        ),
+    ] {
+        std::fs::write(d.join("p.toml"), good.replace(edit.0, edit.1)).unwrap();
+        for args in [
+            vec!["policy", "check", "p.toml"],
+            vec![
+                "verify",
+                "missing-bundle-is-not-read-first.json",
+                "--policy",
+                "p.toml",
+            ],
+        ] {
+            let o = zkgov(&args, d);
+            assert_eq!(o.status.code(), Some(1));
+            let e = String::from_utf8_lossy(&o.stderr).to_string();
+            assert_eq!(e.trim_end().lines().count(), 1, "{e}");
+            if args[0] == "policy" {
+                assert!(
+                    e.contains("policy p.toml") && e.contains(needle),
+                    "{needle}: {e}"
+                );
+            }
+        }
+    }
+}
+
+/// The snarkjs command line: `ZKGOV_SNARKJS_DIR` (a directory with `node_modules/snarkjs`, as
+/// `.ci/run` prepares) or a `snarkjs` on the PATH; `None` when node or snarkjs is missing.
+fn snarkjs() -> Option<Vec<String>> {
+    let node_ok = Command::new("node")
+        .arg("--version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !node_ok {
+        return None;
+    }
+    if let Ok(dir) = std::env::var("ZKGOV_SNARKJS_DIR") {
+        let cli = Path::new(&dir).join("node_modules/snarkjs/cli.js");
+        if cli.exists() {
+            return Some(vec!["node".into(), cli.display().to_string()]);
+        }
+    }
+    let on_path = Command::new("snarkjs")
+        .arg("--help")
+        .output()
+        .map(|o| !o.stdout.is_empty())
+        .unwrap_or(false);
+    on_path.then(|| vec!["snarkjs".into()])
+}
+
+#[test]
+fn snarkjs_verifies_exported_proofs_and_rejects_tampered_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    setup(d);
+    let o = zkgov(
+        &[
+            "export",
+            "b.json",
+            "--snarkjs",
+            "--keys",
+            "keys",
+            "--out-dir",
+            "sj",
+        ],
+        d,
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let c = d.join("sj/claim-1");
+    let vk: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(c.join("verification_key.json")).unwrap())
+            .unwrap();
+    assert_eq!(vk["nPublic"], 12);
+    assert_eq!(vk["IC"].as_array().unwrap().len(), 13);
+    let public: Vec<String> =
+        serde_json::from_str(&std::fs::read_to_string(c.join("public.json")).unwrap()).unwrap();
+    assert_eq!(public[0], "10000000000000000000000000");
+
+    let Some(cmd) = snarkjs() else {
+        eprintln!(
+            "SKIPPED: snarkjs cross-check (needs node and snarkjs: set ZKGOV_SNARKJS_DIR to a directory \
+             with node_modules/snarkjs, e.g. `npm install --prefix DIR snarkjs@0.7`; .ci/run does this)"
+        );
+        return;
+    };
+    let verify = |proof: &str, public: &str| -> (bool, String) {
+        let o = Command::new(&cmd[0])
+            .args(&cmd[1..])
+            .args(["groth16", "verify", "verification_key.json", public, proof])
+            .current_dir(&c)
+            .output()
+            .unwrap();
+        (o.status.success() && text(&o).contains("OK!"), text(&o))
+    };
+    let (ok, out) = verify("proof.json", "public.json");
+    assert!(ok, "snarkjs rejected an honest proof: {out}");
+
+    // Tampered proof: A replaced by C (a valid curve point, so only the pairing check can fail).
+    let mut proof: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(c.join("proof.json")).unwrap()).unwrap();
+    proof["pi_a"] = proof["pi_c"].clone();
+    std::fs::write(c.join("tampered-proof.json"), proof.to_string()).unwrap();
+    let (ok, out) = verify("tampered-proof.json", "public.json");
+    assert!(!ok && out.contains("Invalid proof"), "{out}");
+    // Tampered public signal: the threshold raised to 2e25.
+    let mut p = public.clone();
+    p[0] = "20000000000000000000000000".into();
+    std::fs::write(
+        c.join("tampered-public.json"),
+        serde_json::to_string(&p).unwrap(),
+    )
+    .unwrap();
+    let (ok, out) = verify("proof.json", "tampered-public.json");
+    assert!(!ok, "{out}");
+
+    // vk_alphabeta_12 equals snarkjs' own pairing of alpha and beta (same GT encoding).
+    if let Ok(dir) = std::env::var("ZKGOV_SNARKJS_DIR") {
+        let script = format!(
+            "const f=require({:?});(async()=>{{const c=await f.buildBn128(true);const u=f.utils;\
+             const vk=u.unstringifyBigInts(require('./verification_key.json'));\
+             const ab=c.pairing(c.G1.fromObject(vk.vk_alpha_1),c.G2.fromObject(vk.vk_beta_2));\
+             console.log(JSON.stringify(u.stringifyBigInts(c.Gt.toObject(ab))));process.exit(0)}})()",
+            Path::new(&dir).join("node_modules/ffjavascript").display().to_string()
+        );
+        let o = Command::new("node")
+            .args(["-e", &script])
+            .current_dir(&c)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", text(&o));
+        let theirs: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(theirs, vk["vk_alphabeta_12"]);
+    }
+}

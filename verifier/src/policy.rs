@@ -1,0 +1,872 @@
+//! Policy files: what one jurisdiction requires, in a form a regulator can read and sign off.
+//!
+//! A policy is a TOML file (`format = "zkgov-policy"`, `version = 1`). It names the jurisdiction
+//! and its legal source, which proof contexts it accepts (policy ids, reporting epochs, an optional
+//! nonce), which verifying keys and evaluator (attester) keys it trusts, the accelerator peak table
+//! it counts compute with, and the claims it requires: per claim kind, a bound and its direction.
+//! Every field is documented in `policies/README.md`; unknown fields are errors.
+//!
+//! ```toml
+//! format = "zkgov-policy"
+//! version = 1
+//! id = "eu-ai-act-art51"
+//! jurisdiction = "European Union"
+//! legal_source = "Regulation (EU) 2024/1689, Article 51(2)"
+//! example = true
+//!
+//! [context]
+//! epochs = [2026]
+//!
+//! [keys]
+//! allow_test_keys = true
+//!
+//! [[accelerators]]
+//! name = "H100"
+//! peak_flop_per_s = "989.4e12"
+//!
+//! [[claims]]
+//! kind = "training-compute"
+//! direction = "at-most"
+//! threshold_flop = "1e25"
+//! ```
+//!
+//! Claim kinds are a tagged enum ([`Requirement`]) so that each kind's rules live in one `match`
+//! arm; adding a kind is adding a variant.
+
+use crate::{
+    error::VerifyError,
+    keys::check_key_id,
+    ledger::{NUM_CLASSES, PEAK_BITS},
+    num::{bytes_from_hex, parse_quantity},
+    statement::sci,
+};
+use serde::Deserialize;
+use std::path::Path;
+
+/// Format name of a policy file.
+pub const POLICY_FORMAT: &str = "zkgov-policy";
+/// Version of the policy format this verifier reads.
+pub const POLICY_VERSION: u32 = 1;
+/// Largest policy file read.
+pub const MAX_POLICY_BYTES: u64 = 1 << 20;
+
+/// Which side of a bound a claim or a policy is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// The quantity is at most the bound (a ceiling, inclusive).
+    AtMost,
+    /// The quantity is strictly below the bound (a red line).
+    Below,
+    /// The quantity is at least the bound (a floor, inclusive).
+    AtLeast,
+}
+
+impl Direction {
+    fn parse(field: &str, s: &str, allowed: &[Direction]) -> Result<Self, VerifyError> {
+        let d = match s {
+            "at-most" => Direction::AtMost,
+            "below" => Direction::Below,
+            "at-least" => Direction::AtLeast,
+            _ => {
+                return Err(VerifyError::bad_value(
+                    field,
+                    format!("{s:?} is not a direction (at-most, below or at-least)"),
+                ))
+            }
+        };
+        if !allowed.contains(&d) {
+            let names: Vec<&str> = allowed.iter().map(|d| d.name()).collect();
+            return Err(VerifyError::bad_value(
+                field,
+                format!(
+                    "{s:?} is not supported for this claim kind (allowed: {})",
+                    names.join(", ")
+                ),
+            ));
+        }
+        Ok(d)
+    }
+
+    /// The spelling used in policy files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Direction::AtMost => "at-most",
+            Direction::Below => "below",
+            Direction::AtLeast => "at-least",
+        }
+    }
+
+    /// Plain words, as in "training compute is at most 1e25".
+    pub fn words(self) -> &'static str {
+        match self {
+            Direction::AtMost => "at most",
+            Direction::Below => "below",
+            Direction::AtLeast => "at least",
+        }
+    }
+
+    fn is_upper(self) -> bool {
+        matches!(self, Direction::AtMost | Direction::Below)
+    }
+}
+
+/// An exact non-negative rational bound `num / den` (compute thresholds have `den = 1`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bound {
+    /// Numerator.
+    pub num: u128,
+    /// Denominator, never zero.
+    pub den: u64,
+}
+
+impl Bound {
+    /// A whole-number bound.
+    pub fn integer(n: u128) -> Self {
+        Bound { num: n, den: 1 }
+    }
+
+    /// `self.num * other.den` as a 192-bit number (high 128 bits, low 64 bits): exact, no overflow.
+    fn cross(&self, other: &Bound) -> (u128, u64) {
+        let b = other.den as u128;
+        let lo = (self.num as u64 as u128) * b;
+        let hi = (self.num >> 64) * b + (lo >> 64);
+        (hi, lo as u64)
+    }
+
+    /// Exact comparison of the two rationals.
+    pub fn cmp_value(&self, other: &Bound) -> std::cmp::Ordering {
+        self.cross(other).cmp(&other.cross(self))
+    }
+
+    /// Plain words: `1e25`, or `1/2`.
+    pub fn words(&self) -> String {
+        if self.den == 1 {
+            sci(self.num)
+        } else {
+            format!("{}/{}", self.num, self.den)
+        }
+    }
+}
+
+/// Mutual recognition: does a proved claim "quantity (`claim_dir`) `claim`" establish the policy's
+/// rule "quantity (`policy_dir`) `policy`"?
+///
+/// - Upper bounds: a claim of at most (or below) T establishes any ceiling at or above T: a proof
+///   at 1e25 FLOP shows compliance with a 1e26 rule too, never with a 1e24 one. A claim "below T"
+///   also establishes "at most T"; a claim "at most T" establishes "below P" only when T < P.
+/// - Floors: a claim of at least F establishes any floor at or below F.
+/// - A ceiling never establishes a floor, nor the converse.
+pub fn establishes(
+    claim_dir: Direction,
+    claim: Bound,
+    policy_dir: Direction,
+    policy: Bound,
+) -> bool {
+    use std::cmp::Ordering::*;
+    let c = claim.cmp_value(&policy);
+    match (claim_dir, policy_dir) {
+        (Direction::AtMost, Direction::AtMost)
+        | (Direction::Below, Direction::Below)
+        | (Direction::Below, Direction::AtMost) => c != Greater,
+        (Direction::AtMost, Direction::Below) => c == Less,
+        (Direction::AtLeast, Direction::AtLeast) => c != Less,
+        (a, b) => {
+            debug_assert!(a.is_upper() != b.is_upper());
+            false
+        }
+    }
+}
+
+/// A trusted evaluator (attester) key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attester {
+    /// The name the policy's claims refer to it by.
+    pub name: String,
+    /// Its ed25519 public key.
+    pub ed25519: [u8; 32],
+}
+
+/// Rules for a training-compute claim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComputeRule {
+    /// Always [`Direction::AtMost`]: the compute circuit proves a ceiling.
+    pub direction: Direction,
+    /// The policy's threshold, in FLOP.
+    pub threshold: u128,
+    /// Whether the verdict needs it (an optional rule is reported but does not decide).
+    pub required: bool,
+}
+
+/// Rules for an eval red-line claim (evaluated once the verifier carries eval claims).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvalRule {
+    /// Which evaluation (as named in the claim).
+    pub eval_id: String,
+    /// `below` (a dangerous-capability red line) or `at-least` (a floor, e.g. a refusal rate).
+    pub direction: Direction,
+    /// The red line or floor on the mean score.
+    pub red_line: Bound,
+    /// Names of the attesters (from `[[attesters]]`) whose signature the policy accepts.
+    pub attesters: Vec<String>,
+    /// Whether the verdict needs it.
+    pub required: bool,
+}
+
+/// One claim a policy asks for. One variant per claim kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Requirement {
+    /// `kind = "training-compute"`.
+    Compute(ComputeRule),
+    /// `kind = "eval-red-line"`.
+    Eval(EvalRule),
+}
+
+impl Requirement {
+    /// The claim kind, as bundles spell it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Requirement::Compute(_) => "training-compute",
+            Requirement::Eval(_) => "eval-red-line",
+        }
+    }
+
+    /// Whether the verdict depends on it.
+    pub fn required(&self) -> bool {
+        match self {
+            Requirement::Compute(r) => r.required,
+            Requirement::Eval(r) => r.required,
+        }
+    }
+
+    /// Plain words.
+    pub fn describe(&self) -> String {
+        match self {
+            Requirement::Compute(r) => format!(
+                "training compute {} {} FLOP",
+                r.direction.words(),
+                sci(r.threshold)
+            ),
+            Requirement::Eval(r) => format!(
+                "eval {:?}: mean score {} {}, attested by {}",
+                r.eval_id,
+                r.direction.words(),
+                r.red_line.words(),
+                r.attesters.join(" or ")
+            ),
+        }
+    }
+}
+
+/// A parsed and checked policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    /// The policy's id; claims made under it carry it in their context.
+    pub id: String,
+    /// Who sets it.
+    pub jurisdiction: String,
+    /// A short title.
+    pub title: Option<String>,
+    /// The legal text it implements.
+    pub legal_source: String,
+    /// Whether this is an example (shown in every verdict).
+    pub example: bool,
+    /// Context policy ids whose claims it accepts (its own id first; others by mutual recognition).
+    pub recognized_policy_ids: Vec<String>,
+    /// Reporting epochs it accepts.
+    pub epochs: Vec<u64>,
+    /// A nonce every claim must carry (a regulator's fresh request), if any.
+    pub nonce: Option<String>,
+    /// Verifying-key IDs it accepts; `None` accepts any key in the regulator's key store.
+    pub accepted_keys: Option<Vec<String>>,
+    /// Whether single-party (TEST ONLY) keys are accepted.
+    pub allow_test_keys: bool,
+    /// Accelerator classes and their peak dense FLOP/s, as this policy counts them.
+    pub accelerators: Vec<(String, u64)>,
+    /// Trusted evaluator keys.
+    pub attesters: Vec<Attester>,
+    /// The claims it asks for.
+    pub requirements: Vec<Requirement>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyFile {
+    format: String,
+    version: u32,
+    id: String,
+    jurisdiction: String,
+    title: Option<String>,
+    legal_source: String,
+    #[serde(default)]
+    example: bool,
+    context: ContextFile,
+    #[serde(default)]
+    keys: KeysFile,
+    accelerators: Vec<AcceleratorFile>,
+    #[serde(default)]
+    attesters: Vec<AttesterFile>,
+    claims: Vec<ClaimFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContextFile {
+    epochs: Vec<u64>,
+    recognized_policy_ids: Option<Vec<String>>,
+    nonce: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct KeysFile {
+    accepted: Option<Vec<String>>,
+    #[serde(default)]
+    allow_test_keys: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AcceleratorFile {
+    name: String,
+    peak_flop_per_s: Quantity,
+}
+
+/// A quantity written as a string (`"1e25"`, `"989.4e12"`) or a TOML integer. TOML floats are
+/// refused: `1e25` as a float is not exactly 10^25.
+struct Quantity(String);
+
+impl<'de> Deserialize<'de> for Quantity {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Quantity;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a quantity as a string, e.g. \"1e25\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Quantity, E> {
+                Ok(Quantity(s.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Quantity, E> {
+                Ok(Quantity(n.to_string()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Quantity, E> {
+                Ok(Quantity(n.to_string()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, x: f64) -> Result<Quantity, E> {
+                Err(E::custom(format!(
+                    "{x:e} is a TOML float, which is inexact: write quantities (threshold_flop, peak_flop_per_s, red_line) as strings, e.g. threshold_flop = \"1e25\""
+                )))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AttesterFile {
+    name: String,
+    ed25519: String,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "kind", deny_unknown_fields)]
+enum ClaimFile {
+    #[serde(rename = "training-compute")]
+    Compute {
+        direction: String,
+        threshold_flop: Quantity,
+        #[serde(default = "yes")]
+        required: bool,
+    },
+    #[serde(rename = "eval-red-line")]
+    Eval {
+        eval_id: String,
+        direction: String,
+        red_line: Quantity,
+        attesters: Vec<String>,
+        #[serde(default = "yes")]
+        required: bool,
+    },
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn check_text(field: &str, s: &str) -> Result<(), VerifyError> {
+    if s.is_empty() || s.len() > 128 || !s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return Err(VerifyError::bad_value(
+            field,
+            "expected 1 to 128 printable ASCII characters",
+        ));
+    }
+    Ok(())
+}
+
+fn parse_ratio(field: &str, s: &str) -> Result<Bound, VerifyError> {
+    let (n, d) = s.split_once('/').unwrap_or((s, "1"));
+    let num = parse_quantity(field, n.trim())?;
+    let den = parse_quantity(field, d.trim())?;
+    if num > u64::MAX as u128 || den == 0 || den > u64::MAX as u128 {
+        return Err(VerifyError::bad_value(
+            field,
+            format!("{s:?}: expected NUM/DEN with 0 < DEN and both below 2^64"),
+        ));
+    }
+    Ok(Bound {
+        num,
+        den: den as u64,
+    })
+}
+
+impl Policy {
+    /// Parses and checks a policy's TOML text.
+    pub fn from_toml(text: &str) -> Result<Self, VerifyError> {
+        // Format and version first, so that a future version gets a clear message rather than
+        // an unknown-field error.
+        let v: toml::Table = toml::from_str(text).map_err(|e| toml_error(text, &e))?;
+        let format = v.get("format").and_then(|f| f.as_str()).unwrap_or("?");
+        let version = v.get("version").and_then(|f| f.as_integer());
+        if format != POLICY_FORMAT || version != Some(POLICY_VERSION as i64) {
+            return Err(VerifyError::UnsupportedFormat {
+                what: "policy".into(),
+                found: format!(
+                    "{format} v{}",
+                    version.map_or("?".to_string(), |v| v.to_string())
+                ),
+                expected: format!("{POLICY_FORMAT} v{POLICY_VERSION}"),
+            });
+        }
+        let f: PolicyFile = toml::from_str(text).map_err(|e| toml_error(text, &e))?;
+        debug_assert!(f.format == POLICY_FORMAT && f.version == POLICY_VERSION);
+        check_text("id", &f.id)?;
+        check_text("jurisdiction", &f.jurisdiction)?;
+        if f.legal_source.trim().is_empty() {
+            return Err(VerifyError::bad_value(
+                "legal_source",
+                "name the legal text this policy implements",
+            ));
+        }
+        if f.context.epochs.is_empty() {
+            return Err(VerifyError::bad_value(
+                "context.epochs",
+                "list at least one accepted reporting epoch",
+            ));
+        }
+        let mut recognized = vec![f.id.clone()];
+        for r in f.context.recognized_policy_ids.unwrap_or_default() {
+            check_text("context.recognized_policy_ids", &r)?;
+            if !recognized.contains(&r) {
+                recognized.push(r);
+            }
+        }
+        if let Some(n) = &f.context.nonce {
+            if n.is_empty() || n.len() > 64 || n.len() % 2 != 0 {
+                return Err(VerifyError::bad_value(
+                    "context.nonce",
+                    "expected 1 to 32 bytes of lower-case hex",
+                ));
+            }
+            bytes_from_hex("context.nonce", n, n.len() / 2)?;
+        }
+        if let Some(keys) = &f.keys.accepted {
+            for k in keys {
+                check_key_id(k).map_err(|_| {
+                    VerifyError::bad_value(
+                        "keys.accepted",
+                        format!("{k:?} is not a key ID (64 lower-case hex digits)"),
+                    )
+                })?;
+            }
+        }
+        if f.accelerators.is_empty() || f.accelerators.len() > NUM_CLASSES {
+            return Err(VerifyError::bad_value(
+                "accelerators",
+                format!("expected 1 to {NUM_CLASSES} accelerator classes"),
+            ));
+        }
+        let mut accelerators: Vec<(String, u64)> = Vec::new();
+        for a in &f.accelerators {
+            check_text("accelerators.name", &a.name)?;
+            let field = format!("accelerators.{}.peak_flop_per_s", a.name);
+            let p = parse_quantity(&field, &a.peak_flop_per_s.0)?;
+            if p == 0 || p >= 1 << PEAK_BITS {
+                return Err(VerifyError::bad_value(
+                    field,
+                    format!("peak must be between 1 and 2^{PEAK_BITS} - 1 FLOP/s"),
+                ));
+            }
+            if accelerators.iter().any(|(n, _)| n == &a.name) {
+                return Err(VerifyError::bad_value(
+                    "accelerators",
+                    format!("{} is listed twice", a.name),
+                ));
+            }
+            accelerators.push((a.name.clone(), p as u64));
+        }
+        let mut attesters: Vec<Attester> = Vec::new();
+        for a in &f.attesters {
+            check_text("attesters.name", &a.name)?;
+            let key = bytes_from_hex(&format!("attesters.{}.ed25519", a.name), &a.ed25519, 32)?;
+            if attesters.iter().any(|x| x.name == a.name) {
+                return Err(VerifyError::bad_value(
+                    "attesters",
+                    format!("{} is listed twice", a.name),
+                ));
+            }
+            let mut ed25519 = [0u8; 32];
+            ed25519.copy_from_slice(&key);
+            attesters.push(Attester {
+                name: a.name.clone(),
+                ed25519,
+            });
+        }
+        if f.claims.is_empty() {
+            return Err(VerifyError::bad_value(
+                "claims",
+                "a policy must ask for at least one claim",
+            ));
+        }
+        let mut requirements = Vec::new();
+        for c in f.claims {
+            requirements.push(match c {
+                ClaimFile::Compute {
+                    direction,
+                    threshold_flop,
+                    required,
+                } => Requirement::Compute(ComputeRule {
+                    direction: Direction::parse(
+                        "claims.training-compute.direction",
+                        &direction,
+                        &[Direction::AtMost],
+                    )?,
+                    threshold: parse_quantity(
+                        "claims.training-compute.threshold_flop",
+                        &threshold_flop.0,
+                    )?,
+                    required,
+                }),
+                ClaimFile::Eval {
+                    eval_id,
+                    direction,
+                    red_line,
+                    attesters: names,
+                    required,
+                } => {
+                    check_text("claims.eval-red-line.eval_id", &eval_id)?;
+                    if names.is_empty() {
+                        return Err(VerifyError::bad_value(
+                            "claims.eval-red-line.attesters",
+                            "name at least one trusted attester",
+                        ));
+                    }
+                    if let Some(n) = names
+                        .iter()
+                        .find(|n| !attesters.iter().any(|a| &a.name == *n))
+                    {
+                        return Err(VerifyError::bad_value(
+                            "claims.eval-red-line.attesters",
+                            format!("{n:?} is not listed under [[attesters]]"),
+                        ));
+                    }
+                    Requirement::Eval(EvalRule {
+                        eval_id,
+                        direction: Direction::parse(
+                            "claims.eval-red-line.direction",
+                            &direction,
+                            &[Direction::Below, Direction::AtLeast],
+                        )?,
+                        red_line: parse_ratio("claims.eval-red-line.red_line", &red_line.0)?,
+                        attesters: names,
+                        required,
+                    })
+                }
+            });
+        }
+        Ok(Policy {
+            id: f.id,
+            jurisdiction: f.jurisdiction,
+            title: f.title,
+            legal_source: f.legal_source.trim().to_string(),
+            example: f.example,
+            recognized_policy_ids: recognized,
+            epochs: f.context.epochs,
+            nonce: f.context.nonce,
+            accepted_keys: f.keys.accepted,
+            allow_test_keys: f.keys.allow_test_keys,
+            accelerators,
+            attesters,
+            requirements,
+        })
+    }
+
+    /// Reads and checks a policy file; errors name the file.
+    pub fn read(path: &Path) -> Result<Self, VerifyError> {
+        let io = |e: std::io::Error| VerifyError::Io {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        };
+        let len = std::fs::metadata(path).map_err(io)?.len();
+        if len > MAX_POLICY_BYTES {
+            return Err(VerifyError::malformed(
+                format!("policy {}", path.display()),
+                format!("{len} bytes is larger than the {MAX_POLICY_BYTES}-byte limit"),
+            ));
+        }
+        let text = std::fs::read_to_string(path).map_err(io)?;
+        let what = format!("policy {}", path.display());
+        Self::from_toml(&text).map_err(|e| match e {
+            VerifyError::Malformed { reason, .. } => VerifyError::malformed(what, reason),
+            VerifyError::UnsupportedFormat {
+                found, expected, ..
+            } => VerifyError::UnsupportedFormat {
+                what,
+                found,
+                expected,
+            },
+            other => VerifyError::malformed(what, other),
+        })
+    }
+
+    /// Whether claims made under context policy id `id` count for this policy.
+    pub fn recognizes(&self, id: &str) -> bool {
+        self.recognized_policy_ids.iter().any(|r| r == id)
+    }
+
+    /// A one-paragraph summary in plain words.
+    pub fn describe(&self) -> String {
+        let reqs: Vec<String> = self
+            .requirements
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}{}",
+                    r.describe(),
+                    if r.required() { "" } else { " (optional)" }
+                )
+            })
+            .collect();
+        let peaks: Vec<String> = self
+            .accelerators
+            .iter()
+            .map(|(n, p)| format!("{n} {} FLOP/s", sci(*p as u128)))
+            .collect();
+        let keys = match &self.accepted_keys {
+            None => "any key in the regulator's key store".to_string(),
+            Some(k) => format!("{} listed key(s)", k.len()),
+        };
+        format!(
+            "{}{} ({}): requires {}; counts accelerators at {}; accepts claims made under {} for epoch(s) {}{}; keys: {}{}. Source: {}",
+            if self.example { "EXAMPLE " } else { "" },
+            self.id,
+            self.jurisdiction,
+            reqs.join("; "),
+            peaks.join(", "),
+            self.recognized_policy_ids.join(", "),
+            self.epochs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", "),
+            self.nonce.as_ref().map_or(String::new(), |n| format!(" with nonce {n}")),
+            keys,
+            if self.allow_test_keys { ", test keys accepted" } else { ", no test keys" },
+            self.legal_source
+        )
+    }
+}
+
+/// One line from a TOML error: its message, then the line number and text where it occurred.
+fn toml_error(text: &str, e: &toml::de::Error) -> VerifyError {
+    let msg = e.message().trim().replace('\n', " ");
+    let at = e.span().map_or(String::new(), |s| {
+        let start = s.start.min(text.len());
+        let line_no = text[..start].matches('\n').count() + 1;
+        let line = text.lines().nth(line_no - 1).unwrap_or("").trim();
+        let line: String = line.chars().take(80).collect();
+        format!(" (line {line_no}: {line})")
+    });
+    VerifyError::malformed("policy", format!("{msg}{at}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) const EXAMPLE: &str = r#"
+format = "zkgov-policy"
+version = 1
+id = "test-policy"
+jurisdiction = "Testland"
+legal_source = "Test Act, s. 1"
+example = true
+
+[context]
+epochs = [2026]
+recognized_policy_ids = ["other"]
+
+[keys]
+allow_test_keys = true
+
+[[accelerators]]
+name = "H100"
+peak_flop_per_s = "989.4e12"
+
+[[attesters]]
+name = "lab"
+ed25519 = "0000000000000000000000000000000000000000000000000000000000000001"
+
+[[claims]]
+kind = "training-compute"
+direction = "at-most"
+threshold_flop = "1e25"
+
+[[claims]]
+kind = "eval-red-line"
+eval_id = "cyber-ctf"
+direction = "below"
+red_line = "1/2"
+attesters = ["lab"]
+required = false
+"#;
+
+    #[test]
+    fn parses_the_example() {
+        let p = Policy::from_toml(EXAMPLE).unwrap();
+        assert_eq!(p.id, "test-policy");
+        assert_eq!(p.recognized_policy_ids, vec!["test-policy", "other"]);
+        assert_eq!(
+            p.accelerators,
+            vec![("H100".to_string(), 989_400_000_000_000)]
+        );
+        assert_eq!(
+            p.requirements[0],
+            Requirement::Compute(ComputeRule {
+                direction: Direction::AtMost,
+                threshold: 10u128.pow(25),
+                required: true
+            })
+        );
+        assert!(
+            matches!(&p.requirements[1], Requirement::Eval(e) if e.red_line == Bound { num: 1, den: 2 } && !e.required)
+        );
+        assert!(p.describe().contains("EXAMPLE test-policy"));
+        // TOML integers are exact and accepted.
+        let q = Policy::from_toml(&EXAMPLE.replace("\"1e25\"", "10000000000000000")).unwrap();
+        assert!(
+            matches!(&q.requirements[0], Requirement::Compute(c) if c.threshold == 10u128.pow(16))
+        );
+    }
+
+    fn err(text: &str) -> String {
+        let e = Policy::from_toml(text).unwrap_err().to_string();
+        assert_eq!(e.lines().count(), 1, "{e}");
+        e
+    }
+
+    #[test]
+    fn errors_are_one_clear_line() {
+        let cases = [
+            (
+                EXAMPLE.replace("version = 1", "version = 2"),
+                "unsupported format",
+            ),
+            (
+                EXAMPLE.replace("format = \"zkgov-policy\"", "format = \"x\""),
+                "unsupported format",
+            ),
+            (
+                EXAMPLE.replace("example = true", "example = true\nthreshold = 5"),
+                "unknown field `threshold`",
+            ),
+            (
+                EXAMPLE.replace("threshold_flop = \"1e25\"", "threshold_flop = \"1.5\""),
+                "not a whole number",
+            ),
+            (
+                EXAMPLE.replace("threshold_flop = \"1e25\"", "threshold_flop = \"1e40\""),
+                "exceeds 2^128 - 1",
+            ),
+            (
+                EXAMPLE.replace("threshold_flop = \"1e25\"", "threshold_flop = \"ten\""),
+                "threshold_flop",
+            ),
+            (
+                EXAMPLE.replace("threshold_flop = \"1e25\"", "threshold_flop = 1e25"),
+                "TOML float, which is inexact",
+            ),
+            (
+                EXAMPLE.replace("\"at-most\"", "\"at-least\""),
+                "not supported for this claim kind",
+            ),
+            (EXAMPLE.replace("\"989.4e12\"", "\"0\""), "peak must be"),
+            (EXAMPLE.replace("epochs = [2026]", "epochs = []"), "epoch"),
+            (
+                EXAMPLE.replace("attesters = [\"lab\"]", "attesters = [\"nobody\"]"),
+                "not listed under [[attesters]]",
+            ),
+            (
+                EXAMPLE.replace("red_line = \"1/2\"", "red_line = \"1/0\""),
+                "DEN",
+            ),
+            (
+                EXAMPLE.replace("kind = \"training-compute\"", "kind = \"flops\""),
+                "unknown variant",
+            ),
+            ("not toml at all [".to_string(), "policy is malformed"),
+        ];
+        for (text, needle) in cases {
+            let e = err(&text);
+            assert!(e.contains(needle), "{needle}: {e}");
+        }
+    }
+
+    #[test]
+    fn bounds_compare_exactly() {
+        let b = |n: u128, d: u64| Bound { num: n, den: d };
+        use std::cmp::Ordering::*;
+        assert_eq!(b(1, 2).cmp_value(&b(2, 4)), Equal);
+        assert_eq!(b(1, 3).cmp_value(&b(1, 2)), Less);
+        assert_eq!(b(u128::MAX, 1).cmp_value(&b(u128::MAX - 1, 1)), Greater);
+        assert_eq!(
+            b(u128::MAX, u64::MAX).cmp_value(&b(u128::MAX, u64::MAX - 1)),
+            Less
+        );
+    }
+
+    #[test]
+    fn mutual_recognition_upper_bounds() {
+        use Direction::*;
+        let t = |e: u32| Bound::integer(10u128.pow(e));
+        // A proof at 1e25 shows compliance with ceilings of 1e25 and above, not below.
+        assert!(establishes(AtMost, t(25), AtMost, t(25)));
+        assert!(establishes(AtMost, t(25), AtMost, t(26)));
+        assert!(!establishes(AtMost, t(25), AtMost, t(24)));
+        assert!(!establishes(
+            AtMost,
+            Bound::integer(10u128.pow(25) + 1),
+            AtMost,
+            t(25)
+        ));
+        // Strict red lines.
+        let half = Bound { num: 1, den: 2 };
+        let third = Bound { num: 1, den: 3 };
+        assert!(establishes(Below, third, Below, half));
+        assert!(establishes(Below, half, Below, half));
+        assert!(!establishes(Below, half, Below, third));
+        assert!(establishes(Below, half, AtMost, half));
+        assert!(!establishes(AtMost, half, Below, half));
+        assert!(establishes(AtMost, third, Below, half));
+    }
+
+    #[test]
+    fn mutual_recognition_floors() {
+        use Direction::*;
+        let half = Bound { num: 1, den: 2 };
+        let nine_tenths = Bound { num: 9, den: 10 };
+        // A proof of at least 0.9 shows any floor up to 0.9, not above.
+        assert!(establishes(AtLeast, nine_tenths, AtLeast, half));
+        assert!(establishes(AtLeast, nine_tenths, AtLeast, nine_tenths));
+        assert!(!establishes(AtLeast, half, AtLeast, nine_tenths));
+        // Ceilings and floors never answer one another.
+        assert!(!establishes(AtLeast, nine_tenths, AtMost, nine_tenths));
+        assert!(!establishes(Below, half, AtLeast, half));
+    }
+}

@@ -1,0 +1,374 @@
+//! Verdicts: what one bundle shows under one jurisdiction's policy.
+//!
+//! The bundle is verified once; each policy then reads the verified statements against its own
+//! rules. A verdict is one of:
+//!
+//! - **compliant**: every required claim of the policy is shown by a valid claim of the bundle;
+//! - **not shown**: the proofs the policy relies on are valid, but they do not show what the policy
+//!   requires (a threshold above the policy's, another epoch or policy id, a nonce other than the
+//!   one requested, a peak table below the policy's, a key the policy does not accept, or no claim
+//!   of the kind). The developer has not been caught lying; it has to prove something else.
+//! - **invalid**: a claim addressed to this policy (of a kind it requires, made under a policy id
+//!   it recognizes) fails verification: a broken or forged proof, or a statement or key that does
+//!   not check. Do not rely on the bundle.
+//!
+//! A claim addressed to another policy that fails is reported in the verdict's notes (and makes
+//! `zkgov verify` exit 1) without changing this policy's outcome: Groth16 claims are independent.
+//!
+//! Anti-replay: the context (policy id, epoch, nonce) is a public input, so a proof cannot be
+//! moved to another context without failing verification. A valid proof made for another context
+//! is "not shown", with the mismatch named: it proves a true statement, but not the one asked for.
+//!
+//! Mutual recognition ([`crate::policy::establishes`]): a proof that compute is at most T shows
+//! compliance under every policy whose ceiling is at least T, and (for floors) a proof of at
+//! least F shows every floor at most F. A policy lists the context policy ids it recognizes.
+
+use crate::{
+    bundle::{Claim, Statement},
+    error::VerifyError,
+    keys::SetupKind,
+    policy::{establishes, Bound, ComputeRule, EvalRule, Policy, Requirement},
+    statement::{sci, ComputeInputs, Context, EvalInputs},
+    verify::{ParsedStatement, VerifiedClaim},
+};
+use serde::Serialize;
+
+/// The outcome of a policy's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Every required claim is shown.
+    Compliant,
+    /// Proofs are valid, but some required claim is not shown.
+    NotShown,
+    /// A claim this policy relies on failed verification.
+    Invalid,
+}
+
+impl Outcome {
+    /// Upper-case label for tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Compliant => "COMPLIANT",
+            Outcome::NotShown => "NOT SHOWN",
+            Outcome::Invalid => "INVALID",
+        }
+    }
+}
+
+/// What the bundle shows for one of the policy's requirements.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RequirementVerdict {
+    /// The requirement in plain words.
+    pub requirement: String,
+    /// Whether the verdict depends on it.
+    pub required: bool,
+    /// The claim (1-based) that shows it, if any.
+    pub shown_by: Option<usize>,
+    /// Why it is or is not shown, in plain words.
+    pub reason: String,
+}
+
+/// One policy's verdict on one bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PolicyVerdict {
+    /// The policy's id.
+    pub policy_id: String,
+    /// Its jurisdiction.
+    pub jurisdiction: String,
+    /// Whether the policy is an example.
+    pub example: bool,
+    /// Its legal source.
+    pub legal_source: String,
+    /// The outcome.
+    pub outcome: Outcome,
+    /// One sentence a regulator can act on.
+    pub summary: String,
+    /// Per requirement.
+    pub requirements: Vec<RequirementVerdict>,
+    /// Anything else the regulator should know (test keys, failing claims addressed elsewhere).
+    pub notes: Vec<String>,
+}
+
+/// The kind and context a claim states, read without verifying anything. One arm per kind.
+fn kind_and_context(s: &Statement) -> (&'static str, &Context) {
+    match s {
+        Statement::Compute(c) => ("training-compute", &c.context),
+        Statement::Eval(e) => ("eval-red-line", &e.context),
+    }
+}
+
+/// Context and key rules shared by every kind.
+fn check_context_and_key(policy: &Policy, ctx: &Context, v: &VerifiedClaim) -> Result<(), String> {
+    if !policy.recognizes(&ctx.policy_id) {
+        return Err(format!(
+            "it was made under policy {:?}, which this policy does not recognize (it accepts {})",
+            ctx.policy_id,
+            policy.recognized_policy_ids.join(", ")
+        ));
+    }
+    if !policy.epochs.contains(&ctx.epoch) {
+        let e: Vec<String> = policy.epochs.iter().map(|e| e.to_string()).collect();
+        return Err(format!(
+            "it is for reporting epoch {}, but this policy asks about epoch {}",
+            ctx.epoch,
+            e.join(" or ")
+        ));
+    }
+    if let Some(want) = &policy.nonce {
+        match &ctx.nonce {
+            Some(n) if n == want => {}
+            Some(n) => {
+                return Err(format!(
+                    "it answers request nonce {n}, not this request's nonce {want} (a proof made for another request)"
+                ))
+            }
+            None => {
+                return Err(format!(
+                    "it carries no nonce, but this request requires a fresh proof bound to nonce {want}"
+                ))
+            }
+        }
+    }
+    if let Some(accepted) = &policy.accepted_keys {
+        if !accepted.contains(&v.key.id) {
+            return Err(format!(
+                "it was proved with key {}, which this policy does not accept",
+                &v.key.id[..12]
+            ));
+        }
+    }
+    if v.key.setup == SetupKind::SingleParty && !policy.allow_test_keys {
+        return Err(format!(
+            "it was proved with key {}, a single-party TEST key that whoever ran the setup could forge with; this policy accepts ceremony keys only",
+            &v.key.id[..12]
+        ));
+    }
+    Ok(())
+}
+
+/// Does the compute claim `c` show the policy's compute rule? `Ok` says why it does.
+fn check_compute(policy: &Policy, rule: &ComputeRule, c: &ComputeInputs) -> Result<String, String> {
+    // Peaks: every accelerator class the policy counts must be in the claim's table, at a peak at
+    // least the policy's; otherwise the proved total may be below the policy's way of counting.
+    for (name, peak) in &policy.accelerators {
+        match c.names.iter().position(|n| n == name) {
+            None => {
+                return Err(format!(
+                    "its peak table has no {name} row, which this policy counts at {} FLOP/s: compute on {name} may not have been counted the policy's way",
+                    sci(*peak as u128)
+                ))
+            }
+            Some(i) if c.peaks[i] < *peak => {
+                return Err(format!(
+                    "it counts {name} at {} FLOP/s, below this policy's {} FLOP/s, so its total may understate compute as this policy counts it",
+                    sci(c.peaks[i] as u128),
+                    sci(*peak as u128)
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    let claim = Bound::integer(c.threshold);
+    let limit = Bound::integer(rule.threshold);
+    if !establishes(
+        crate::policy::Direction::AtMost,
+        claim,
+        rule.direction,
+        limit,
+    ) {
+        return Err(format!(
+            "it proves compute is at most {} FLOP, which does not show at most {} FLOP (a proof at {} answers only thresholds of {} or more)",
+            sci(c.threshold),
+            sci(rule.threshold),
+            sci(c.threshold),
+            sci(c.threshold)
+        ));
+    }
+    Ok(if c.threshold == rule.threshold {
+        format!(
+            "proves training compute at most {} FLOP, this policy's threshold",
+            sci(c.threshold)
+        )
+    } else {
+        format!(
+            "proves training compute at most {} FLOP, within this policy's threshold of {} FLOP (a lower proven bound also shows the higher threshold)",
+            sci(c.threshold),
+            sci(rule.threshold)
+        )
+    })
+}
+
+/// Does an eval claim show the policy's eval rule? Its evaluator must be one the rule trusts, and
+/// its red line must imply the policy's (mutual recognition, exact rationals).
+fn check_eval(policy: &Policy, rule: &EvalRule, e: &EvalInputs) -> Result<String, String> {
+    let key = e.evaluator_key;
+    let trusted = policy
+        .attesters
+        .iter()
+        .find(|a| a.ed25519 == key && rule.attesters.contains(&a.name));
+    let Some(attester) = trusted else {
+        return Err(format!(
+            "it is attested by evaluator key {}…, which this policy does not trust for this eval (it trusts {})",
+            &e.statement.attestation.evaluator_key[..12],
+            rule.attesters.join(", ")
+        ));
+    };
+    let claim_dir = match e.statement.direction {
+        crate::eval::Direction::Below => crate::policy::Direction::Below,
+        crate::eval::Direction::AtLeast => crate::policy::Direction::AtLeast,
+    };
+    let claim = Bound {
+        num: e.num as u128,
+        den: e.den,
+    };
+    if !establishes(claim_dir, claim, rule.direction, rule.red_line) {
+        return Err(format!(
+            "it proves the mean score is {} {}, which does not show {} {}",
+            claim_dir.words(),
+            claim.words(),
+            rule.direction.words(),
+            rule.red_line.words()
+        ));
+    }
+    Ok(format!(
+        "proves the mean score is {} {} (attested by {}), which implies {} {}",
+        claim_dir.words(),
+        claim.words(),
+        attester.name,
+        rule.direction.words(),
+        rule.red_line.words()
+    ))
+}
+
+/// Does claim `v` show requirement `req`? `None` if it is of another kind.
+fn check_requirement(
+    policy: &Policy,
+    req: &Requirement,
+    claim: &Claim,
+    v: &VerifiedClaim,
+) -> Option<Result<String, String>> {
+    let (_, ctx) = kind_and_context(&claim.statement);
+    let kind_result = match (req, &v.statement) {
+        (Requirement::Compute(rule), ParsedStatement::Compute(c)) => check_compute(policy, rule, c),
+        (Requirement::Eval(rule), ParsedStatement::Eval(e)) => {
+            if e.statement.source.eval_id != rule.eval_id {
+                return None;
+            }
+            check_eval(policy, rule, e)
+        }
+        (Requirement::Eval(_), ParsedStatement::Compute(_))
+        | (Requirement::Compute(_), ParsedStatement::Eval(_)) => return None,
+    };
+    Some(check_context_and_key(policy, ctx, v).and(kind_result))
+}
+
+/// The verdict of `policy` on a bundle's `claims`, given each claim's verification `results`
+/// (same order, as from [`crate::verify::verify_claims`]).
+pub fn evaluate(
+    policy: &Policy,
+    claims: &[Claim],
+    results: &[Result<VerifiedClaim, VerifyError>],
+) -> PolicyVerdict {
+    let mut notes = Vec::new();
+    let kinds: Vec<&str> = policy.requirements.iter().map(|r| r.kind()).collect();
+    // Invalid claims: those addressed to this policy decide the verdict; others are noted.
+    let mut invalid = Vec::new();
+    for (i, (c, r)) in claims.iter().zip(results).enumerate() {
+        if let Err(e) = r {
+            let (kind, ctx) = kind_and_context(&c.statement);
+            if kinds.contains(&kind) && policy.recognizes(&ctx.policy_id) {
+                invalid.push(format!("claim {} failed verification: {e}", i + 1));
+            } else {
+                notes.push(format!(
+                    "claim {} ({kind} under policy {:?}) failed verification ({e}); it is not addressed to this policy, but the bundle carries a failing proof",
+                    i + 1,
+                    ctx.policy_id
+                ));
+            }
+        }
+    }
+    let mut requirements = Vec::new();
+    for req in &policy.requirements {
+        let mut shown_by = None;
+        let mut why_not = Vec::new();
+        for (i, (c, r)) in claims.iter().zip(results).enumerate() {
+            let Ok(v) = r else { continue };
+            match check_requirement(policy, req, c, v) {
+                None => {}
+                Some(Ok(why)) => {
+                    shown_by = Some((i + 1, why));
+                    if v.key.setup == SetupKind::SingleParty {
+                        notes.push(format!(
+                            "claim {} uses a single-party TEST key, accepted by this policy: whoever ran that setup could forge proofs",
+                            i + 1
+                        ));
+                    }
+                    break;
+                }
+                Some(Err(why)) => why_not.push(format!("claim {} does not show it: {why}", i + 1)),
+            }
+        }
+        let (shown_by, reason) = match shown_by {
+            Some((i, why)) => (Some(i), format!("shown by claim {i}, which {why}")),
+            None if why_not.is_empty() => (
+                None,
+                match req {
+                    Requirement::Compute(_) => {
+                        "the bundle has no valid training-compute claim".to_string()
+                    }
+                    Requirement::Eval(e) => format!(
+                        "the bundle has no valid eval-red-line claim for eval {:?}",
+                        e.eval_id
+                    ),
+                },
+            ),
+            None => (None, why_not.join("; ")),
+        };
+        requirements.push(RequirementVerdict {
+            requirement: req.describe(),
+            required: req.required(),
+            shown_by,
+            reason,
+        });
+    }
+    let missing: Vec<&RequirementVerdict> = requirements
+        .iter()
+        .filter(|r| r.required && r.shown_by.is_none())
+        .collect();
+    let (outcome, summary) = if !invalid.is_empty() {
+        (
+            Outcome::Invalid,
+            format!(
+                "{}: do not rely on this bundle; a proof it offers this jurisdiction is broken or forged",
+                invalid.join("; ")
+            ),
+        )
+    } else if missing.is_empty() {
+        (
+            Outcome::Compliant,
+            "every claim this policy requires is proven by a valid proof".to_string(),
+        )
+    } else {
+        let what: Vec<&str> = missing.iter().map(|r| r.requirement.as_str()).collect();
+        (
+            Outcome::NotShown,
+            format!(
+                "the proofs are valid, but they do not show {}; ask the developer for a proof that does",
+                what.join(" and ")
+            ),
+        )
+    };
+    notes.sort();
+    notes.dedup();
+    PolicyVerdict {
+        policy_id: policy.id.clone(),
+        jurisdiction: policy.jurisdiction.clone(),
+        example: policy.example,
+        legal_source: policy.legal_source.clone(),
+        outcome,
+        summary,
+        requirements,
+        notes,
+    }
+}
