@@ -78,6 +78,10 @@ enum Command {
     /// Prove a claim and write a bundle.
     #[command(subcommand)]
     Prove(ProveCommand),
+    /// Multi-party key setup: phase 1 (powers of tau, or a snarkjs .ptau), then per circuit a
+    /// phase 2 to which every state contributes; sound if any one contributor is honest.
+    #[command(subcommand)]
+    Ceremony(crate::ceremony_cmd::CeremonyCommand),
     /// Verify bundles with keys you trust, and give each jurisdiction's verdict under its policy.
     ///
     /// Every claim of every bundle is checked in one batched pairing check (a failing batch is
@@ -280,6 +284,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, ProveError> {
     let json = cli.json;
     match cli.command {
         Command::Demo { dir } => demo::run(dir, json),
+        Command::Ceremony(cmd) => crate::ceremony_cmd::run(cmd, json),
         Command::Keygen {
             circuit,
             capacity,

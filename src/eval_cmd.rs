@@ -201,8 +201,8 @@ fn claim_seed(seed: &[u8; 32], index: usize) -> [u8; 32] {
     h.finalize().into()
 }
 
-/// Reads an evaluator signing key file (64 hex digits).
-fn read_signing_key(path: &Path) -> Result<SigningKey, ProveError> {
+/// Reads an ed25519 signing key file (64 hex digits), as `zkgov attester-key` writes.
+pub fn read_signing_key(path: &Path) -> Result<SigningKey, ProveError> {
     let text = std::fs::read_to_string(path).map_err(|e| ProveError::io(path, e))?;
     let bytes: [u8; 32] = hex::decode(text.trim())
         .ok()

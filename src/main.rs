@@ -1,6 +1,7 @@
 //! `zkgov`: prove and verify AI-governance compliance claims in zero knowledge.
 #![forbid(unsafe_code)]
 
+mod ceremony_cmd;
 mod cli;
 mod demo;
 mod eval_cmd;

@@ -31,6 +31,14 @@ pub enum ProveError {
     /// A proving key is missing, corrupt or does not match.
     #[error("{0}")]
     Key(String),
+    /// A setup ceremony file failed a check, at the named step.
+    #[error("{step}: {reason}")]
+    Ceremony {
+        /// Which step: the phase-1 file, the initial key, a contribution, the final key.
+        step: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// Constraint synthesis or proving failed.
     #[error("proving failed: {0}")]
     Synthesis(String),
@@ -42,6 +50,14 @@ impl ProveError {
         ProveError::Io {
             path: path.display().to_string(),
             reason: e.to_string(),
+        }
+    }
+
+    /// A [`ProveError::Ceremony`].
+    pub fn ceremony(step: impl Into<String>, reason: impl Into<String>) -> Self {
+        ProveError::Ceremony {
+            step: step.into(),
+            reason: reason.into(),
         }
     }
 

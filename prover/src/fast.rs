@@ -56,6 +56,21 @@ impl PreparedCircuit {
         self.num_constraints
     }
 
+    /// Number of instance variables (the constant one and the public inputs).
+    pub fn num_inputs(&self) -> usize {
+        self.num_inputs
+    }
+
+    /// Number of witness variables.
+    pub fn num_witnesses(&self) -> usize {
+        self.num_witnesses
+    }
+
+    /// The A, B, C matrices; entries index the full assignment `[1, inputs.., witnesses..]`.
+    pub fn matrices(&self) -> &[Matrix<Fr>] {
+        &self.matrices
+    }
+
     /// The full assignment `[1, inputs.., witnesses..]` of `circuit`, computed without recording
     /// any constraint.
     pub fn assignment<C: ConstraintSynthesizer<Fr>>(

@@ -24,6 +24,7 @@ use zkgov_verifier::keys::{
     check_key_is_safe, key_id, vk_to_hex, KeyStore, SetupKind, TrustedKey, VkFile, VK_FORMAT,
     VK_VERSION,
 };
+use zkgov_verifier::merkle::depth_for;
 use zkgov_verifier::statement::{COMPUTE_CIRCUIT, EVAL_CIRCUIT};
 
 /// Magic prefix of a proving key file.
@@ -53,17 +54,7 @@ impl KeyPair {
         if let Some(p) = self.prepared.get() {
             return Ok(p);
         }
-        let n = self.vk.capacity as usize;
-        let built = match self.vk.circuit.as_str() {
-            COMPUTE_CIRCUIT => PreparedCircuit::new(ComputeCircuit::blank(n))?,
-            EVAL_CIRCUIT => PreparedCircuit::new(EvalCircuit::blank(n))?,
-            other => {
-                return Err(ProveError::Key(format!(
-                    "key {} is for unknown circuit {other}",
-                    self.vk.id
-                )))
-            }
-        };
+        let built = prepared_for(&self.vk.circuit, self.vk.capacity)?;
         Ok(self.prepared.get_or_init(|| built))
     }
 
@@ -77,6 +68,17 @@ impl KeyPair {
     }
 }
 
+/// The constraint matrices of `circuit` at `capacity` (from an all-zero witness).
+pub fn prepared_for(circuit: &str, capacity: u64) -> Result<PreparedCircuit, ProveError> {
+    depth_for(capacity)?;
+    let n = capacity as usize;
+    match circuit {
+        COMPUTE_CIRCUIT => PreparedCircuit::new(ComputeCircuit::blank(n)),
+        EVAL_CIRCUIT => PreparedCircuit::new(EvalCircuit::blank(n)),
+        other => Err(ProveError::Key(format!("unknown circuit {other}"))),
+    }
+}
+
 /// Runs a single-party Groth16 setup for `circuit` (an all-zero witness of the right shape).
 /// Whoever runs it knows the toxic waste and can forge proofs: keys are labelled test-only.
 pub fn generate<C: ConstraintSynthesizer<Fr>, R: RngCore + CryptoRng>(
@@ -85,20 +87,31 @@ pub fn generate<C: ConstraintSynthesizer<Fr>, R: RngCore + CryptoRng>(
     capacity: u64,
     rng: &mut R,
 ) -> Result<(KeyPair, Vec<u8>), ProveError> {
-    let (pk, vk) = Groth16::<Bn254>::circuit_specific_setup(circuit, rng)
+    let (pk, _) = Groth16::<Bn254>::circuit_specific_setup(circuit, rng)
         .map_err(|e| ProveError::Synthesis(e.to_string()))?;
+    key_pair(pk, circuit_id, capacity, SetupKind::SingleParty)
+}
+
+/// Wraps a proving key (from a single-party setup or a ceremony) with its verifying key file;
+/// returns the pair and the proving key's file payload.
+pub fn key_pair(
+    pk: ProvingKey<Bn254>,
+    circuit_id: &str,
+    capacity: u64,
+    setup: SetupKind,
+) -> Result<(KeyPair, Vec<u8>), ProveError> {
     let mut payload = Vec::new();
     pk.serialize_uncompressed(&mut payload)
         .map_err(|e| ProveError::Key(e.to_string()))?;
     let file = VkFile {
         format: VK_FORMAT.into(),
         version: VK_VERSION,
-        key_id: key_id(&vk),
+        key_id: key_id(&pk.vk),
         circuit: circuit_id.into(),
         capacity,
-        setup: SetupKind::SingleParty,
+        setup,
         proving_key_sha256: hex::encode(Sha256::digest(&payload)),
-        vk: vk_to_hex(&vk),
+        vk: vk_to_hex(&pk.vk),
     };
     let text = serde_json::to_string_pretty(&file).map_err(|e| ProveError::Key(e.to_string()))?;
     let vk = TrustedKey::from_json(&text, None)?;

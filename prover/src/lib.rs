@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod ceremony;
 pub mod commit;
 pub mod error;
 pub mod eval;

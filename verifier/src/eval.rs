@@ -15,9 +15,9 @@ use crate::{
     merkle,
     num::{digest_to_fr, fr_to_hex},
     poseidon::{hash4, Domain},
+    signature::SignatureProblem,
     Fr,
 };
-use ed25519_dalek::{Signature, VerifyingKey};
 use sha2::{Digest, Sha256};
 
 /// Fixed-point scale: scores carry six decimal places.
@@ -160,18 +160,16 @@ pub fn verify_attestation(
     signature: &[u8; 64],
     message: &[u8],
 ) -> Result<(), VerifyError> {
-    let bad = |r: &str| VerifyError::bad_value("attestation", r.to_string());
-    let vk = VerifyingKey::from_bytes(key)
-        .map_err(|_| bad("evaluator key is not a valid ed25519 point"))?;
-    if vk.is_weak() {
-        return Err(bad(
-            "evaluator key has small order (anyone could sign for it)",
-        ));
-    }
-    vk.verify_strict(message, &Signature::from_bytes(signature))
-        .map_err(|_| {
-            bad("evaluator signature does not match the results, benchmark, model and eval id")
-        })
+    crate::signature::verify_strict(key, signature, message).map_err(|p| {
+        let reason = match p {
+            SignatureProblem::Mismatch => {
+                "evaluator signature does not match the results, benchmark, model and eval id"
+                    .to_string()
+            }
+            other => other.describe("evaluator"),
+        };
+        VerifyError::bad_value("attestation", reason)
+    })
 }
 
 #[cfg(test)]

@@ -37,6 +37,7 @@ pub mod merkle;
 pub mod num;
 pub mod policy;
 pub mod poseidon;
+pub mod signature;
 pub mod snarkjs;
 pub mod statement;
 pub mod verdict;

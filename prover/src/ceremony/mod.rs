@@ -1,0 +1,178 @@
+//! A multi-party Groth16 setup that no single state or developer controls (BGM17).
+//!
+//! With a single-party setup whoever ran it knows the toxic waste and can forge any proof. Here:
+//! - **Phase 1** (powers of tau, circuit-independent): either a snarkjs `.ptau` file
+//!   ([`ptau`]), or a small phase 1 run natively ([`phase1`]) with contributions and proofs of
+//!   knowledge. Every point is validated and the powers are checked for consistency with batched
+//!   pairing checks.
+//! - **Phase 2** (per circuit, [`phase2`]): the initial key is derived deterministically from the
+//!   circuit's constraint matrices and phase 1 (delta = 1); each contributor multiplies delta by a
+//!   secret, divides the H and L queries by it, publishes a proof of knowledge bound to the
+//!   transcript so far ([`pok`]) and signs the contribution's hash with ed25519. Anyone re-derives
+//!   the initial key and checks every step offline; one honest contributor suffices.
+//!
+//! Ceremony files are a fixed 8-byte magic, a length-prefixed JSON header (format, version,
+//! transcript) and the points in arkworks' canonical compressed encoding, read back with full
+//! validation.
+
+pub mod phase1;
+pub mod phase2;
+pub mod pok;
+pub mod ptau;
+
+use crate::error::{write_atomic, ProveError};
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+use ed25519_dalek::{Signer, SigningKey};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::path::Path;
+use zkgov_verifier::signature::verify_strict;
+
+/// Largest JSON header a ceremony file may have (the transcript of many contributions).
+const MAX_HEADER: u64 = 64 << 20;
+
+/// Who made a contribution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contributor {
+    /// The contributor's name, as it chose to be known.
+    pub name: String,
+    /// The state or jurisdiction it speaks for, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jurisdiction: Option<String>,
+    /// Its ed25519 public key (64 hex digits).
+    pub public_key: String,
+}
+
+impl Contributor {
+    /// The contributor behind `key`.
+    pub fn new(name: &str, jurisdiction: Option<&str>, key: &SigningKey) -> Self {
+        Contributor {
+            name: name.to_string(),
+            jurisdiction: jurisdiction.map(str::to_string),
+            public_key: hex::encode(key.verifying_key().to_bytes()),
+        }
+    }
+
+    /// "contribution 2 (EU AI Office, EU)": how errors and reports name a step.
+    pub fn step(&self, index: usize) -> String {
+        match &self.jurisdiction {
+            Some(j) => format!("contribution {index} ({}, {j})", self.name),
+            None => format!("contribution {index} ({})", self.name),
+        }
+    }
+
+    fn absorb(&self, t: &mut pok::Transcript) {
+        t.bytes(self.name.as_bytes())
+            .bytes(self.jurisdiction.as_deref().unwrap_or("").as_bytes())
+            .bytes(self.public_key.as_bytes());
+    }
+}
+
+/// The message a contributor signs: its contribution's hash, under a label of its own so that a
+/// key used elsewhere (e.g. as an evaluator key) cannot be made to sign a contribution.
+fn signed_message(hash: &[u8; 32]) -> Vec<u8> {
+    let mut m = b"zkgov/ceremony-contribution/v1".to_vec();
+    m.extend_from_slice(hash);
+    m
+}
+
+/// Signs a contribution hash; returns the signature in hex.
+pub fn sign(key: &SigningKey, hash: &[u8; 32]) -> String {
+    hex::encode(key.sign(&signed_message(hash)).to_bytes())
+}
+
+/// Checks a contribution's recorded hash against the recomputed one, and its signature.
+pub fn check_signed(
+    who: &Contributor,
+    recorded_hash: &str,
+    computed: &[u8; 32],
+    signature: &str,
+) -> Result<(), String> {
+    if recorded_hash != hex::encode(computed) {
+        return Err("its recorded hash does not match its contents (edited after signing)".into());
+    }
+    let key: [u8; 32] = hex::decode(&who.public_key)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or("the contributor key is not 64 hex digits")?;
+    let sig: [u8; 64] = hex::decode(signature)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or("the signature is not 128 hex digits")?;
+    verify_strict(&key, &sig, &signed_message(computed))
+        .map_err(|p| format!("{} over its hash", p.describe("contributor")))
+}
+
+/// SHA-256 of bytes, in hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Writes a ceremony file atomically: magic, header length (u64 LE), JSON header, payload.
+/// Returns the file's SHA-256.
+fn write_file<H: Serialize, P: CanonicalSerialize>(
+    path: &Path,
+    magic: &[u8; 8],
+    header: &H,
+    payload: &P,
+) -> Result<String, ProveError> {
+    let json = serde_json::to_vec(header).map_err(|e| ProveError::io(path, e))?;
+    let mut bytes = Vec::with_capacity(16 + json.len() + payload.compressed_size());
+    bytes.extend_from_slice(magic);
+    bytes.extend_from_slice(&(json.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(&json);
+    payload
+        .serialize_compressed(&mut bytes)
+        .map_err(|e| ProveError::io(path, e))?;
+    write_atomic(path, &bytes)?;
+    Ok(sha256_hex(&bytes))
+}
+
+/// Reads a ceremony file: checks the magic, parses the header strictly and deserializes the
+/// payload with full point validation. Returns header, payload and the file's SHA-256.
+fn read_file<H: DeserializeOwned, P: CanonicalDeserialize>(
+    path: &Path,
+    magic: &[u8; 8],
+    what: &str,
+) -> Result<(H, P, String), ProveError> {
+    let bytes = std::fs::read(path).map_err(|e| ProveError::io(path, e))?;
+    let bad = |reason: String| ProveError::import(path.display().to_string(), reason);
+    let rest = bytes
+        .strip_prefix(magic.as_slice())
+        .ok_or_else(|| bad(format!("not a {what} (wrong magic bytes or version)")))?;
+    if rest.len() < 8 {
+        return Err(bad("truncated header".into()));
+    }
+    let (len, rest) = rest.split_at(8);
+    let len = u64::from_le_bytes(len.try_into().unwrap_or_default());
+    if len > MAX_HEADER || len > rest.len() as u64 {
+        return Err(bad("truncated or oversized header".into()));
+    }
+    let (json, mut payload) = rest.split_at(len as usize);
+    let header: H =
+        serde_json::from_slice(json).map_err(|e| bad(format!("malformed header: {e}")))?;
+    let points = P::deserialize_compressed(&mut payload)
+        .map_err(|e| bad(format!("bad or truncated points: {e}")))?;
+    if !payload.is_empty() {
+        return Err(bad("trailing bytes after the points".into()));
+    }
+    Ok((header, points, sha256_hex(&bytes)))
+}
+
+/// Checks a header's format name and version.
+fn check_format(
+    path: &Path,
+    format: &str,
+    version: u32,
+    want: &str,
+    want_version: u32,
+) -> Result<(), ProveError> {
+    if format != want || version != want_version {
+        return Err(ProveError::import(
+            path.display().to_string(),
+            format!("expected {want} version {want_version}, found {format} version {version}"),
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,520 @@
+//! Phase 1: powers of tau, shared by every circuit up to `2^power` constraints.
+//!
+//! The points are `[τ^i]₁` for `i < 2n-1`, `[τ^i]₂`, `[ατ^i]₁`, `[βτ^i]₁` for `i < n`, and `[β]₂`,
+//! with `n = 2^power` (the layout of snarkjs' `.ptau` sections 2 to 6). A native phase 1 starts from
+//! τ = α = β = 1; each contribution multiplies them by fresh secrets and proves knowledge of them
+//! (three [`Pok`]s bound to the transcript). Imported `.ptau` files keep snarkjs' own transcript,
+//! which `snarkjs powersoftau verify` checks; zkgov checks every point and the consistency of the
+//! powers, and records the file's SHA-256.
+
+use super::{
+    check_format, check_signed,
+    pok::{
+        msm_g1, msm_g2, point_from_hex, point_hex, rlc_coefficients, same_ratio, Pok, Transcript,
+    },
+    read_file, sign, write_file, Contributor,
+};
+use crate::error::ProveError;
+use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
+use ark_ec::{AffineRepr, CurveGroup, PrimeGroup};
+use ark_ff::{One, UniformRand, Zero};
+use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+use ed25519_dalek::SigningKey;
+use rand::{CryptoRng, RngCore};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Magic bytes of a zkgov phase-1 file.
+pub const MAGIC: &[u8; 8] = b"ZKGOVP1\x01";
+/// Format name in the header.
+pub const FORMAT: &str = "zkgov-phase1";
+/// Format version.
+pub const VERSION: u32 = 1;
+/// Largest power a native phase 1 may have (2^22 constraints; larger ceremonies import a `.ptau`).
+pub const MAX_NATIVE_POWER: u32 = 22;
+/// Largest power accepted from any source (BN254's FFT domains go to 2^28).
+pub const MAX_POWER: u32 = 28;
+
+/// The powers of tau.
+#[derive(Debug, Clone, PartialEq, CanonicalSerialize, CanonicalDeserialize)]
+pub struct Powers {
+    /// `[τ^i]₁`, `i < 2n-1`.
+    pub tau_g1: Vec<G1Affine>,
+    /// `[τ^i]₂`, `i < n`.
+    pub tau_g2: Vec<G2Affine>,
+    /// `[ατ^i]₁`, `i < n`.
+    pub alpha_tau_g1: Vec<G1Affine>,
+    /// `[βτ^i]₁`, `i < n`.
+    pub beta_tau_g1: Vec<G1Affine>,
+    /// `[β]₂`.
+    pub beta_g2: G2Affine,
+}
+
+/// The powers in the Lagrange basis of one FFT domain: `[L_j(τ)]₁`, `[L_j(τ)]₂`, `[αL_j(τ)]₁`,
+/// `[βL_j(τ)]₁`.
+#[derive(Debug, Clone)]
+pub struct Lagrange {
+    /// `[L_j(τ)]₁`.
+    pub g1: Vec<G1Affine>,
+    /// `[L_j(τ)]₂`.
+    pub g2: Vec<G2Affine>,
+    /// `[αL_j(τ)]₁`.
+    pub alpha_g1: Vec<G1Affine>,
+    /// `[βL_j(τ)]₁`.
+    pub beta_g1: Vec<G1Affine>,
+}
+
+/// Where a phase 1 came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Source {
+    /// Run with zkgov: its contributions are in the header.
+    Native,
+    /// Imported from a snarkjs `.ptau` file (its own transcript is checked by snarkjs).
+    SnarkjsPtau {
+        /// SHA-256 of the `.ptau` file.
+        sha256: String,
+        /// The power the `.ptau` file was made for (at least this phase 1's power).
+        file_power: u32,
+    },
+}
+
+/// One phase-1 contribution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contribution {
+    /// 1 for the first contribution.
+    pub index: usize,
+    /// Who contributed.
+    pub contributor: Contributor,
+    /// `[τ]₁` after this contribution.
+    pub tau_g1: String,
+    /// `[α]₁` after.
+    pub alpha_g1: String,
+    /// `[β]₁` after.
+    pub beta_g1: String,
+    /// Knowledge of the tau factor.
+    pub tau_pok: Pok,
+    /// Knowledge of the alpha factor.
+    pub alpha_pok: Pok,
+    /// Knowledge of the beta factor.
+    pub beta_pok: Pok,
+    /// Hash of this contribution and everything before it (hex).
+    pub hash: String,
+    /// The contributor's ed25519 signature over the hash (hex).
+    pub signature: String,
+}
+
+/// The header of a phase-1 file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Header {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// Always [`VERSION`].
+    pub version: u32,
+    /// `n = 2^power` powers.
+    pub power: u32,
+    /// Where the powers came from.
+    pub source: Source,
+    /// Native contributions, in order.
+    pub contributions: Vec<Contribution>,
+}
+
+/// A phase 1.
+#[derive(Debug, Clone)]
+pub struct Phase1 {
+    /// Its header (transcript).
+    pub header: Header,
+    /// Its points.
+    pub powers: Powers,
+}
+
+fn start_hash(power: u32) -> [u8; 32] {
+    let mut t = Transcript::new("zkgov/phase1/v1");
+    t.bytes(&power.to_be_bytes());
+    t.finish()
+}
+
+fn contribution_hash(prev: &[u8; 32], c: &Contribution) -> [u8; 32] {
+    let mut t = Transcript::new("zkgov/phase1/contribution/v1");
+    t.bytes(prev).bytes(&(c.index as u64).to_be_bytes());
+    c.contributor.absorb(&mut t);
+    for part in [&c.tau_g1, &c.alpha_g1, &c.beta_g1] {
+        t.bytes(part.as_bytes());
+    }
+    for p in [&c.tau_pok, &c.alpha_pok, &c.beta_pok] {
+        t.bytes(p.s.as_bytes())
+            .bytes(p.s_x.as_bytes())
+            .bytes(p.r_x.as_bytes());
+    }
+    t.finish()
+}
+
+/// `points[i] · scalars[i]`, in parallel, normalized.
+fn scale_g1(points: &[G1Affine], scalars: &[Fr]) -> Vec<G1Affine> {
+    let p: Vec<G1Projective> = points
+        .par_iter()
+        .zip(scalars)
+        .map(|(p, s)| *p * s)
+        .collect();
+    G1Projective::normalize_batch(&p)
+}
+
+fn scale_g2(points: &[G2Affine], scalars: &[Fr]) -> Vec<G2Affine> {
+    let p: Vec<G2Projective> = points
+        .par_iter()
+        .zip(scalars)
+        .map(|(p, s)| *p * s)
+        .collect();
+    G2Projective::normalize_batch(&p)
+}
+
+/// `[1, x, x², …]`, `len` of them, times `factor`.
+fn powers_of(x: Fr, factor: Fr, len: usize) -> Vec<Fr> {
+    let mut out = Vec::with_capacity(len);
+    let mut acc = factor;
+    for _ in 0..len {
+        out.push(acc);
+        acc *= x;
+    }
+    out
+}
+
+/// A random secret, neither 0 nor 1.
+pub(super) fn secret<R: RngCore + CryptoRng>(rng: &mut R) -> Fr {
+    loop {
+        let x = Fr::rand(rng);
+        if !x.is_zero() && !x.is_one() {
+            return x;
+        }
+    }
+}
+
+impl Powers {
+    /// `n`, the number of G2 powers.
+    pub fn n(&self) -> usize {
+        self.tau_g2.len()
+    }
+
+    /// The starting point of a native phase 1: τ = α = β = 1.
+    fn one(power: u32) -> Self {
+        let n = 1usize << power;
+        let g1 = G1Affine::generator();
+        let g2 = G2Affine::generator();
+        Powers {
+            tau_g1: vec![g1; 2 * n - 1],
+            tau_g2: vec![g2; n],
+            alpha_tau_g1: vec![g1; n],
+            beta_tau_g1: vec![g1; n],
+            beta_g2: g2,
+        }
+    }
+
+    /// Checks lengths and generators, that τ, α and β are not 0 or 1, and that the powers are
+    /// consistent, with one random linear combination per vector:
+    /// `e(Σρ_i[τ^i]₁, [τ]₂) = e(Σρ_i[τ^{i+1}]₁, g₂)`, likewise for G2 and the α, β vectors, and
+    /// `e([β]₁, g₂) = e(g₁, [β]₂)`.
+    pub fn check<R: RngCore>(&self, power: u32, rng: &mut R) -> Result<(), String> {
+        let n = 1usize << power;
+        if self.tau_g1.len() != 2 * n - 1
+            || self.tau_g2.len() != n
+            || self.alpha_tau_g1.len() != n
+            || self.beta_tau_g1.len() != n
+        {
+            return Err(format!("the number of powers does not match power {power}"));
+        }
+        let (g1, g2) = (G1Affine::generator(), G2Affine::generator());
+        if self.tau_g1[0] != g1 || self.tau_g2[0] != g2 {
+            return Err("the first powers are not the generators".into());
+        }
+        let tau1 = self.tau_g1[1];
+        let tau2 = self.tau_g2.get(1).copied().unwrap_or(self.tau_g2[0]);
+        for (what, p) in [
+            ("tau", tau1),
+            ("alpha", self.alpha_tau_g1[0]),
+            ("beta", self.beta_tau_g1[0]),
+        ] {
+            if p.is_zero() || p == g1 {
+                return Err(format!(
+                    "{what} is 0 or 1: no secret was applied, anyone could forge with these powers"
+                ));
+            }
+        }
+        // τ in G2 against τ in G1 (n = 1 has no [τ]₂ in the file: then check through τ₁ only).
+        if n > 1 {
+            let c = rlc_coefficients(n - 1, rng);
+            let lo = msm_g2(&self.tau_g2[..n - 1], &c);
+            let hi = msm_g2(&self.tau_g2[1..], &c);
+            if !same_ratio((g1, tau1), (lo, hi)) {
+                return Err("the G2 powers of tau are not consistent".into());
+            }
+        }
+        let shifted = |v: &[G1Affine], what: &str, rng: &mut R| -> Result<(), String> {
+            if v.len() < 2 {
+                return Ok(());
+            }
+            let c = rlc_coefficients(v.len() - 1, rng);
+            let lo = msm_g1(&v[..v.len() - 1], &c);
+            let hi = msm_g1(&v[1..], &c);
+            if same_ratio((lo, hi), (g2, tau2)) {
+                Ok(())
+            } else {
+                Err(format!("the {what} powers are not consistent"))
+            }
+        };
+        shifted(&self.tau_g1, "G1 tau", rng)?;
+        shifted(&self.alpha_tau_g1, "alpha·tau", rng)?;
+        shifted(&self.beta_tau_g1, "beta·tau", rng)?;
+        if !same_ratio((g1, self.beta_tau_g1[0]), (g2, self.beta_g2)) {
+            return Err("beta in G2 does not match beta in G1".into());
+        }
+        Ok(())
+    }
+
+    /// The Lagrange basis of the radix-2 domain of size `n` (a power of two, at most `self.n()`):
+    /// an inverse FFT over the group, since `L_j(X) = (1/n) Σ_k ω^{-jk} X^k`.
+    pub fn lagrange(&self, n: usize) -> Result<Lagrange, ProveError> {
+        let domain = Radix2EvaluationDomain::<Fr>::new(n)
+            .filter(|d| d.size() == n && n <= self.n())
+            .ok_or_else(|| {
+                ProveError::ceremony(
+                    "phase 1",
+                    format!(
+                        "the circuit needs 2^{} powers; this phase 1 has 2^{}",
+                        n.trailing_zeros(),
+                        self.n().trailing_zeros()
+                    ),
+                )
+            })?;
+        fn ifft<P: CurveGroup<ScalarField = Fr>>(
+            d: &Radix2EvaluationDomain<Fr>,
+            pts: &[P::Affine],
+        ) -> Vec<P::Affine> {
+            let mut v: Vec<P> = pts.iter().map(|p| (*p).into()).collect();
+            d.ifft_in_place(&mut v);
+            P::normalize_batch(&v)
+        }
+        Ok(Lagrange {
+            g1: ifft::<G1Projective>(&domain, &self.tau_g1[..n]),
+            g2: ifft::<G2Projective>(&domain, &self.tau_g2[..n]),
+            alpha_g1: ifft::<G1Projective>(&domain, &self.alpha_tau_g1[..n]),
+            beta_g1: ifft::<G1Projective>(&domain, &self.beta_tau_g1[..n]),
+        })
+    }
+
+    /// Keeps the first `2^power` powers (a phase 1 for smaller circuits).
+    pub fn truncate(&mut self, power: u32) {
+        let n = 1usize << power;
+        self.tau_g1.truncate(2 * n - 1);
+        self.tau_g2.truncate(n);
+        self.alpha_tau_g1.truncate(n);
+        self.beta_tau_g1.truncate(n);
+    }
+}
+
+impl Phase1 {
+    /// A new native phase 1 of `2^power` powers, before any contribution (τ = α = β = 1: it must
+    /// receive contributions before use).
+    pub fn new(power: u32) -> Result<Self, ProveError> {
+        if !(1..=MAX_NATIVE_POWER).contains(&power) {
+            return Err(ProveError::ceremony(
+                "phase 1",
+                format!(
+                    "power must be 1 to {MAX_NATIVE_POWER} (import a .ptau for larger circuits)"
+                ),
+            ));
+        }
+        Ok(Phase1 {
+            header: Header {
+                format: FORMAT.into(),
+                version: VERSION,
+                power,
+                source: Source::Native,
+                contributions: vec![],
+            },
+            powers: Powers::one(power),
+        })
+    }
+
+    /// An imported phase 1 (from a `.ptau`).
+    pub fn imported(power: u32, source: Source, powers: Powers) -> Self {
+        Phase1 {
+            header: Header {
+                format: FORMAT.into(),
+                version: VERSION,
+                power,
+                source,
+                contributions: vec![],
+            },
+            powers,
+        }
+    }
+
+    fn last_hash(&self) -> Result<[u8; 32], ProveError> {
+        match self.header.contributions.last() {
+            None => Ok(start_hash(self.header.power)),
+            Some(c) => hex::decode(&c.hash)
+                .ok()
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(|| ProveError::ceremony(c.contributor.step(c.index), "bad hash")),
+        }
+    }
+
+    /// Adds a contribution: checks the phase 1 so far, multiplies τ, α and β by fresh secrets
+    /// (dropped when this returns), proves knowledge of them and signs the result.
+    pub fn contribute<R: RngCore + CryptoRng>(
+        &mut self,
+        key: &SigningKey,
+        name: &str,
+        jurisdiction: Option<&str>,
+        rng: &mut R,
+    ) -> Result<&Contribution, ProveError> {
+        if self.header.source != Source::Native {
+            return Err(ProveError::ceremony(
+                "phase 1",
+                "contribute to an imported .ptau with snarkjs (`snarkjs powersoftau contribute`), then import it again",
+            ));
+        }
+        // Never build on a file that does not check: a fresh phase 1 must hold only generators.
+        if self.header.contributions.is_empty() {
+            if self.powers != Powers::one(self.header.power) {
+                return Err(ProveError::ceremony(
+                    "phase 1",
+                    "it has no contribution yet but its points are not the generators",
+                ));
+            }
+        } else {
+            self.verify(rng)?;
+        }
+        let prev = self.last_hash()?;
+        let (x, a, b) = (secret(rng), secret(rng), secret(rng));
+        let p = &self.powers;
+        let n = p.n();
+        let new = Powers {
+            tau_g1: scale_g1(&p.tau_g1, &powers_of(x, Fr::one(), 2 * n - 1)),
+            tau_g2: scale_g2(&p.tau_g2, &powers_of(x, Fr::one(), n)),
+            alpha_tau_g1: scale_g1(&p.alpha_tau_g1, &powers_of(x, a, n)),
+            beta_tau_g1: scale_g1(&p.beta_tau_g1, &powers_of(x, b, n)),
+            beta_g2: (p.beta_g2 * b).into_affine(),
+        };
+        let mut c = Contribution {
+            index: self.header.contributions.len() + 1,
+            contributor: Contributor::new(name, jurisdiction, key),
+            tau_g1: point_hex(&new.tau_g1[1]),
+            alpha_g1: point_hex(&new.alpha_tau_g1[0]),
+            beta_g1: point_hex(&new.beta_tau_g1[0]),
+            tau_pok: Pok::prove(&x, &prev, "tau", rng),
+            alpha_pok: Pok::prove(&a, &prev, "alpha", rng),
+            beta_pok: Pok::prove(&b, &prev, "beta", rng),
+            hash: String::new(),
+            signature: String::new(),
+        };
+        let hash = contribution_hash(&prev, &c);
+        c.hash = hex::encode(hash);
+        c.signature = sign(key, &hash);
+        self.powers = new;
+        self.header.contributions.push(c);
+        Ok(&self.header.contributions[self.header.contributions.len() - 1])
+    }
+
+    /// Checks the whole phase 1: the header, every contribution (proofs of knowledge chained
+    /// from τ = α = β = 1, hashes, signatures), that the powers are the last contribution's, and
+    /// the consistency of the powers. Errors name the step.
+    pub fn verify<R: RngCore>(&self, rng: &mut R) -> Result<(), ProveError> {
+        let h = &self.header;
+        if !(1..=MAX_POWER).contains(&h.power) {
+            return Err(ProveError::ceremony("phase 1", "power out of range"));
+        }
+        if h.source == Source::Native {
+            let g1 = G1Affine::generator();
+            let mut prev_hash = start_hash(h.power);
+            let mut prev = (g1, g1, g1);
+            for (k, c) in h.contributions.iter().enumerate() {
+                let step = c.contributor.step(k + 1);
+                let fail = |r: String| ProveError::ceremony(format!("phase 1 {step}"), r);
+                if c.index != k + 1 {
+                    return Err(fail(format!(
+                        "it is numbered {} but comes at position {} (a step is missing or reordered)",
+                        c.index,
+                        k + 1
+                    )));
+                }
+                let tau: G1Affine = point_from_hex("tau", &c.tau_g1).map_err(fail)?;
+                let alpha: G1Affine = point_from_hex("alpha", &c.alpha_g1).map_err(fail)?;
+                let beta: G1Affine = point_from_hex("beta", &c.beta_g1).map_err(fail)?;
+                c.tau_pok
+                    .verify(&prev_hash, "tau", prev.0, tau)
+                    .map_err(fail)?;
+                c.alpha_pok
+                    .verify(&prev_hash, "alpha", prev.1, alpha)
+                    .map_err(fail)?;
+                c.beta_pok
+                    .verify(&prev_hash, "beta", prev.2, beta)
+                    .map_err(fail)?;
+                let hash = contribution_hash(&prev_hash, c);
+                check_signed(&c.contributor, &c.hash, &hash, &c.signature).map_err(fail)?;
+                prev = (tau, alpha, beta);
+                prev_hash = hash;
+            }
+            if h.contributions.is_empty() {
+                return Err(ProveError::ceremony(
+                    "phase 1",
+                    "it has no contribution: tau = 1, anyone could forge proofs",
+                ));
+            }
+            let p = &self.powers;
+            if p.tau_g1.len() < 2 || (p.tau_g1[1], p.alpha_tau_g1[0], p.beta_tau_g1[0]) != prev {
+                return Err(ProveError::ceremony(
+                    "phase 1 powers",
+                    "they are not the last contribution's (changed after it)",
+                ));
+            }
+        }
+        self.powers
+            .check(h.power, rng)
+            .map_err(|r| ProveError::ceremony("phase 1 powers", r))
+    }
+
+    /// Writes a phase-1 file; returns its SHA-256.
+    pub fn write(&self, path: &Path) -> Result<String, ProveError> {
+        write_file(path, MAGIC, &self.header, &self.powers)
+    }
+
+    /// Reads a phase 1: a zkgov phase-1 file, or a snarkjs `.ptau` (recognized by its magic).
+    /// Points are validated; call [`Phase1::verify`] before use. Returns it with the file's
+    /// SHA-256.
+    pub fn read(path: &Path) -> Result<(Self, String), ProveError> {
+        let mut start = [0u8; 4];
+        {
+            use std::io::Read;
+            let mut f = std::fs::File::open(path).map_err(|e| ProveError::io(path, e))?;
+            f.read_exact(&mut start)
+                .map_err(|_| ProveError::import(path.display().to_string(), "file too short"))?;
+        }
+        if &start == super::ptau::MAGIC {
+            return super::ptau::read(path, None);
+        }
+        let (header, powers, sha): (Header, Powers, String) =
+            read_file(path, MAGIC, "zkgov phase-1 file")?;
+        check_format(path, &header.format, header.version, FORMAT, VERSION)?;
+        Ok((Phase1 { header, powers }, sha))
+    }
+}
+
+/// The powers for known τ, α, β: for tests that compare ceremony keys with arkworks' own setup
+/// (whoever knows the secrets can forge proofs).
+pub fn from_secrets(power: u32, tau: Fr, alpha: Fr, beta: Fr) -> Powers {
+    let n = 1usize << power;
+    let g1 = vec![G1Affine::generator(); 2 * n - 1];
+    let g2 = vec![G2Affine::generator(); n];
+    Powers {
+        tau_g1: scale_g1(&g1, &powers_of(tau, Fr::one(), 2 * n - 1)),
+        tau_g2: scale_g2(&g2, &powers_of(tau, Fr::one(), n)),
+        alpha_tau_g1: scale_g1(&g1[..n], &powers_of(tau, alpha, n)),
+        beta_tau_g1: scale_g1(&g1[..n], &powers_of(tau, beta, n)),
+        beta_g2: (G2Projective::generator() * beta).into_affine(),
+    }
+}

@@ -1,0 +1,205 @@
+//! Import of snarkjs `.ptau` phase-1 files (the format of the Perpetual Powers of Tau and Hermez
+//! ceremonies).
+//!
+//! Layout (all integers little-endian): `"ptau"`, version (u32), number of sections (u32), then
+//! sections of (type u32, size u64, bytes). Section 1 holds the field size in bytes, the base
+//! field's prime, the power and the ceremony power; sections 2 to 6 hold `[τ^i]₁` (`2·2^power−1`
+//! points), `[τ^i]₂`, `[ατ^i]₁`, `[βτ^i]₁` (`2^power` each) and `[β]₂`. Coordinates are 32-byte
+//! little-endian integers in Montgomery form (`x·2^256 mod q`: the representation arkworks uses
+//! internally), G1 as `x, y`, G2 as `x.c0, x.c1, y.c0, y.c1`; all-zero bytes are the point at
+//! infinity. Other sections (snarkjs' contribution transcript, Lagrange forms) are not used:
+//! their transcript is checked with `snarkjs powersoftau verify`, and zkgov computes its own
+//! Lagrange basis from the powers.
+//!
+//! Every coordinate must be canonical (below the prime), every point on the curve and in the
+//! prime-order subgroup; then [`Phase1::verify`] checks the powers' consistency.
+
+use super::{
+    phase1::{Phase1, Powers, Source, MAX_POWER},
+    sha256_hex,
+};
+use crate::error::ProveError;
+use ark_bn254::{Fq, Fq2, G1Affine, G2Affine};
+use ark_ec::{short_weierstrass::Affine, short_weierstrass::SWCurveConfig, AffineRepr};
+use ark_ff::{BigInt, BigInteger, PrimeField};
+use rayon::prelude::*;
+use std::path::Path;
+
+/// The magic bytes a `.ptau` file starts with.
+pub const MAGIC: &[u8; 4] = b"ptau";
+
+struct Reader<'a> {
+    path: &'a Path,
+    bytes: &'a [u8],
+}
+
+impl Reader<'_> {
+    fn bad(&self, reason: impl Into<String>) -> ProveError {
+        ProveError::import(self.path.display().to_string(), reason)
+    }
+
+    fn u32_at(&self, at: usize) -> Result<u32, ProveError> {
+        self.bytes
+            .get(at..at + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .ok_or_else(|| self.bad("truncated"))
+    }
+
+    fn u64_at(&self, at: usize) -> Result<u64, ProveError> {
+        self.bytes
+            .get(at..at + 8)
+            .and_then(|b| b.try_into().ok())
+            .map(u64::from_le_bytes)
+            .ok_or_else(|| self.bad("truncated"))
+    }
+}
+
+/// One coordinate from its 32 Montgomery-form bytes, refusing non-canonical values.
+fn coordinate(b: &[u8]) -> Option<Fq> {
+    let mut limbs = [0u64; 4];
+    for (l, chunk) in limbs.iter_mut().zip(b.chunks_exact(8)) {
+        *l = u64::from_le_bytes(chunk.try_into().ok()?);
+    }
+    let mont = BigInt(limbs);
+    (mont < Fq::MODULUS).then(|| Fq::new_unchecked(mont))
+}
+
+/// Validates a decoded point: on the curve and in the prime-order subgroup.
+fn checked<P: SWCurveConfig>(p: Affine<P>) -> Option<Affine<P>> {
+    (p.is_on_curve() && p.is_in_correct_subgroup_assuming_on_curve()).then_some(p)
+}
+
+fn g1(b: &[u8]) -> Option<G1Affine> {
+    if b.iter().all(|x| *x == 0) {
+        return Some(G1Affine::zero());
+    }
+    checked(G1Affine::new_unchecked(
+        coordinate(&b[..32])?,
+        coordinate(&b[32..64])?,
+    ))
+}
+
+fn g2(b: &[u8]) -> Option<G2Affine> {
+    if b.iter().all(|x| *x == 0) {
+        return Some(G2Affine::zero());
+    }
+    let f = |i: usize| coordinate(&b[32 * i..32 * i + 32]);
+    checked(G2Affine::new_unchecked(
+        Fq2::new(f(0)?, f(1)?),
+        Fq2::new(f(2)?, f(3)?),
+    ))
+}
+
+/// Reads a `.ptau` file, keeping the first `2^power` powers (all of them when `power` is
+/// `None`). Every point is validated; the powers' consistency is checked by [`Phase1::verify`].
+/// Returns the phase 1 and the file's SHA-256.
+pub fn read(path: &Path, power: Option<u32>) -> Result<(Phase1, String), ProveError> {
+    let bytes = std::fs::read(path).map_err(|e| ProveError::io(path, e))?;
+    let r = Reader {
+        path,
+        bytes: &bytes,
+    };
+    if !bytes.starts_with(MAGIC) {
+        return Err(r.bad("not a .ptau file (no \"ptau\" magic)"));
+    }
+    let version = r.u32_at(4)?;
+    if version != 1 {
+        return Err(r.bad(format!(
+            ".ptau version {version} is not supported (expected 1)"
+        )));
+    }
+    let count = r.u32_at(8)?;
+    let mut sections: [Option<(usize, usize)>; 7] = [None; 7];
+    let mut at = 12usize;
+    for _ in 0..count {
+        let kind = r.u32_at(at)?;
+        let size = r.u64_at(at + 4)?;
+        let start = at + 12;
+        let end = usize::try_from(size)
+            .ok()
+            .and_then(|s| start.checked_add(s))
+            .filter(|e| *e <= bytes.len())
+            .ok_or_else(|| r.bad(format!("section {kind} runs past the end of the file")))?;
+        if let Some(slot) = sections.get_mut(kind as usize).filter(|_| kind >= 1) {
+            if slot.is_some() {
+                return Err(r.bad(format!("section {kind} appears twice")));
+            }
+            *slot = Some((start, end));
+        }
+        at = end;
+    }
+    if at != bytes.len() {
+        return Err(r.bad("trailing bytes after the last section"));
+    }
+    let section = |k: usize| -> Result<&[u8], ProveError> {
+        let (s, e) = sections[k].ok_or_else(|| r.bad(format!("section {k} is missing")))?;
+        Ok(&bytes[s..e])
+    };
+    let header = section(1)?;
+    let n8 = r.u32_at(sections[1].map(|s| s.0).unwrap_or_default())?;
+    if n8 != 32 || header.len() != 4 + 32 + 8 {
+        return Err(r.bad("the header is not that of a BN254 (bn128) file"));
+    }
+    let q: Vec<u8> = Fq::MODULUS.to_bytes_le();
+    if header[4..36] != q[..] {
+        return Err(r.bad("the file is for another curve (its prime is not BN254's)"));
+    }
+    let file_power = u32::from_le_bytes(header[36..40].try_into().unwrap_or_default());
+    if !(1..=MAX_POWER).contains(&file_power) {
+        return Err(r.bad(format!("power {file_power} is out of range")));
+    }
+    let power = power.unwrap_or(file_power);
+    if power > file_power {
+        return Err(r.bad(format!(
+            "it has 2^{file_power} powers; 2^{power} are needed"
+        )));
+    }
+    let (n_file, n) = (1usize << file_power, 1usize << power);
+    let points = |k: usize, size: usize, count_file: usize, count: usize| {
+        let s = section(k)?;
+        if s.len() != size * count_file {
+            return Err(r.bad(format!(
+                "section {k} holds {} bytes; {count_file} points of {size} bytes expected",
+                s.len()
+            )));
+        }
+        Ok(&s[..size * count])
+    };
+    let decode_g1 = |k: usize, raw: &[u8]| -> Result<Vec<G1Affine>, ProveError> {
+        raw.par_chunks_exact(64)
+            .enumerate()
+            .map(|(i, c)| {
+                g1(c).ok_or_else(|| {
+                    r.bad(format!(
+                        "section {k}, point {i}: not a canonical BN254 G1 point in the subgroup"
+                    ))
+                })
+            })
+            .collect()
+    };
+    let decode_g2 = |k: usize, raw: &[u8]| -> Result<Vec<G2Affine>, ProveError> {
+        raw.par_chunks_exact(128)
+            .enumerate()
+            .map(|(i, c)| {
+                g2(c).ok_or_else(|| {
+                    r.bad(format!(
+                        "section {k}, point {i}: not a canonical BN254 G2 point in the subgroup"
+                    ))
+                })
+            })
+            .collect()
+    };
+    let powers = Powers {
+        tau_g1: decode_g1(2, points(2, 64, 2 * n_file - 1, 2 * n - 1)?)?,
+        tau_g2: decode_g2(3, points(3, 128, n_file, n)?)?,
+        alpha_tau_g1: decode_g1(4, points(4, 64, n_file, n)?)?,
+        beta_tau_g1: decode_g1(5, points(5, 64, n_file, n)?)?,
+        beta_g2: decode_g2(6, points(6, 128, 1, 1)?)?[0],
+    };
+    let sha256 = sha256_hex(&bytes);
+    let source = Source::SnarkjsPtau {
+        sha256: sha256.clone(),
+        file_power,
+    };
+    Ok((Phase1::imported(power, source, powers), sha256))
+}

@@ -1,0 +1,305 @@
+//! `zkgov ceremony`: a multi-party key setup that no single state or developer controls.
+
+use crate::{cli::CircuitKind, eval_cmd::read_signing_key, output::Step};
+use clap::{Args, Subcommand};
+use rand::rngs::OsRng;
+use serde_json::json;
+use std::{
+    path::{Path, PathBuf},
+    process::ExitCode,
+};
+use zkgov_prover::{
+    ceremony::{
+        phase1::{Phase1, Source},
+        phase2::{Ceremony, Report},
+    },
+    keys, ProveError,
+};
+use zkgov_verifier::keys::SetupKind;
+
+#[derive(Subcommand, Debug)]
+pub enum CeremonyCommand {
+    /// Start a native phase 1 (powers of tau) of 2^power powers, for tests and small circuits
+    /// (for large ones, import a snarkjs .ptau: `init --phase1 file.ptau`).
+    Phase1New {
+        /// 2^power powers: enough for circuits of up to 2^power constraints plus inputs
+        /// (the compute claim at capacity 16 needs 13).
+        #[arg(long)]
+        power: u32,
+        /// Where to write the phase-1 file.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Add your contribution to a native phase 1.
+    Phase1Contribute {
+        /// The phase-1 file you received.
+        input: PathBuf,
+        #[command(flatten)]
+        who: Who,
+        /// Where to write the phase-1 file with your contribution.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Check a phase 1 (a zkgov phase-1 file or a snarkjs .ptau): every point, the consistency
+    /// of the powers, and for zkgov files every contribution.
+    Phase1Verify {
+        /// The phase-1 file.
+        phase1: PathBuf,
+    },
+    /// Start the phase 2 of one circuit from a phase 1: derives the initial key from the circuit.
+    Init {
+        /// Which claim's circuit.
+        #[arg(long, value_enum, default_value_t = CircuitKind::Compute)]
+        circuit: CircuitKind,
+        /// Capacity class.
+        #[arg(long)]
+        capacity: u64,
+        /// The phase 1: a zkgov phase-1 file or a snarkjs .ptau.
+        #[arg(long)]
+        phase1: PathBuf,
+        /// Where to write the ceremony file.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Add your contribution: checks the transcript so far, multiplies delta by a fresh secret
+    /// (never written anywhere), and signs the result.
+    Contribute {
+        /// The ceremony file you received.
+        input: PathBuf,
+        #[command(flatten)]
+        who: Who,
+        /// Where to write the ceremony file with your contribution.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Verify a ceremony from scratch: phase 1, the initial key re-derived from the circuit, every
+    /// contribution, and the current key.
+    Verify {
+        /// The ceremony file.
+        ceremony: PathBuf,
+        /// The phase 1 it started from.
+        #[arg(long)]
+        phase1: PathBuf,
+    },
+    /// Verify the ceremony and write its key where `zkgov prove` and `zkgov verify` find it.
+    Finalize {
+        /// The ceremony file.
+        ceremony: PathBuf,
+        /// The phase 1 it started from.
+        #[arg(long)]
+        phase1: PathBuf,
+        /// Key directory.
+        #[arg(long, default_value = "zkgov-keys")]
+        keys: PathBuf,
+    },
+}
+
+/// Who contributes.
+#[derive(Args, Debug)]
+pub struct Who {
+    /// Your name (or your institution's), as it will appear in the transcript.
+    #[arg(long)]
+    name: String,
+    /// The state or jurisdiction you speak for.
+    #[arg(long)]
+    jurisdiction: Option<String>,
+    /// Your ed25519 signing key file (64 hex digits; `zkgov attester-key` makes one).
+    #[arg(long)]
+    signing_key: PathBuf,
+}
+
+fn read_phase1(path: &Path, json: bool) -> Result<(Phase1, String), ProveError> {
+    let step = Step::start("reading and checking phase 1", json);
+    let (p1, sha) = Phase1::read(path)?;
+    p1.verify(&mut OsRng)?;
+    step.done();
+    Ok((p1, sha))
+}
+
+fn print_report(r: &Report, json: bool, extra: serde_json::Value, verb: &str) {
+    if json {
+        let mut v = json!({ "valid": true, "circuit": r.circuit, "capacity": r.capacity,
+            "constraints": r.constraints, "domain": r.domain, "contributors": r.contributors,
+            "transcript_hash": r.transcript_hash });
+        if let (Some(v), serde_json::Value::Object(e)) = (v.as_object_mut(), extra) {
+            v.extend(e);
+        }
+        println!("{v}");
+    } else {
+        println!(
+            "{verb}: {} at capacity {} ({} constraints), {} contribution(s), each checked:",
+            r.circuit,
+            r.capacity,
+            r.constraints,
+            r.contributors.len()
+        );
+        for (i, c) in r.contributors.iter().enumerate() {
+            println!("  {}. {c}", i + 1);
+        }
+        println!(
+            "  transcript hash {}\n  the key is sound if any one of these contributors kept its secret to itself",
+            r.transcript_hash
+        );
+    }
+}
+
+/// Runs a `zkgov ceremony` command.
+pub fn run(cmd: CeremonyCommand, json: bool) -> Result<ExitCode, ProveError> {
+    match cmd {
+        CeremonyCommand::Phase1New { power, out } => {
+            let p1 = Phase1::new(power)?;
+            let sha = p1.write(&out)?;
+            if json {
+                println!(
+                    "{}",
+                    json!({ "phase1": out, "power": power, "sha256": sha })
+                );
+            } else {
+                println!(
+                    "wrote phase 1 with 2^{power} powers to {}\n  it needs at least one contribution (`zkgov ceremony phase1-contribute`) before use",
+                    out.display()
+                );
+            }
+        }
+        CeremonyCommand::Phase1Contribute { input, who, out } => {
+            let key = read_signing_key(&who.signing_key)?;
+            let (mut p1, _) = Phase1::read(&input)?;
+            let step = Step::start("checking phase 1 and contributing", json);
+            let c = p1
+                .contribute(&key, &who.name, who.jurisdiction.as_deref(), &mut OsRng)?
+                .clone();
+            let secs = step.done();
+            let sha = p1.write(&out)?;
+            if json {
+                println!(
+                    "{}",
+                    json!({ "phase1": out, "contribution": c.index, "hash": c.hash, "sha256": sha, "seconds": secs })
+                );
+            } else {
+                println!(
+                    "added phase-1 {} in {secs:.1} s\n  hash {}\n  wrote {}",
+                    c.contributor.step(c.index),
+                    c.hash,
+                    out.display()
+                );
+            }
+        }
+        CeremonyCommand::Phase1Verify { phase1 } => {
+            let step = Step::start("checking phase 1", json);
+            let (p1, sha) = Phase1::read(&phase1)?;
+            p1.verify(&mut OsRng)?;
+            let secs = step.done();
+            let source = match &p1.header.source {
+                Source::Native => format!(
+                    "zkgov phase 1, {} contribution(s), each checked",
+                    p1.header.contributions.len()
+                ),
+                Source::SnarkjsPtau { file_power, .. } => format!(
+                    "snarkjs .ptau of power {file_power}: points and powers checked (check its own transcript with `snarkjs powersoftau verify`)"
+                ),
+            };
+            if json {
+                println!(
+                    "{}",
+                    json!({ "valid": true, "power": p1.header.power, "sha256": sha, "source": p1.header.source,
+                            "contributors": p1.header.contributions.iter().map(|c| c.contributor.step(c.index)).collect::<Vec<_>>(),
+                            "seconds": secs })
+                );
+            } else {
+                println!(
+                    "phase 1 OK: 2^{} powers, {source}\n  sha256 {sha}",
+                    p1.header.power
+                );
+            }
+        }
+        CeremonyCommand::Init {
+            circuit,
+            capacity,
+            phase1,
+            out,
+        } => {
+            let (p1, sha) = read_phase1(&phase1, json)?;
+            let step = Step::start("deriving the initial key from the circuit", json);
+            let c = Ceremony::init(circuit.id(), capacity, &p1, &sha, &mut OsRng)?;
+            let secs = step.done();
+            let file_sha = c.write(&out)?;
+            if json {
+                println!(
+                    "{}",
+                    json!({ "ceremony": out, "circuit": circuit.id(), "capacity": capacity,
+                            "initial_key_sha256": c.header.initial_key_sha256, "sha256": file_sha, "seconds": secs })
+                );
+            } else {
+                println!(
+                    "started the ceremony for {} at capacity {capacity} in {secs:.1} s\n  wrote {}\n  next: each state runs `zkgov ceremony contribute` on the latest file",
+                    circuit.id(),
+                    out.display()
+                );
+            }
+        }
+        CeremonyCommand::Contribute { input, who, out } => {
+            let key = read_signing_key(&who.signing_key)?;
+            let step = Step::start("reading the ceremony file", json);
+            let mut c = Ceremony::read(&input)?;
+            step.done();
+            let step = Step::start("checking the transcript and contributing", json);
+            let made = c
+                .contribute(&key, &who.name, who.jurisdiction.as_deref(), &mut OsRng)?
+                .clone();
+            let secs = step.done();
+            let sha = c.write(&out)?;
+            if json {
+                println!(
+                    "{}",
+                    json!({ "ceremony": out, "contribution": made.index, "hash": made.hash, "sha256": sha, "seconds": secs })
+                );
+            } else {
+                println!(
+                    "added {} in {secs:.1} s\n  contribution hash {} (signed with your key)\n  wrote {}",
+                    made.contributor.step(made.index),
+                    made.hash,
+                    out.display()
+                );
+            }
+        }
+        CeremonyCommand::Verify { ceremony, phase1 } => {
+            let (p1, sha) = read_phase1(&phase1, json)?;
+            let c = Ceremony::read(&ceremony)?;
+            let step = Step::start("re-deriving the initial key and checking every step", json);
+            let report = c.verify(&p1, &sha, &mut OsRng)?;
+            let secs = step.done();
+            print_report(&report, json, json!({ "seconds": secs }), "ceremony OK");
+        }
+        CeremonyCommand::Finalize {
+            ceremony,
+            phase1,
+            keys: dir,
+        } => {
+            let (p1, sha) = read_phase1(&phase1, json)?;
+            let c = Ceremony::read(&ceremony)?;
+            let step = Step::start("verifying the ceremony", json);
+            let (pk, report) = c.finalize(&p1, &sha, &mut OsRng)?;
+            step.done();
+            let (pair, payload) = keys::key_pair(
+                pk,
+                &c.header.circuit,
+                c.header.capacity,
+                SetupKind::Ceremony,
+            )?;
+            let id = keys::write(&dir, &pair, &payload)?;
+            print_report(
+                &report,
+                json,
+                json!({ "key_id": id, "keys": dir, "setup": "ceremony" }),
+                "ceremony finalized",
+            );
+            if !json {
+                println!(
+                    "  wrote key {id} (multi-party ceremony) to {}",
+                    dir.display()
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
