@@ -1,7 +1,10 @@
 //! Progress display and plain-words rendering shared by the commands.
 
 use indicatif::{ProgressBar, ProgressStyle};
-use std::time::{Duration, Instant};
+use std::{
+    io::IsTerminal,
+    time::{Duration, Instant},
+};
 
 /// A spinner on stderr for a step that may take more than a few seconds; silent when stderr is not
 /// a terminal or when JSON output is requested. Finishes with the elapsed time.
@@ -13,7 +16,7 @@ pub struct Step {
 
 impl Step {
     pub fn start(what: &str, quiet: bool) -> Self {
-        let bar = (!quiet).then(|| {
+        let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
             let b = ProgressBar::new_spinner();
             b.set_style(
                 ProgressStyle::with_template("{spinner} {msg} ({elapsed})")

@@ -1,16 +1,11 @@
 //! The `zkgov` command line, end to end: the acceptance flow on the real sacct fixture,
 //! refusals that write nothing, and one-line errors on bad input.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+use common::{one_line_error, zkgov};
 
-fn zkgov(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zkgov"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap()
-}
+use std::path::{Path, PathBuf};
+use std::process::Output;
 
 fn fixture() -> PathBuf {
     let shared = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -29,18 +24,6 @@ fn stderr(o: &Output) -> String {
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).to_string()
-}
-
-fn one_line_error(o: &Output) -> String {
-    assert!(!o.status.success());
-    let e = stderr(o);
-    assert_eq!(
-        e.trim_end().lines().count(),
-        1,
-        "expected one error line, got: {e}"
-    );
-    assert!(e.starts_with("error: "), "{e}");
-    e
 }
 
 #[test]

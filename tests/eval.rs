@@ -1,6 +1,9 @@
 //! The eval red-line claim end to end with real proofs: Inspect and lm-eval logs, suites, false
 //! claims refused, and lying witnesses or bad attestations rejected at proof level.
 
+mod common;
+use common::zkgov;
+
 use ark_bn254::{Bn254, Fr};
 use ark_ff::AdditiveGroup;
 use ark_groth16::Groth16;
@@ -9,7 +12,6 @@ use ed25519_dalek::SigningKey;
 use rand::{rngs::StdRng, SeedableRng};
 use std::{
     path::{Path, PathBuf},
-    process::{Command, Output},
     sync::OnceLock,
 };
 use zkgov_circuits::eval::EvalCircuit;
@@ -283,14 +285,6 @@ fn attestation_is_checked() {
         edit(&|s| s.source.scorer = "other".into()),
         Err(VerifyError::InvalidProof)
     ));
-}
-
-fn zkgov(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zkgov"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap()
 }
 
 #[test]

@@ -1,16 +1,12 @@
 //! `zkgov verify --policy`, `zkgov policy check` and `zkgov export --snarkjs`, end to end through the
 //! command line, with capacity-16 keys.
 
+mod common;
+use common::snarkjs;
+use common::zkgov;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn zkgov(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zkgov"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap()
-}
 
 fn text(o: &Output) -> String {
     format!(
@@ -228,31 +224,6 @@ fn policy_files_check_and_errors_are_one_line() {
             }
         }
     }
-}
-
-/// The snarkjs command line: `ZKGOV_SNARKJS_DIR` (a directory with `node_modules/snarkjs`, as
-/// `.ci/run` prepares) or a `snarkjs` on the PATH; `None` when node or snarkjs is missing.
-fn snarkjs() -> Option<Vec<String>> {
-    let node_ok = Command::new("node")
-        .arg("--version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if !node_ok {
-        return None;
-    }
-    if let Ok(dir) = std::env::var("ZKGOV_SNARKJS_DIR") {
-        let cli = Path::new(&dir).join("node_modules/snarkjs/cli.js");
-        if cli.exists() {
-            return Some(vec!["node".into(), cli.display().to_string()]);
-        }
-    }
-    let on_path = Command::new("snarkjs")
-        .arg("--help")
-        .output()
-        .map(|o| !o.stdout.is_empty())
-        .unwrap_or(false);
-    on_path.then(|| vec!["snarkjs".into()])
 }
 
 #[test]

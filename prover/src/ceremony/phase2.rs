@@ -25,7 +25,7 @@ use super::{
 };
 use crate::{error::ProveError, fast::PreparedCircuit};
 use ark_bn254::{Bn254, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
-use ark_ec::{AffineRepr, CurveGroup};
+use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
 use ark_ff::{Field, One};
 use ark_groth16::{ProvingKey, VerifyingKey};
 use ark_poly::{EvaluationDomain, GeneralEvaluationDomain};
@@ -129,8 +129,14 @@ fn contribution_hash(prev: &[u8; 32], c: &Contribution) -> [u8; 32] {
     t.finish()
 }
 
-/// `Σ c·bases[row]` over a column's entries (coefficients ±1 skip the multiplication).
+/// `Σ c·bases[row]` over a column's entries: a multi-scalar multiplication for long columns
+/// (the constant and the Poseidon state variables appear in hundreds of rows), else one
+/// multiplication per entry (coefficients ±1 skip it).
 fn column<P: CurveGroup<ScalarField = Fr>>(bases: &[P::Affine], terms: &[(usize, Fr)]) -> P {
+    if terms.len() > 32 {
+        let (b, s): (Vec<P::Affine>, Vec<Fr>) = terms.iter().map(|(r, c)| (bases[*r], *c)).unzip();
+        return <P as VariableBaseMSM>::msm_unchecked(&b, &s);
+    }
     let mut acc = P::zero();
     for (row, c) in terms {
         if c.is_one() {
@@ -172,27 +178,35 @@ pub fn initial_key(
             }
         }
     }
-    let per_var: Vec<(G1Projective, G1Projective, G2Projective, G1Projective)> = cols
-        .par_iter()
-        .enumerate()
-        .map(|(i, [a, b, c])| {
-            let mut u = column::<G1Projective>(&lag.g1, a);
-            let mut abc = column::<G1Projective>(&lag.beta_g1, a)
-                + column::<G1Projective>(&lag.alpha_g1, b)
-                + column::<G1Projective>(&lag.g1, c);
-            if i < ni {
-                // libsnark's input-consistency rows: input i also appears in row m + i of A.
-                u += lag.g1[m + i];
-                abc += lag.beta_g1[m + i];
-            }
-            (
-                u,
-                column::<G1Projective>(&lag.g1, b),
-                column::<G2Projective>(&lag.g2, b),
-                abc,
-            )
-        })
-        .collect();
+    // arkworks' parallel MSM nested in this parallel loop needs more than rayon's default 2 MiB
+    // of stack per worker (it overflows at capacity 16); the pages are only reserved, not used.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .stack_size(256 << 20)
+        .build()
+        .map_err(|e| ProveError::ceremony("initial key", e.to_string()))?;
+    let per_var: Vec<(G1Projective, G1Projective, G2Projective, G1Projective)> =
+        pool.install(|| {
+            cols.par_iter()
+                .enumerate()
+                .map(|(i, [a, b, c])| {
+                    let mut u = column::<G1Projective>(&lag.g1, a);
+                    let mut abc = column::<G1Projective>(&lag.beta_g1, a)
+                        + column::<G1Projective>(&lag.alpha_g1, b)
+                        + column::<G1Projective>(&lag.g1, c);
+                    if i < ni {
+                        // libsnark's input-consistency rows: input i also appears in row m + i of A.
+                        u += lag.g1[m + i];
+                        abc += lag.beta_g1[m + i];
+                    }
+                    (
+                        u,
+                        column::<G1Projective>(&lag.g1, b),
+                        column::<G2Projective>(&lag.g2, b),
+                        abc,
+                    )
+                })
+                .collect()
+        });
     let a_query = G1Projective::normalize_batch(&per_var.iter().map(|v| v.0).collect::<Vec<_>>());
     let b_g1_query =
         G1Projective::normalize_batch(&per_var.iter().map(|v| v.1).collect::<Vec<_>>());
