@@ -104,6 +104,32 @@ pub fn check_signed(
         .map_err(|p| format!("{} over its hash", p.describe("contributor")))
 }
 
+/// The transcript's head: the hash of the last contribution (`(who, index, hash)`), or `start`
+/// before any.
+fn head(
+    last: Option<(&Contributor, usize, &str)>,
+    start: [u8; 32],
+) -> Result<[u8; 32], ProveError> {
+    match last {
+        None => Ok(start),
+        Some((who, index, hash)) => hex::decode(hash)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| ProveError::ceremony(who.step(index), "its hash is not 64 hex digits")),
+    }
+}
+
+/// Checks that the contribution at 0-based `position` is numbered `position + 1`.
+fn check_position(index: usize, position: usize) -> Result<(), String> {
+    if index == position + 1 {
+        return Ok(());
+    }
+    Err(format!(
+        "it is numbered {index} but comes at position {} (a step is missing or reordered)",
+        position + 1
+    ))
+}
+
 /// SHA-256 of bytes, in hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))

@@ -8,7 +8,7 @@
 //! powers, and records the file's SHA-256.
 
 use super::{
-    check_format, check_signed,
+    check_format, check_position, check_signed, head,
     pok::{
         msm_g1, msm_g2, point_from_hex, point_hex, rlc_coefficients, same_ratio, Pok, Transcript,
     },
@@ -354,13 +354,11 @@ impl Phase1 {
     }
 
     fn last_hash(&self) -> Result<[u8; 32], ProveError> {
-        match self.header.contributions.last() {
-            None => Ok(start_hash(self.header.power)),
-            Some(c) => hex::decode(&c.hash)
-                .ok()
-                .and_then(|b| b.try_into().ok())
-                .ok_or_else(|| ProveError::ceremony(c.contributor.step(c.index), "bad hash")),
-        }
+        let last = self.header.contributions.last();
+        head(
+            last.map(|c| (&c.contributor, c.index, c.hash.as_str())),
+            start_hash(self.header.power),
+        )
     }
 
     /// Adds a contribution: checks the phase 1 so far, multiplies τ, α and β by fresh secrets
@@ -435,13 +433,7 @@ impl Phase1 {
             for (k, c) in h.contributions.iter().enumerate() {
                 let step = c.contributor.step(k + 1);
                 let fail = |r: String| ProveError::ceremony(format!("phase 1 {step}"), r);
-                if c.index != k + 1 {
-                    return Err(fail(format!(
-                        "it is numbered {} but comes at position {} (a step is missing or reordered)",
-                        c.index,
-                        k + 1
-                    )));
-                }
+                check_position(c.index, k).map_err(fail)?;
                 let tau: G1Affine = point_from_hex("tau", &c.tau_g1).map_err(fail)?;
                 let alpha: G1Affine = point_from_hex("alpha", &c.alpha_g1).map_err(fail)?;
                 let beta: G1Affine = point_from_hex("beta", &c.beta_g1).map_err(fail)?;

@@ -18,7 +18,7 @@
 //! combination each), and unchanged elsewhere.
 
 use super::{
-    check_format, check_signed,
+    check_format, check_position, check_signed, head,
     phase1::{secret, Phase1, Powers},
     pok::{compressed, point_from_hex, point_hex, same_ratio, scaled_by_inverse, Pok, Transcript},
     read_file, sha256_hex, sign, write_file, Contributor,
@@ -271,13 +271,11 @@ impl Ceremony {
     }
 
     fn head(&self) -> Result<[u8; 32], ProveError> {
-        match self.header.contributions.last() {
-            None => Ok(start_hash(&self.header)),
-            Some(c) => hex::decode(&c.hash)
-                .ok()
-                .and_then(|b| b.try_into().ok())
-                .ok_or_else(|| ProveError::ceremony(c.contributor.step(c.index), "bad hash")),
-        }
+        let last = self.header.contributions.last();
+        head(
+            last.map(|c| (&c.contributor, c.index, c.hash.as_str())),
+            start_hash(&self.header),
+        )
     }
 
     /// Adds a contribution: checks the transcript so far, multiplies δ by a fresh secret (dropped
@@ -323,13 +321,7 @@ impl Ceremony {
         let mut prev = (g1, g2);
         for (k, c) in self.header.contributions.iter().enumerate() {
             let fail = |r: String| ProveError::ceremony(c.contributor.step(k + 1), r);
-            if c.index != k + 1 {
-                return Err(fail(format!(
-                    "it is numbered {} but comes at position {} (a step is missing or reordered)",
-                    c.index,
-                    k + 1
-                )));
-            }
+            check_position(c.index, k).map_err(fail)?;
             let d1: G1Affine = point_from_hex("delta_g1", &c.delta_g1).map_err(fail)?;
             let d2: G2Affine = point_from_hex("delta_g2", &c.delta_g2).map_err(fail)?;
             c.pok
