@@ -250,6 +250,18 @@ fn three_state_ceremony_for_the_compute_claim() {
     assert!(step_of(bad.check_against(&initial, &mut rng).unwrap_err())
         .1
         .contains("A query differs"));
+    // A zkgov phase-1 file that claims to be a .ptau import (to skip the contribution checks).
+    let mut claimed = p1.clone();
+    claimed.header.source = Source::SnarkjsPtau {
+        sha256: "0".repeat(64),
+        file_power: 13,
+    };
+    claimed.header.contributions.clear();
+    let claimed_path = dir.path().join("claimed.zkp1");
+    claimed.write(&claimed_path).unwrap();
+    let e = Phase1::read(&claimed_path).unwrap_err().to_string();
+    assert!(e.contains("must be a native one"), "{e}");
+
     // Started from another phase 1; an initial key that is not the circuit's.
     let other = native_phase1(5, 1, &mut rng);
     let other_sha = other.write(&dir.path().join("other.zkp1")).unwrap();

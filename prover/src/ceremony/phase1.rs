@@ -492,6 +492,14 @@ impl Phase1 {
         let (header, powers, sha): (Header, Powers, String) =
             read_file(path, MAGIC, "zkgov phase-1 file")?;
         check_format(path, &header.format, header.version, FORMAT, VERSION)?;
+        // Only a .ptau itself may skip the native transcript (snarkjs checks its own): a zkgov
+        // file claiming to be an import would otherwise bypass every contribution check.
+        if header.source != Source::Native {
+            return Err(ProveError::import(
+                path.display().to_string(),
+                "a zkgov phase-1 file must be a native one (give the .ptau itself)",
+            ));
+        }
         Ok((Phase1 { header, powers }, sha))
     }
 }

@@ -360,8 +360,8 @@ impl Ceremony {
                 "initial key",
                 format!(
                     "the ceremony started from phase 1 {}…, not from this one ({}…)",
-                    &h.phase1_sha256[..h.phase1_sha256.len().min(12)],
-                    &phase1_sha256[..12]
+                    h.phase1_sha256.get(..12).unwrap_or(&h.phase1_sha256),
+                    phase1_sha256.get(..12).unwrap_or(phase1_sha256)
                 ),
             ));
         }
