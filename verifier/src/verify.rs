@@ -127,25 +127,8 @@ pub fn verify_claim_with_key(
     claim: &Claim,
     key: &TrustedKey,
 ) -> Result<ParsedStatement, VerifyError> {
-    let statement = ParsedStatement::parse(&claim.statement)?;
-    if claim.key_id != key.id {
-        return Err(VerifyError::UnknownKey {
-            key_id: claim.key_id.clone(),
-        });
-    }
-    if key.circuit != statement.circuit() || key.capacity != statement.capacity() {
-        return Err(VerifyError::WrongCircuit {
-            key_id: key.id.clone(),
-            key_circuit: format!("{} (capacity {})", key.circuit, key.capacity),
-            claim_circuit: format!(
-                "{} (capacity {})",
-                statement.circuit(),
-                statement.capacity()
-            ),
-        });
-    }
-    let proof = decode_proof(&claim.proof)?;
-    verify_groth16(key, &proof, &statement.public_inputs())?;
+    let (statement, proof, inputs) = prepare_claim(claim, key)?;
+    verify_groth16(key, &proof, &inputs)?;
     Ok(statement)
 }
 
