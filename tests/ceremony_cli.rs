@@ -196,10 +196,12 @@ fn three_states_make_the_compute_key_and_tampering_is_named() {
         "{e}"
     );
     assert!(!d.join("never.zkc").exists());
-    // A point's byte flipped; a truncated file; another kind of file.
+    // The last point's encoding broken (all bits set: both flag bits, an invalid encoding; a
+    // single flipped bit could land on another valid point, G1 having cofactor 1); a truncated
+    // file; another kind of file.
     let mut flipped = bytes.clone();
     let n = flipped.len();
-    flipped[n - 40] ^= 0x55;
+    flipped[n - 32..].fill(0xff);
     std::fs::write(d.join("flipped.zkc"), &flipped).unwrap();
     std::fs::write(d.join("short.zkc"), &bytes[..bytes.len() / 2]).unwrap();
     for (file, needle) in [
