@@ -3,15 +3,32 @@
 //! Stock `ark_groth16::Groth16::prove` synthesizes the circuit with constraint matrices on every
 //! call: it records every linear combination, inlines them all and builds the A, B, C matrices,
 //! although they are the same for every proof of a capacity class. Here the matrices are built
-//! once per circuit shape ([`PreparedCircuit`]); each proof then only runs witness generation
-//! (synthesis in value-only mode), the QAP witness map (FFTs) and the multi-scalar
-//! multiplications, through arkworks' own `create_proof_with_reduction_and_matrices`. The proof is
-//! bit-for-bit the kind stock arkworks makes and verifies (tests check it with stock `verify`).
+//! once per circuit shape ([`PreparedCircuit`]); each proof then runs only witness generation
+//! (synthesis in value-only mode), the QAP witness map (arkworks' libsnark reduction, seven FFTs)
+//! and five MSMs with zkgov's batch-affine MSM ([`crate::msm`]); the A and B MSMs share one digit
+//! decomposition of the assignment. The proof is the standard Groth16 proof for the same key:
+//! `A = α + Σ aᵢ·Aᵢ + r·δ`, `B = β + Σ aᵢ·Bᵢ + s·δ`, `C = s·A + r·B₁ − r·s·δ + Σ wⱼ·Lⱼ + Σ hₖ·Hₖ`,
+//! and tests check every proof with stock `Groth16::verify`.
+//!
+//! [`PreparedCircuit::prove_staged`] records the time of each stage (`cargo bench --bench
+//! profile` prints them beside stock proving and bare MSMs).
 
-use crate::error::ProveError;
-use ark_bn254::{Bn254, Fr};
-use ark_ff::UniformRand;
-use ark_groth16::{Groth16, Proof, ProvingKey};
+use crate::{
+    error::ProveError,
+    msm::{msm, msm_digits, Digits},
+};
+use ark_bn254::{Bn254, Fr, G1Projective};
+use ark_ec::{AffineRepr, CurveGroup};
+use ark_ff::{PrimeField, UniformRand};
+use ark_groth16::{
+    r1cs_to_qap::{LibsnarkReduction, R1CSToQAP},
+    Proof, ProvingKey,
+};
+use ark_poly::{EvaluationDomain, GeneralEvaluationDomain};
+use rayon::prelude::*;
+use std::time::{Duration, Instant};
+
+type BigInt = <Fr as PrimeField>::BigInt;
 use ark_relations::gr1cs::{
     ConstraintSynthesizer, ConstraintSystem, Matrix, OptimizationGoal, SynthesisMode,
     R1CS_PREDICATE_LABEL,
@@ -105,17 +122,97 @@ impl PreparedCircuit {
         circuit: C,
         rng: &mut R,
     ) -> Result<Proof<Bn254>, ProveError> {
+        self.prove_staged(pk, circuit, rng, &mut Stages::default())
+    }
+
+    /// [`Self::prove`], recording the time of each stage in `stages`.
+    pub fn prove_staged<C: ConstraintSynthesizer<Fr>, R: RngCore + CryptoRng>(
+        &self,
+        pk: &ProvingKey<Bn254>,
+        circuit: C,
+        rng: &mut R,
+        stages: &mut Stages,
+    ) -> Result<Proof<Bn254>, ProveError> {
+        let variables = self.num_inputs + self.num_witnesses;
+        let domain = GeneralEvaluationDomain::<Fr>::new(self.num_constraints + self.num_inputs)
+            .ok_or_else(|| synthesis("the circuit is too large for the field's FFT domain"))?;
+        if [pk.a_query.len(), pk.b_g1_query.len(), pk.b_g2_query.len()] != [variables; 3]
+            || pk.l_query.len() != self.num_witnesses
+            || pk.h_query.len() != domain.size() - 1
+        {
+            return Err(ProveError::Key(
+                "the proving key does not belong to this circuit shape".into(),
+            ));
+        }
+        let t = Instant::now();
         let full = self.assignment(circuit)?;
-        let (r, s) = (Fr::rand(rng), Fr::rand(rng));
-        Groth16::<Bn254>::create_proof_with_reduction_and_matrices(
-            pk,
-            r,
-            s,
+        stages.witness = t.elapsed();
+        let t = Instant::now();
+        let h = LibsnarkReduction::witness_map_from_matrices::<Fr, GeneralEvaluationDomain<Fr>>(
             &self.matrices,
             self.num_inputs,
             self.num_constraints,
             &full,
         )
-        .map_err(synthesis)
+        .map_err(synthesis)?;
+        stages.qap = t.elapsed();
+        let (r, s) = (Fr::rand(rng), Fr::rand(rng));
+        let t = Instant::now();
+        let scalars: Vec<BigInt> = full.par_iter().map(|x| x.into_bigint()).collect();
+        let h: Vec<BigInt> = h.par_iter().map(|x| x.into_bigint()).collect();
+        let witnesses = &scalars[self.num_inputs..];
+        let one = &scalars[1..];
+        stages.convert = t.elapsed();
+        let timed = |d: &mut Duration, f: &dyn Fn() -> G1Projective| {
+            let t = Instant::now();
+            let v = f();
+            *d = t.elapsed();
+            v
+        };
+        let h_acc = timed(&mut stages.msm_h, &|| msm(&pk.h_query, &h));
+        let l_acc = timed(&mut stages.msm_l, &|| msm(&pk.l_query, witnesses));
+        // The A and B queries share their scalars, so their digits are computed once.
+        let t = Instant::now();
+        let digits = Digits::new::<Fr>(one);
+        stages.convert += t.elapsed();
+        let a_acc = timed(&mut stages.msm_a, &|| msm_digits(&pk.a_query[1..], &digits));
+        let b1_acc = timed(&mut stages.msm_b_g1, &|| {
+            msm_digits(&pk.b_g1_query[1..], &digits)
+        });
+        let t = Instant::now();
+        let b2_acc = msm_digits(&pk.b_g2_query[1..], &digits);
+        stages.msm_b_g2 = t.elapsed();
+
+        let delta_g1 = pk.delta_g1.into_group();
+        let a = a_acc + pk.a_query[0] + pk.vk.alpha_g1 + delta_g1 * r;
+        let b1 = b1_acc + pk.b_g1_query[0] + pk.beta_g1 + delta_g1 * s;
+        let b2 = b2_acc + pk.b_g2_query[0] + pk.vk.beta_g2 + pk.vk.delta_g2 * s;
+        let c = a * s + b1 * r - delta_g1 * (r * s) + l_acc + h_acc;
+        Ok(Proof {
+            a: a.into_affine(),
+            b: b2.into_affine(),
+            c: c.into_affine(),
+        })
     }
+}
+
+/// Time spent in each stage of one proof.
+#[derive(Debug, Clone, Default)]
+pub struct Stages {
+    /// Witness generation (synthesis in value-only mode).
+    pub witness: Duration,
+    /// R1CS-to-QAP witness map: evaluating A, B, C rows and the seven FFTs.
+    pub qap: Duration,
+    /// Conversion of scalars out of Montgomery form, and the shared digits of the A and B MSMs.
+    pub convert: Duration,
+    /// MSM of the H query (the quotient polynomial's coefficients).
+    pub msm_h: Duration,
+    /// MSM of the L query (witness variables).
+    pub msm_l: Duration,
+    /// MSM of the A query (G1).
+    pub msm_a: Duration,
+    /// MSM of the B query in G1.
+    pub msm_b_g1: Duration,
+    /// MSM of the B query in G2.
+    pub msm_b_g2: Duration,
 }

@@ -17,6 +17,7 @@ pub mod fast;
 pub mod import;
 pub mod keys;
 pub mod ledger;
+pub mod msm;
 pub mod prove;
 
 pub use error::ProveError;

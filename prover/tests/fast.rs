@@ -1,11 +1,11 @@
-//! Proofs from the prepared-matrix prover are standard Groth16 proofs: stock ark-groth16 and the
+//! Proofs from zkgov's prover (prepared matrices, batch-affine MSM) are standard Groth16 proofs: stock ark-groth16 and the
 //! zkgov verifier accept them, and they fail for a changed input like any other proof.
 
 use ark_bn254::{Bn254, Fr};
 use ark_ff::Field;
 use ark_groth16::Groth16;
 use ark_snark::SNARK;
-use rand::{rngs::StdRng, SeedableRng};
+use rand::{rngs::StdRng, Rng, SeedableRng};
 use zkgov_circuits::ledger::ComputeCircuit;
 use zkgov_prover::{fast::PreparedCircuit, keys, ledger::PeakTable, prove::ComputeJob};
 use zkgov_verifier::{
@@ -23,11 +23,12 @@ fn prepared_prover_makes_standard_proofs() {
     let prepared = PreparedCircuit::new(ComputeCircuit::blank(16)).unwrap();
     let peaks = PeakTable::from_args(&["H100=989.4e12".into()]).unwrap();
     for n in [0usize, 1, 7, 16] {
-        let records: Vec<Record> = (0..n as u64)
-            .map(|i| Record {
+        // Random records: random witnesses, so random scalars in every MSM.
+        let records: Vec<Record> = (0..n)
+            .map(|_| Record {
                 class: 0,
-                devices: 1 + i as u32 * 3,
-                seconds: 1 + i * 1000,
+                devices: rng.gen_range(1..1 << 20),
+                seconds: rng.gen_range(1..1 << 24),
             })
             .collect();
         let context = Context {
@@ -38,7 +39,7 @@ fn prepared_prover_makes_standard_proofs() {
         let job = ComputeJob::new(
             records,
             &peaks,
-            10u128.pow(25),
+            10u128.pow(30),
             context,
             &[n as u8; 32],
             Some(16),
@@ -60,8 +61,13 @@ fn prepared_prover_makes_standard_proofs() {
         changed[0] += Fr::ONE;
         assert!(!Groth16::<Bn254>::verify(&pair.vk.pvk.vk, &changed, &proof).unwrap());
     }
-    // A witness of another shape is refused.
+    // A witness of another shape is refused, and so is a proving key of another shape.
     assert!(prepared
         .prove(&pair.pk, ComputeCircuit::blank(32), &mut rng)
         .is_err());
+    let other = PreparedCircuit::new(ComputeCircuit::blank(32)).unwrap();
+    let err = other
+        .prove(&pair.pk, ComputeCircuit::blank(32), &mut rng)
+        .unwrap_err();
+    assert!(err.to_string().contains("does not belong"), "{err}");
 }
