@@ -4,7 +4,7 @@
 //! (its digest recomputed from the leaves' sample-id digests), and their mean is below
 //! `num/den` (direction 0) or at least it (direction 1). Scores, salts and the mean stay private.
 
-use crate::{bits::enforce_bits, labels::Labels, merkle, poseidon::hash4};
+use crate::{bits::enforce_bits, labels::Labels, merkle, poseidon::hash3};
 use ark_bn254::Fr;
 use ark_ff::{AdditiveGroup, Field};
 use ark_r1cs_std::{alloc::AllocVar, eq::EqGadget, fields::fp::FpVar, fields::FieldVar};
@@ -128,10 +128,7 @@ impl EvalCircuit {
 
             // The leaf commits to (sample id, score, salt).
             labels.mark(&cs, || format!("sample {i}: leaf hash"));
-            leaves.push(hash4(
-                Domain::EvalLeaf,
-                &[id.clone(), score.clone(), salt, FpVar::zero()],
-            )?);
+            leaves.push(hash3(Domain::EvalLeaf, &[id.clone(), score.clone(), salt])?);
             ids.push(id);
             sum += &score;
             count += &present;
@@ -207,7 +204,7 @@ pub fn check_satisfaction(c: &EvalCircuit) -> Result<(), String> {
     if Fr::from(scores.len() as u64) != c.inputs[idx::SAMPLE_COUNT] {
         return Err("sample count".into());
     }
-    let leaves = c.slots.iter().map(hash4_native).collect();
+    let leaves = c.slots.iter().map(leaf_native).collect();
     if zkgov_verifier::merkle::root(leaves, empty_leaf(), depth) != c.inputs[idx::RESULTS_ROOT] {
         return Err("results root".into());
     }
@@ -227,6 +224,6 @@ pub fn check_satisfaction(c: &EvalCircuit) -> Result<(), String> {
     }
 }
 
-fn hash4_native(w: &SampleWitness) -> Fr {
-    zkgov_verifier::poseidon::hash4(Domain::EvalLeaf, [w.id, w.score, w.salt, Fr::ZERO])
+fn leaf_native(w: &SampleWitness) -> Fr {
+    zkgov_verifier::poseidon::hash3(Domain::EvalLeaf, [w.id, w.score, w.salt])
 }

@@ -2,14 +2,14 @@
 //! `[tag, inputs..]` state, output `state[0]`).
 //!
 //! Cost: each S-box `x^5` is three multiplications (`x^2`, `x^4`, `x^5`); round constants and the
-//! MDS matrix are linear and free. Width 3: 8·3·3 + 57·3 = 243 constraints; width 5:
-//! 8·5·3 + 60·3 = 300. With a domain tag the first S-box acts on a constant and is free, so
-//! `hash2` costs 240 and `hash4` 297.
+//! MDS matrix are linear and free. Width 3: 8·3·3 + 57·3 = 243 constraints; width 4:
+//! 8·4·3 + 56·3 = 264; width 17: 8·17·3 + 68·3 = 612. With a domain tag the first S-box acts on a
+//! constant and is free, so `hash2` costs 240, `hash3` 261 and `hash16` 609 (38 per input).
 
 use ark_bn254::Fr;
 use ark_r1cs_std::{fields::fp::FpVar, fields::FieldVar};
 use ark_relations::gr1cs::SynthesisError;
-use zkgov_verifier::poseidon::{params3, params5, tag, Domain, PoseidonParams};
+use zkgov_verifier::poseidon::{params_for, tag, Domain, PoseidonParams};
 
 fn sbox(x: &FpVar<Fr>) -> Result<FpVar<Fr>, SynthesisError> {
     let x2 = x.square()?;
@@ -48,33 +48,28 @@ pub fn permute(params: &PoseidonParams, state: &mut [FpVar<Fr>]) -> Result<(), S
     Ok(())
 }
 
-/// In-circuit `zkgov_verifier::poseidon::hash2`.
-pub fn hash2(domain: Domain, a: &FpVar<Fr>, b: &FpVar<Fr>) -> Result<FpVar<Fr>, SynthesisError> {
-    let mut state = [FpVar::constant(tag(domain, 2)), a.clone(), b.clone()];
-    permute(params3(), &mut state)?;
-    Ok(state[0].clone())
+fn hash_tagged(domain: Domain, inputs: &[FpVar<Fr>]) -> Result<FpVar<Fr>, SynthesisError> {
+    hash_with_cap(&FpVar::constant(tag(domain, inputs.len())), inputs)
 }
 
-/// In-circuit `zkgov_verifier::poseidon::hash4`.
-pub fn hash4(domain: Domain, x: &[FpVar<Fr>; 4]) -> Result<FpVar<Fr>, SynthesisError> {
-    let mut state = [
-        FpVar::constant(tag(domain, 4)),
-        x[0].clone(),
-        x[1].clone(),
-        x[2].clone(),
-        x[3].clone(),
-    ];
-    permute(params5(), &mut state)?;
-    Ok(state[0].clone())
+/// In-circuit `zkgov_verifier::poseidon::hash2`.
+pub fn hash2(domain: Domain, a: &FpVar<Fr>, b: &FpVar<Fr>) -> Result<FpVar<Fr>, SynthesisError> {
+    hash_tagged(domain, &[a.clone(), b.clone()])
+}
+
+/// In-circuit `zkgov_verifier::poseidon::hash3`.
+pub fn hash3(domain: Domain, x: &[FpVar<Fr>; 3]) -> Result<FpVar<Fr>, SynthesisError> {
+    hash_tagged(domain, x)
+}
+
+/// In-circuit `zkgov_verifier::poseidon::hash16`.
+pub fn hash16(domain: Domain, x: &[FpVar<Fr>; 16]) -> Result<FpVar<Fr>, SynthesisError> {
+    hash_tagged(domain, x)
 }
 
 /// In-circuit `zkgov_verifier::poseidon::hash_with_cap`, for known-answer tests with any cap.
 pub fn hash_with_cap(cap: &FpVar<Fr>, inputs: &[FpVar<Fr>]) -> Result<FpVar<Fr>, SynthesisError> {
-    let params = match inputs.len() {
-        2 => params3(),
-        4 => params5(),
-        _ => return Err(SynthesisError::Unsatisfiable),
-    };
+    let params = params_for(inputs.len()).ok_or(SynthesisError::Unsatisfiable)?;
     let mut state = vec![cap.clone()];
     state.extend_from_slice(inputs);
     permute(params, &mut state)?;
@@ -104,19 +99,23 @@ mod tests {
         for mode in 0..3u8 {
             for _ in 0..4 {
                 let cs = ConstraintSystem::<Fr>::new_ref();
-                let x: [Fr; 4] = std::array::from_fn(|_| Fr::rand(&mut rng));
-                let v: Vec<_> = x.iter().map(|x| alloc(&cs, *x, mode)).collect();
+                let x: [Fr; 16] = std::array::from_fn(|_| Fr::rand(&mut rng));
+                let v: [FpVar<Fr>; 16] = std::array::from_fn(|i| alloc(&cs, x[i], mode));
                 let h2 = hash2(Domain::LedgerLeaf, &v[0], &v[1]).unwrap();
                 assert_eq!(
                     h2.value().unwrap(),
                     native::hash2(Domain::LedgerLeaf, x[0], x[1])
                 );
-                let h4 = hash4(
-                    Domain::MerkleNode,
-                    &[v[0].clone(), v[1].clone(), v[2].clone(), v[3].clone()],
-                )
-                .unwrap();
-                assert_eq!(h4.value().unwrap(), native::hash4(Domain::MerkleNode, x));
+                let h3 = hash3(
+                    Domain::EvalLeaf,
+                    &[v[0].clone(), v[1].clone(), v[2].clone()],
+                );
+                assert_eq!(
+                    h3.unwrap().value().unwrap(),
+                    native::hash3(Domain::EvalLeaf, [x[0], x[1], x[2]])
+                );
+                let h16 = hash16(Domain::MerkleNode, &v).unwrap();
+                assert_eq!(h16.value().unwrap(), native::hash16(Domain::MerkleNode, x));
                 assert!(cs.is_satisfied().unwrap());
             }
         }
@@ -128,12 +127,10 @@ mod tests {
         let a = FpVar::new_witness(cs.clone(), || Ok(Fr::from(1u64))).unwrap();
         let _h2 = hash2(Domain::LedgerLeaf, &a, &a).unwrap();
         assert_eq!(cs.num_constraints(), 240);
-        let _h4 = hash4(
-            Domain::MerkleNode,
-            &[a.clone(), a.clone(), a.clone(), a.clone()],
-        )
-        .unwrap();
-        assert_eq!(cs.num_constraints(), 240 + 297);
+        let _h3 = hash3(Domain::EvalLeaf, &[a.clone(), a.clone(), a.clone()]).unwrap();
+        assert_eq!(cs.num_constraints(), 240 + 261);
+        let _h16 = hash16(Domain::MerkleNode, &std::array::from_fn(|_| a.clone())).unwrap();
+        assert_eq!(cs.num_constraints(), 240 + 261 + 609);
     }
 
     #[test]

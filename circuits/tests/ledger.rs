@@ -2,7 +2,7 @@
 //! breaks exactly the check it targets, in both the native checker and the constraint system.
 
 use ark_bn254::Fr;
-use ark_ff::{AdditiveGroup, Field, PrimeField};
+use ark_ff::{Field, PrimeField};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
 use proptest::prelude::*;
 use zkgov_circuits::{

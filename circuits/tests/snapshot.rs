@@ -37,18 +37,25 @@ fn current() -> String {
         }),
     );
     row(
-        "gadget.poseidon_hash4",
+        "gadget.poseidon_hash3",
         count(|cs| {
             let x = witness(&cs);
-            let _h =
-                poseidon::hash4(Domain::MerkleNode, &[x.clone(), x.clone(), x.clone(), x]).unwrap();
+            let _h = poseidon::hash3(Domain::EvalLeaf, &[x.clone(), x.clone(), x]).unwrap();
         }),
     );
     row(
-        "gadget.merkle_root_64_leaves",
+        "gadget.poseidon_hash16",
+        count(|cs| {
+            let x = witness(&cs);
+            let _h =
+                poseidon::hash16(Domain::MerkleNode, &std::array::from_fn(|_| x.clone())).unwrap();
+        }),
+    );
+    row(
+        "gadget.merkle_root_256_leaves",
         count(|cs| {
             let _r =
-                merkle::root((0..64).map(|_| witness(&cs)).collect(), Fr::from(0u64), 3).unwrap();
+                merkle::root((0..256).map(|_| witness(&cs)).collect(), Fr::from(0u64), 2).unwrap();
         }),
     );
     for capacity in [16usize, 32, 64, 256, 1024] {

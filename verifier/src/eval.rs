@@ -14,7 +14,7 @@ use crate::{
     error::VerifyError,
     merkle,
     num::{digest_to_fr, fr_to_hex},
-    poseidon::{hash4, Domain},
+    poseidon::{hash3, Domain},
     signature::SignatureProblem,
     Fr,
 };
@@ -83,7 +83,7 @@ pub fn canonical_order(ids: &[String]) -> Result<Vec<(Fr, String)>, VerifyError>
     Ok(v)
 }
 
-/// The benchmark digest of a list of sample ids for a capacity class: the 4-ary Merkle root over
+/// The benchmark digest of a list of sample ids for a capacity class: the 16-ary Merkle root over
 /// their digests in canonical order, padded with zeros. A regulator computes it from the ids it
 /// expects; the circuit recomputes it from the committed leaves, so the results hold exactly these
 /// samples, each once.
@@ -99,12 +99,9 @@ pub fn benchmark_digest(ids: &[String], capacity: u64) -> Result<Fr, VerifyError
     Ok(merkle::root(digests, Fr::from(0u64), depth))
 }
 
-/// Leaf of one sample: `hash4(EvalLeaf, [id digest, score, salt, 0])`.
+/// Leaf of one sample: `hash3(EvalLeaf, [id digest, score, salt])`.
 pub fn leaf_hash(id_digest: Fr, score: u64, salt: Fr) -> Fr {
-    hash4(
-        Domain::EvalLeaf,
-        [id_digest, Fr::from(score), salt, Fr::from(0u64)],
-    )
+    hash3(Domain::EvalLeaf, [id_digest, Fr::from(score), salt])
 }
 
 /// The leaf of an empty slot: everything zero.

@@ -1,15 +1,17 @@
-//! The 4-ary Merkle tree that commits to a list of records.
+//! The 16-ary Merkle tree that commits to a list of records.
 //!
-//! Inner nodes are `hash4(MerkleNode, [c0, c1, c2, c3])`; leaves are hashed by the claim in its
-//! own domain (for example [`crate::ledger::leaf_hash`]), so an inner node can never be presented
-//! as a leaf or the other way round (RFC 6962's rule, by domain tags). A tree has a fixed depth for
-//! its capacity class (`depth = ceil(log4(capacity))`); unused slots, and the slots between the
-//! capacity and `4^depth`, hold the claim's defined empty leaf.
+//! Inner nodes are `hash16(MerkleNode, [c0, .., c15])` (one width-17 Poseidon: about 38
+//! constraints per child in a circuit, against 99 per leaf for a 4-ary tree of width-5 hashes);
+//! leaves are hashed by the claim in its own domain (for example [`crate::ledger::leaf_hash`]), so
+//! an inner node can never be presented as a leaf or the other way round (RFC 6962's rule, by
+//! domain tags). A tree has a fixed depth for its capacity class (`depth = ceil(log16(capacity))`);
+//! unused slots, and the slots between the capacity and `16^depth`, hold the claim's defined empty
+//! leaf.
 
 use crate::{
     error::VerifyError,
     num::{fr_from_hex, fr_to_hex},
-    poseidon::{hash4, Domain},
+    poseidon::{hash16, Domain},
     Fr,
 };
 use serde::{Deserialize, Serialize};
@@ -17,7 +19,10 @@ use serde::{Deserialize, Serialize};
 /// The capacity classes (number of record slots) zkgov supports: powers of 2 from 16 to 16384.
 pub const CAPACITIES: [u64; 11] = [16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384];
 
-/// Depth of the tree for `capacity` slots (`ceil(log4(capacity))`), or an error naming the
+/// Children of an inner node.
+pub const ARITY: usize = 16;
+
+/// Depth of the tree for `capacity` slots (`ceil(log16(capacity))`), or an error naming the
 /// supported capacities.
 pub fn depth_for(capacity: u64) -> Result<usize, VerifyError> {
     if !CAPACITIES.contains(&capacity) {
@@ -26,24 +31,33 @@ pub fn depth_for(capacity: u64) -> Result<usize, VerifyError> {
             format!("{capacity} is not a capacity class (expected one of {CAPACITIES:?})"),
         ));
     }
-    Ok(capacity.trailing_zeros().div_ceil(2) as usize)
+    Ok(capacity.trailing_zeros().div_ceil(ARITY.trailing_zeros()) as usize)
 }
 
 /// Hash of one inner node.
-pub fn node_hash(children: [Fr; 4]) -> Fr {
-    hash4(Domain::MerkleNode, children)
+pub fn node_hash(children: [Fr; ARITY]) -> Fr {
+    hash16(Domain::MerkleNode, children)
 }
 
-/// All levels of a tree of `depth` built over `leaves`, padded with `fill` to `4^depth` (leaves
+/// Number of leaf slots of a tree of `depth`: `16^depth`.
+pub fn width(depth: usize) -> usize {
+    1 << (ARITY.trailing_zeros() as usize * depth)
+}
+
+/// All levels of a tree of `depth` built over `leaves`, padded with `fill` to `16^depth` (leaves
 /// beyond that are dropped: callers check counts against the capacity first): level 0 is the
 /// padded leaves, the last level holds the root alone.
 pub fn levels(mut leaves: Vec<Fr>, fill: Fr, depth: usize) -> Vec<Vec<Fr>> {
-    leaves.resize(1 << (2 * depth), fill);
+    leaves.resize(width(depth), fill);
     let mut levels = vec![leaves];
     while levels[levels.len() - 1].len() > 1 {
         let next = levels[levels.len() - 1]
-            .chunks(4)
-            .map(|c| node_hash([c[0], c[1], c[2], c[3]]))
+            .chunks_exact(ARITY)
+            .map(|c| {
+                let mut children = [Fr::from(0u64); ARITY];
+                children.copy_from_slice(c);
+                node_hash(children)
+            })
             .collect();
         levels.push(next);
     }
@@ -56,14 +70,14 @@ pub fn root(leaves: Vec<Fr>, fill: Fr, depth: usize) -> Fr {
     levels[levels.len() - 1][0]
 }
 
-/// The authentication path of one leaf: at each level, from the bottom, the three siblings in
-/// order (the leaf's own position is given by the base-4 digits of its index).
+/// The authentication path of one leaf: at each level, from the bottom, the fifteen siblings in
+/// order (the leaf's own position is given by the base-16 digits of its index).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MerklePath {
     /// Index of the leaf.
     pub index: u64,
     /// Siblings per level, bottom first.
-    pub siblings: Vec<[Fr; 3]>,
+    pub siblings: Vec<[Fr; ARITY - 1]>,
 }
 
 impl MerklePath {
@@ -75,17 +89,14 @@ impl MerklePath {
         }
         let mut siblings = Vec::new();
         for level in &levels[..levels.len() - 1] {
-            let base = i - i % 4;
-            let mut s = [Fr::from(0u64); 3];
-            let mut k = 0;
-            for j in 0..4 {
-                if base + j != i {
-                    s[k] = level[base + j];
-                    k += 1;
-                }
+            let base = i - i % ARITY;
+            let mut s = [Fr::from(0u64); ARITY - 1];
+            let others = (base..base + ARITY).filter(|j| *j != i);
+            for (slot, j) in s.iter_mut().zip(others) {
+                *slot = *level.get(j)?;
             }
             siblings.push(s);
-            i /= 4;
+            i /= ARITY;
         }
         Some(MerklePath { index, siblings })
     }
@@ -95,19 +106,13 @@ impl MerklePath {
         let mut cur = leaf;
         let mut i = self.index;
         for s in &self.siblings {
-            let pos = (i % 4) as usize;
-            let mut children = [Fr::from(0u64); 4];
-            let mut k = 0;
-            for (j, c) in children.iter_mut().enumerate() {
-                if j == pos {
-                    *c = cur;
-                } else {
-                    *c = s[k];
-                    k += 1;
-                }
-            }
+            let pos = (i % ARITY as u64) as usize;
+            let mut children = [Fr::from(0u64); ARITY];
+            children[..pos].copy_from_slice(&s[..pos]);
+            children[pos] = cur;
+            children[pos + 1..].copy_from_slice(&s[pos..]);
             cur = node_hash(children);
-            i /= 4;
+            i /= ARITY as u64;
         }
         cur
     }
@@ -131,8 +136,8 @@ impl MerklePath {
 pub struct MerklePathJson {
     /// Index of the leaf.
     pub index: u64,
-    /// Siblings per level, bottom first, three per level.
-    pub siblings: Vec<[String; 3]>,
+    /// Siblings per level, bottom first, fifteen per level.
+    pub siblings: Vec<[String; ARITY - 1]>,
 }
 
 impl From<&MerklePath> for MerklePathJson {
@@ -142,7 +147,7 @@ impl From<&MerklePath> for MerklePathJson {
             siblings: p
                 .siblings
                 .iter()
-                .map(|s| [fr_to_hex(&s[0]), fr_to_hex(&s[1]), fr_to_hex(&s[2])])
+                .map(|s| s.each_ref().map(fr_to_hex))
                 .collect(),
         }
     }
@@ -155,11 +160,11 @@ impl TryFrom<&MerklePathJson> for MerklePath {
             .siblings
             .iter()
             .map(|s| {
-                Ok([
-                    fr_from_hex("sibling", &s[0])?,
-                    fr_from_hex("sibling", &s[1])?,
-                    fr_from_hex("sibling", &s[2])?,
-                ])
+                let mut out = [Fr::from(0u64); ARITY - 1];
+                for (o, hex) in out.iter_mut().zip(s) {
+                    *o = fr_from_hex("sibling", hex)?;
+                }
+                Ok(out)
             })
             .collect::<Result<_, VerifyError>>()?;
         Ok(MerklePath {
@@ -179,44 +184,63 @@ mod tests {
 
     #[test]
     fn every_path_verifies_and_wrong_leaf_fails() {
-        let lv = levels(leaves(64), Fr::from(0u64), 3);
+        let lv = levels(leaves(64), Fr::from(0u64), 2);
         let r = lv[lv.len() - 1][0];
         for i in 0..64 {
             let p = MerklePath::from_levels(&lv, i).unwrap();
             p.verify(lv[0][i as usize], r, 64).unwrap();
             assert!(p.verify(lv[0][i as usize] + Fr::from(1u64), r, 64).is_err());
+            // Every sibling matters.
+            for level in 0..p.siblings.len() {
+                for k in 0..ARITY - 1 {
+                    let mut q = p.clone();
+                    q.siblings[level][k] += Fr::from(1u64);
+                    assert!(q.verify(lv[0][i as usize], r, 64).is_err());
+                }
+            }
         }
-        assert!(MerklePath::from_levels(&lv, 64).is_none());
+        assert!(MerklePath::from_levels(&lv, 256).is_none());
+    }
+
+    #[test]
+    fn json_round_trip() {
+        let lv = levels(leaves(20), Fr::from(3u64), 2);
+        let p = MerklePath::from_levels(&lv, 17).unwrap();
+        let json = MerklePathJson::from(&p);
+        assert_eq!(MerklePath::try_from(&json).unwrap(), p);
+        let mut bad = json.clone();
+        bad.siblings[1][14] = "zz".into();
+        assert!(MerklePath::try_from(&bad).is_err());
     }
 
     #[test]
     fn inner_node_is_not_a_leaf() {
         // Presenting a level-1 node as a leaf of a shallower tree must not reproduce the root.
-        let lv = levels(leaves(64), Fr::from(0u64), 3);
-        let r = lv[3][0];
+        let lv = levels(leaves(256), Fr::from(0u64), 2);
+        let r = lv[2][0];
         let p = MerklePath::from_levels(&lv[1..], 0).unwrap();
-        // Same root, but only as a 16-slot tree: a 64-record commitment cannot be opened as one.
+        // Same root, but only as a 16-slot tree: a 256-record commitment cannot be opened as one.
         assert_eq!(p.root_from(lv[1][0]), r);
-        assert!(p.verify(lv[1][0], r, 64).is_err());
+        assert!(p.verify(lv[1][0], r, 256).is_err());
     }
 
     #[test]
     fn depth_per_capacity() {
-        assert_eq!(depth_for(64).unwrap(), 3);
-        assert_eq!(depth_for(1024).unwrap(), 5);
-        assert_eq!(depth_for(16384).unwrap(), 7);
-        assert_eq!(depth_for(32).unwrap(), 3);
-        assert_eq!(depth_for(2048).unwrap(), 6);
+        for (capacity, depth) in [(16, 1), (32, 2), (256, 2), (512, 3), (4096, 3), (8192, 4)] {
+            assert_eq!(depth_for(capacity).unwrap(), depth, "capacity {capacity}");
+        }
+        assert_eq!(depth_for(16384).unwrap(), 4);
+        assert_eq!(width(3), 4096);
         assert!(depth_for(48).is_err());
         assert!(depth_for(8).is_err());
     }
 
     #[test]
     fn partial_top_level_paths() {
-        // 32 slots: depth 3 over 64 leaves, slots 32..64 filled.
+        // 32 slots: depth 2 over 256 leaves, slots 32..256 filled.
         let fill = Fr::from(99u64);
-        let lv = levels(leaves(32), fill, 3);
-        assert_eq!(lv[0].len(), 64);
+        let lv = levels(leaves(32), fill, 2);
+        assert_eq!(lv[0].len(), 256);
         let r = lv[lv.len() - 1][0];
         let p = MerklePath::from_levels(&lv, 31).unwrap();
         p.verify(lv[0][31], r, 32).unwrap();

@@ -1,7 +1,7 @@
 //! Poseidon over the BN254 scalar field, compatible with circomlib.
 //!
-//! Parameters: S-box x^5, 8 full rounds, 57 partial rounds for width 3 and 60 for width 5, round
-//! constants and MDS matrices from the Grain LFSR of the Poseidon reference, exactly as circomlib's
+//! Parameters: S-box x^5, 8 full rounds, and 57, 56 and 68 partial rounds for widths 3, 4 and 17
+//! (circomlib's choices for 2, 3 and 16 inputs), round constants and MDS matrices from the Grain LFSR of the Poseidon reference, exactly as circomlib's
 //! `poseidon_constants` (arkworks' `find_poseidon_ark_and_mds` reproduces them; the known-answer
 //! tests compare against circomlibjs).
 //!
@@ -67,10 +67,26 @@ pub fn params3() -> &'static PoseidonParams {
     P.get_or_init(|| PoseidonParams::generate(3, 57))
 }
 
-/// Parameters for width 5 (four inputs).
-pub fn params5() -> &'static PoseidonParams {
+/// Parameters for width 4 (three inputs).
+pub fn params4() -> &'static PoseidonParams {
     static P: OnceLock<PoseidonParams> = OnceLock::new();
-    P.get_or_init(|| PoseidonParams::generate(5, 60))
+    P.get_or_init(|| PoseidonParams::generate(4, 56))
+}
+
+/// Parameters for width 17 (sixteen inputs: the Merkle tree's nodes).
+pub fn params17() -> &'static PoseidonParams {
+    static P: OnceLock<PoseidonParams> = OnceLock::new();
+    P.get_or_init(|| PoseidonParams::generate(17, 68))
+}
+
+/// The parameters for `n` inputs, for the widths zkgov instantiates (2, 3 and 16 inputs).
+pub fn params_for(n: usize) -> Option<&'static PoseidonParams> {
+    match n {
+        2 => Some(params3()),
+        3 => Some(params4()),
+        16 => Some(params17()),
+        _ => None,
+    }
 }
 
 /// Hash domains. Each use of Poseidon in zkgov has its own, so that a value hashed for one purpose
@@ -80,9 +96,9 @@ pub fn params5() -> &'static PoseidonParams {
 pub enum Domain {
     /// A compute-ledger leaf: (packed record, salt).
     LedgerLeaf = 1,
-    /// An inner node of the 4-ary Merkle tree: four children.
+    /// An inner node of the 16-ary Merkle tree: sixteen children.
     MerkleNode = 2,
-    /// An eval-results leaf: (sample-id digest, score, salt, 0).
+    /// An eval-results leaf: (sample-id digest, score, salt).
     EvalLeaf = 3,
 }
 
@@ -116,14 +132,10 @@ fn sbox(x: &mut Fr) {
 }
 
 /// `state[0]` of the permuted `[cap, inputs...]`: circomlibjs `poseidon(inputs, cap)`. Returns
-/// `None` unless there are 2 or 4 inputs, the widths zkgov instantiates. Use [`hash2`] / [`hash4`]
-/// with a [`Domain`]; this is public for known-answer tests.
+/// `None` unless there are 2, 3 or 16 inputs, the widths zkgov instantiates. Use [`hash2`],
+/// [`hash3`] or [`hash16`] with a [`Domain`]; this is public for known-answer tests.
 pub fn hash_with_cap(cap: Fr, inputs: &[Fr]) -> Option<Fr> {
-    let params = match inputs.len() {
-        2 => params3(),
-        4 => params5(),
-        _ => return None,
-    };
+    let params = params_for(inputs.len())?;
     let mut state = Vec::with_capacity(params.width);
     state.push(cap);
     state.extend_from_slice(inputs);
@@ -131,18 +143,27 @@ pub fn hash_with_cap(cap: Fr, inputs: &[Fr]) -> Option<Fr> {
     Some(state[0])
 }
 
-/// Hash of two field elements in `domain`.
-pub fn hash2(domain: Domain, a: Fr, b: Fr) -> Fr {
-    let mut state = [tag(domain, 2), a, b];
-    permute(params3(), &mut state);
+fn hash_tagged<const N: usize>(params: &PoseidonParams, domain: Domain, x: [Fr; N]) -> Fr {
+    let mut state = Vec::with_capacity(N + 1);
+    state.push(tag(domain, N));
+    state.extend_from_slice(&x);
+    permute(params, &mut state);
     state[0]
 }
 
-/// Hash of four field elements in `domain`.
-pub fn hash4(domain: Domain, x: [Fr; 4]) -> Fr {
-    let mut state = [tag(domain, 4), x[0], x[1], x[2], x[3]];
-    permute(params5(), &mut state);
-    state[0]
+/// Hash of two field elements in `domain`.
+pub fn hash2(domain: Domain, a: Fr, b: Fr) -> Fr {
+    hash_tagged(params3(), domain, [a, b])
+}
+
+/// Hash of three field elements in `domain`.
+pub fn hash3(domain: Domain, x: [Fr; 3]) -> Fr {
+    hash_tagged(params4(), domain, x)
+}
+
+/// Hash of sixteen field elements in `domain` (a Merkle node).
+pub fn hash16(domain: Domain, x: [Fr; 16]) -> Fr {
+    hash_tagged(params17(), domain, x)
 }
 
 #[cfg(test)]
@@ -169,11 +190,12 @@ mod tests {
             hash2(Domain::LedgerLeaf, a, z),
             hash2(Domain::MerkleNode, a, z)
         );
-        assert_ne!(tag(Domain::MerkleNode, 2), tag(Domain::MerkleNode, 4));
-        // [7, 0] as a 2-input hash and [7, 0, 0, 0] as a 4-input hash differ.
+        assert_ne!(tag(Domain::MerkleNode, 2), tag(Domain::MerkleNode, 3));
+        // [7, 0] as a 2-input hash and [7, 0, 0] as a 3-input hash differ.
         assert_ne!(
             hash2(Domain::MerkleNode, a, z),
-            hash4(Domain::MerkleNode, [a, z, z, z])
+            hash3(Domain::MerkleNode, [a, z, z])
         );
+        assert!(hash_with_cap(z, &[a; 4]).is_none());
     }
 }
