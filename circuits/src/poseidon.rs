@@ -7,10 +7,88 @@
 //! constant and is free, so `hash2` costs 240, `hash3` 261 and `hash16` 609 (38 per input).
 
 use ark_bn254::Fr;
-use ark_r1cs_std::{fields::fp::FpVar, fields::FieldVar};
-use ark_relations::gr1cs::SynthesisError;
+use ark_ff::{AdditiveGroup, Field, Zero};
+use ark_r1cs_std::{
+    fields::{fp::AllocatedFp, fp::FpVar, FieldVar},
+    GR1CSVar,
+};
+use ark_relations::gr1cs::{ConstraintSystemRef, LinearCombination, SynthesisError, Variable};
 use zkgov_verifier::poseidon::{params_for, tag, Domain, PoseidonParams};
 
+/// One state element during the permutation: `constant + Σ coeffs[j] · basis[j]`, flat.
+///
+/// r1cs-std would represent each linear layer as new symbolic combinations of the previous ones;
+/// across a wide permutation's 68 partial rounds that is a deep chain of 17 growing combinations,
+/// and arkworks' inlining of such chains took seconds per width-17 hash. Here every element stays
+/// one flat combination over the permutation's own variables (the inputs, then the S-box outputs
+/// since the last full round), so a hash costs the same constraints and only `width^2 · basis`
+/// field operations to lay out. The coefficients are only tracked when the constraint system is
+/// building matrices; when it only computes a witness, values suffice.
+#[derive(Clone)]
+struct Elem {
+    value: Option<Fr>,
+    constant: Fr,
+    coeffs: Vec<Fr>,
+    variable: bool,
+}
+
+impl Elem {
+    fn from_var(x: &FpVar<Fr>, basis: &mut Vec<Variable>, track: bool) -> Self {
+        match x {
+            FpVar::Constant(c) => Elem {
+                value: Some(*c),
+                constant: *c,
+                coeffs: Vec::new(),
+                variable: false,
+            },
+            FpVar::Var(a) => {
+                let mut coeffs = Vec::new();
+                if track {
+                    coeffs.resize(basis.len(), Fr::ZERO);
+                    coeffs.push(Fr::ONE);
+                }
+                basis.push(a.variable);
+                Elem {
+                    value: a.value().ok(),
+                    constant: Fr::ZERO,
+                    coeffs,
+                    variable: true,
+                }
+            }
+        }
+    }
+
+    /// This element as an `FpVar`: a constant, or one new symbolic combination.
+    fn to_var(
+        &self,
+        cs: &ConstraintSystemRef<Fr>,
+        basis: &[Variable],
+    ) -> Result<FpVar<Fr>, SynthesisError> {
+        if !self.variable {
+            return Ok(FpVar::Constant(self.constant));
+        }
+        let variable = cs.new_lc(|| {
+            let mut lc: Vec<(Fr, Variable)> = self
+                .coeffs
+                .iter()
+                .zip(basis)
+                .filter(|(c, _)| !c.is_zero())
+                .map(|(c, v)| (*c, *v))
+                .collect();
+            if !self.constant.is_zero() {
+                lc.push((self.constant, Variable::One));
+            }
+            LinearCombination(lc)
+        })?;
+        Ok(FpVar::Var(AllocatedFp::new(
+            self.value,
+            variable,
+            cs.clone(),
+        )))
+    }
+}
+
+/// `x^5` in three constraints (`x^2`, `x^4`, `x^5`); free on a constant.
 fn sbox(x: &FpVar<Fr>) -> Result<FpVar<Fr>, SynthesisError> {
     let x2 = x.square()?;
     let x4 = x2.square()?;
@@ -22,28 +100,62 @@ pub fn permute(params: &PoseidonParams, state: &mut [FpVar<Fr>]) -> Result<(), S
     if state.len() != params.width {
         return Err(SynthesisError::Unsatisfiable);
     }
+    let cs = state
+        .iter()
+        .fold(ConstraintSystemRef::None, |acc, s| acc.or(s.cs()));
+    let track = cs.should_construct_matrices();
+    let mut basis: Vec<Variable> = Vec::new();
+    let mut elems: Vec<Elem> = state
+        .iter()
+        .map(|s| Elem::from_var(s, &mut basis, track))
+        .collect();
     for r in 0..params.rounds() {
-        for (s, c) in state.iter_mut().zip(&params.ark[r]) {
-            *s += *c;
+        for (e, c) in elems.iter_mut().zip(&params.ark[r]) {
+            e.constant += c;
+            e.value = e.value.map(|v| v + c);
         }
-        if params.is_full_round(r) {
-            for s in state.iter_mut() {
-                *s = sbox(s)?;
+        let full = params.is_full_round(r);
+        if full {
+            // Every element is replaced by its S-box output: start a new basis.
+            let old = std::mem::take(&mut basis);
+            for e in elems.iter_mut() {
+                let out = sbox(&e.to_var(&cs, &old)?)?;
+                *e = Elem::from_var(&out, &mut basis, track);
             }
         } else {
-            state[0] = sbox(&state[0])?;
+            let out = sbox(&elems[0].to_var(&cs, &basis)?)?;
+            elems[0] = Elem::from_var(&out, &mut basis, track);
         }
-        let next: Vec<FpVar<Fr>> = params
+        let width = basis.len();
+        let next: Vec<Elem> = params
             .mds
             .iter()
             .map(|row| {
-                state
-                    .iter()
-                    .zip(row)
-                    .fold(FpVar::zero(), |acc, (s, m)| acc + s * *m)
+                let mut n = Elem {
+                    value: Some(Fr::ZERO),
+                    constant: Fr::ZERO,
+                    coeffs: if track {
+                        vec![Fr::ZERO; width]
+                    } else {
+                        Vec::new()
+                    },
+                    variable: false,
+                };
+                for (e, m) in elems.iter().zip(row) {
+                    n.value = n.value.zip(e.value).map(|(a, b)| a + b * m);
+                    n.constant += e.constant * m;
+                    n.variable |= e.variable && !m.is_zero();
+                    for (a, b) in n.coeffs.iter_mut().zip(&e.coeffs) {
+                        *a += *b * m;
+                    }
+                }
+                n
             })
             .collect();
-        state.clone_from_slice(&next);
+        elems = next;
+    }
+    for (s, e) in state.iter_mut().zip(&elems) {
+        *s = e.to_var(&cs, &basis)?;
     }
     Ok(())
 }
