@@ -4,6 +4,8 @@
 //!
 //! `cargo bench --bench profile` (`ZKGOV_BENCH_CAPACITIES=256,1024`, `ZKGOV_BENCH_RUNS=3`).
 
+mod common;
+
 use ark_bn254::{Bn254, Fr, G1Projective, G2Projective};
 use ark_ec::{CurveGroup, VariableBaseMSM};
 use ark_ff::{BigInteger, PrimeField, UniformRand};
@@ -12,31 +14,11 @@ use ark_relations::gr1cs::{
     ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode,
 };
 use ark_snark::SNARK;
+use common::{compute_job, compute_keys, env_list, median};
 use rand::{rngs::StdRng, SeedableRng};
 use std::time::{Duration, Instant};
 use zkgov_circuits::ledger::ComputeCircuit;
-use zkgov_prover::{
-    fast::{PreparedCircuit, Stages},
-    keys,
-    ledger::PeakTable,
-    prove::ComputeJob,
-};
-use zkgov_verifier::{
-    ledger::Record,
-    statement::{Context, COMPUTE_CIRCUIT},
-};
-
-fn env_list(name: &str, default: &[u64]) -> Vec<u64> {
-    std::env::var(name)
-        .ok()
-        .map(|s| s.split(',').filter_map(|c| c.trim().parse().ok()).collect())
-        .unwrap_or_else(|| default.to_vec())
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
+use zkgov_prover::fast::{PreparedCircuit, Stages};
 
 fn secs(d: Duration) -> f64 {
     d.as_secs_f64()
@@ -44,38 +26,11 @@ fn secs(d: Duration) -> f64 {
 
 fn main() {
     let runs = env_list("ZKGOV_BENCH_RUNS", &[3])[0] as usize;
-    let peaks = PeakTable::from_args(&["H100=989.4e12".into(), "A100=312e12".into()]).unwrap();
     for capacity in env_list("ZKGOV_BENCH_CAPACITIES", &[256]) {
         let mut rng = StdRng::seed_from_u64(capacity);
-        let (pair, _) = keys::generate(
-            ComputeCircuit::blank(capacity as usize),
-            COMPUTE_CIRCUIT,
-            capacity,
-            &mut rng,
-        )
-        .unwrap();
+        let (pair, _) = compute_keys(capacity);
         let prepared = PreparedCircuit::new(ComputeCircuit::blank(capacity as usize)).unwrap();
-        let records: Vec<Record> = (0..capacity)
-            .map(|i| Record {
-                class: (i % 2) as u8,
-                devices: 8 + i as u32,
-                seconds: 3600 * (1 + i),
-            })
-            .collect();
-        let context = Context {
-            policy_id: "bench".into(),
-            epoch: 1,
-            nonce: None,
-        };
-        let job = ComputeJob::new(
-            records,
-            &peaks,
-            10u128.pow(30),
-            context,
-            &[1; 32],
-            Some(capacity),
-        )
-        .unwrap();
+        let job = compute_job(capacity);
         let inputs = job.inputs.public_inputs();
 
         // Scalar sizes of the assignment: what the MSMs see.

@@ -55,7 +55,8 @@ timed() { # timed TOOL CAPACITY RUN COMMAND...: appends "tool capacity run wall 
 }
 
 # Cached setups are keyed by the circuit sources, so a changed circuit gets fresh keys and zkeys.
-version=$(cat benches/circom/compute.circom circuits/src/*.rs verifier/src/*.rs | sha256sum | cut -c1-12)
+version=$(cat benches/circom/compute.circom benches/common/mod.rs examples/sidebyside.rs circuits/src/*.rs \
+    verifier/src/*.rs | sha256sum | cut -c1-12)
 for cap in "${capacities[@]}"; do
     dir="$cache/c$cap-$version"
     if [ ! -f "$dir/main.zkey" ]; then

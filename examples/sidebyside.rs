@@ -10,59 +10,32 @@
 //! - `ptau POWER FILE`: a prepared (phase-2 ready) snarkjs `.ptau` file made from a KNOWN τ, α, β,
 //!   in seconds instead of snarkjs' hours. INSECURE by construction; only for timing snarkjs.
 
+#[path = "../benches/common/mod.rs"]
+mod common;
+
 use ark_bn254::{Bn254, Fq, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::{scalar_mul::BatchMulPreprocessing, AffineRepr, PrimeGroup};
 use ark_ff::{AdditiveGroup, BigInteger, Field, PrimeField};
 use ark_groth16::Groth16;
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
 use ark_snark::SNARK;
+use common::{compute_job, compute_keys};
 use rand::{rngs::StdRng, SeedableRng};
 use std::{fmt::Write as _, io::Write, path::Path, time::Instant};
-use zkgov_circuits::ledger::ComputeCircuit;
-use zkgov_prover::{keys, ledger::PeakTable, prove::ComputeJob};
+use zkgov_prover::keys;
 use zkgov_verifier::{
-    ledger::{empty_leaf, Record},
+    ledger::empty_leaf,
     merkle::depth_for,
     poseidon::{hash16, Domain},
-    statement::{Context, COMPUTE_CIRCUIT},
+    statement::COMPUTE_CIRCUIT,
 };
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
-fn job(capacity: u64) -> Result<ComputeJob> {
-    let peaks = PeakTable::from_args(&["H100=989.4e12".into(), "A100=312e12".into()])?;
-    let records = (0..capacity)
-        .map(|i| Record {
-            class: (i % 2) as u8,
-            devices: 8 + i as u32,
-            seconds: 3600 * (1 + i),
-        })
-        .collect();
-    let context = Context {
-        policy_id: "side-by-side".into(),
-        epoch: 1,
-        nonce: None,
-    };
-    Ok(ComputeJob::new(
-        records,
-        &peaks,
-        10u128.pow(30),
-        context,
-        &[7; 32],
-        Some(capacity),
-    )?)
-}
-
 fn setup(capacity: u64, dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir)?;
-    let job = job(capacity)?;
-    let mut rng = StdRng::seed_from_u64(capacity);
-    let (pair, payload) = keys::generate(
-        ComputeCircuit::blank(capacity as usize),
-        COMPUTE_CIRCUIT,
-        capacity,
-        &mut rng,
-    )?;
+    let job = compute_job(capacity);
+    let (pair, payload) = compute_keys(capacity);
     let id = keys::write(dir, &pair, &payload)?;
     std::fs::write(dir.join("key-id"), &id)?;
     std::fs::write(dir.join("capacity"), capacity.to_string())?;
@@ -125,7 +98,7 @@ fn prove(which: &str, dir: &Path) -> Result<()> {
         .parse()?;
     let id = std::fs::read_to_string(dir.join("key-id"))?;
     let pair = keys::load(dir, id.trim())?;
-    let job = job(capacity)?;
+    let job = compute_job(capacity);
     let inputs = job.inputs.public_inputs();
     let mut rng = StdRng::from_entropy();
     // zkgov builds its matrices once per key; a long-running prover keeps them, so that is

@@ -1,0 +1,67 @@
+//! Helpers shared by the benches and the side-by-side helper (`examples/sidebyside.rs`).
+#![allow(dead_code)] // each bench uses its own subset
+
+use rand::{rngs::StdRng, SeedableRng};
+use zkgov_circuits::ledger::ComputeCircuit;
+use zkgov_prover::{
+    keys::{self, KeyPair},
+    ledger::PeakTable,
+    prove::ComputeJob,
+};
+use zkgov_verifier::{
+    ledger::Record,
+    statement::{Context, COMPUTE_CIRCUIT},
+};
+
+/// A comma-separated list of numbers from the environment variable `name`, or `default`.
+pub fn env_list(name: &str, default: &[u64]) -> Vec<u64> {
+    std::env::var(name)
+        .ok()
+        .map(|s| s.split(',').filter_map(|c| c.trim().parse().ok()).collect())
+        .unwrap_or_else(|| default.to_vec())
+}
+
+/// The median of some timings.
+pub fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// A true compute claim with every one of `capacity` slots filled (H100 and A100 records),
+/// against 10^30 FLOP, committed with a fixed seed.
+pub fn compute_job(capacity: u64) -> ComputeJob {
+    let peaks = PeakTable::from_args(&["H100=989.4e12".into(), "A100=312e12".into()]).unwrap();
+    let records = (0..capacity)
+        .map(|i| Record {
+            class: (i % 2) as u8,
+            devices: 8 + i as u32,
+            seconds: 3600 * (1 + i),
+        })
+        .collect();
+    let context = Context {
+        policy_id: "bench".into(),
+        epoch: 1,
+        nonce: None,
+    };
+    ComputeJob::new(
+        records,
+        &peaks,
+        10u128.pow(30),
+        context,
+        &[1; 32],
+        Some(capacity),
+    )
+    .unwrap()
+}
+
+/// A single-party (test-only) key for the compute claim at `capacity`, and its payload.
+pub fn compute_keys(capacity: u64) -> (KeyPair, Vec<u8>) {
+    let mut rng = StdRng::seed_from_u64(capacity);
+    keys::generate(
+        ComputeCircuit::blank(capacity as usize),
+        COMPUTE_CIRCUIT,
+        capacity,
+        &mut rng,
+    )
+    .unwrap()
+}
