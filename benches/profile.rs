@@ -108,6 +108,7 @@ fn main() {
             "    scalar conversion            {:8.3} s",
             m(|s| s.convert)
         );
+        println!("    shared A/B digits            {:8.3} s", m(|s| s.digits));
         println!(
             "    MSM H  (G1, {:7} points)   {:8.3} s",
             pair.pk.h_query.len(),

@@ -13,7 +13,7 @@
 #[path = "../benches/common/mod.rs"]
 mod common;
 
-use ark_bn254::{Bn254, Fq, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
+use ark_bn254::{Bn254, Fq, Fr, G1Projective, G2Projective};
 use ark_ec::{scalar_mul::BatchMulPreprocessing, AffineRepr, PrimeGroup};
 use ark_ff::{AdditiveGroup, BigInteger, Field, PrimeField};
 use ark_groth16::Groth16;
@@ -140,29 +140,30 @@ fn ptau(power: u32, path: &Path) -> Result<()> {
     };
     let g1 = BatchMulPreprocessing::new(G1Projective::generator(), 2 * n + 2);
     let g2 = BatchMulPreprocessing::new(G2Projective::generator(), 2 * n + 2);
-    let put_fq = |out: &mut Vec<u8>, x: &Fq| out.extend(x.0.to_bytes_le());
-    let put_g1 = |out: &mut Vec<u8>, ps: &[G1Affine]| {
-        for p in ps {
+    let put_fq = |out: &mut Vec<u8>, coords: &[Fq]| {
+        for c in coords {
+            out.extend(c.0.to_bytes_le());
+        }
+    };
+    let g1_section = |scalars: &[Fr]| -> Vec<u8> {
+        let mut out = Vec::new();
+        for p in g1.batch_mul(scalars) {
             match p.xy() {
-                Some((x, y)) => {
-                    put_fq(out, &x);
-                    put_fq(out, &y);
-                }
+                Some((x, y)) => put_fq(&mut out, &[x, y]),
                 None => out.extend([0u8; 64]),
             }
         }
+        out
     };
-    let put_g2 = |out: &mut Vec<u8>, ps: &[G2Affine]| {
-        for p in ps {
+    let g2_section = |scalars: &[Fr]| -> Vec<u8> {
+        let mut out = Vec::new();
+        for p in g2.batch_mul(scalars) {
             match p.xy() {
-                Some((x, y)) => {
-                    for c in [x.c0, x.c1, y.c0, y.c1] {
-                        put_fq(out, &c);
-                    }
-                }
+                Some((x, y)) => put_fq(&mut out, &[x.c0, x.c1, y.c0, y.c1]),
                 None => out.extend([0u8; 128]),
             }
         }
+        out
     };
     // Lagrange coefficients at τ for each domain 2^p, p = 0..=last, as snarkjs' `prepare phase2`
     // computes them: the inverse FFT of the powers; its top level for tauG1 (2^(power+1)) has the
@@ -182,41 +183,24 @@ fn ptau(power: u32, path: &Path) -> Result<()> {
         Ok(all)
     };
 
-    let mut sections: Vec<(u32, Vec<u8>)> = Vec::new();
     let mut header = Vec::new();
     header.extend(32u32.to_le_bytes());
     header.extend(Fq::MODULUS.to_bytes_le());
     header.extend(power.to_le_bytes());
     header.extend(power.to_le_bytes());
-    sections.push((1, header));
-    let mut s = Vec::new();
-    put_g1(&mut s, &g1.batch_mul(&powers(2 * n - 1, Fr::ONE)));
-    sections.push((2, s));
-    let mut s = Vec::new();
-    put_g2(&mut s, &g2.batch_mul(&powers(n, Fr::ONE)));
-    sections.push((3, s));
-    let mut s = Vec::new();
-    put_g1(&mut s, &g1.batch_mul(&powers(n, alpha)));
-    sections.push((4, s));
-    let mut s = Vec::new();
-    put_g1(&mut s, &g1.batch_mul(&powers(n, beta)));
-    sections.push((5, s));
-    let mut s = Vec::new();
-    put_g2(&mut s, &g2.batch_mul(&[beta]));
-    sections.push((6, s));
-    sections.push((7, 0u32.to_le_bytes().to_vec()));
-    let mut s = Vec::new();
-    put_g1(&mut s, &g1.batch_mul(&lagrange(power + 1, Fr::ONE, true)?));
-    sections.push((12, s));
-    let mut s = Vec::new();
-    put_g2(&mut s, &g2.batch_mul(&lagrange(power, Fr::ONE, false)?));
-    sections.push((13, s));
-    let mut s = Vec::new();
-    put_g1(&mut s, &g1.batch_mul(&lagrange(power, alpha, false)?));
-    sections.push((14, s));
-    let mut s = Vec::new();
-    put_g1(&mut s, &g1.batch_mul(&lagrange(power, beta, false)?));
-    sections.push((15, s));
+    let sections: Vec<(u32, Vec<u8>)> = vec![
+        (1, header),
+        (2, g1_section(&powers(2 * n - 1, Fr::ONE))),
+        (3, g2_section(&powers(n, Fr::ONE))),
+        (4, g1_section(&powers(n, alpha))),
+        (5, g1_section(&powers(n, beta))),
+        (6, g2_section(&[beta])),
+        (7, 0u32.to_le_bytes().to_vec()),
+        (12, g1_section(&lagrange(power + 1, Fr::ONE, true)?)),
+        (13, g2_section(&lagrange(power, Fr::ONE, false)?)),
+        (14, g1_section(&lagrange(power, alpha, false)?)),
+        (15, g1_section(&lagrange(power, beta, false)?)),
+    ];
 
     let tmp = path.with_extension("ptau.partial");
     let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);

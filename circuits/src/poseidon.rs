@@ -95,8 +95,13 @@ fn sbox(x: &FpVar<Fr>) -> Result<FpVar<Fr>, SynthesisError> {
     Ok(x4 * x)
 }
 
-/// The Poseidon permutation on `state` (whose length must be the parameters' width).
-pub fn permute(params: &PoseidonParams, state: &mut [FpVar<Fr>]) -> Result<(), SynthesisError> {
+/// The first element of the Poseidon permutation of `state` (whose length must be the
+/// parameters' width): the hash output. The other elements are never used, so no combination is
+/// made for them.
+pub fn permute_first(
+    params: &PoseidonParams,
+    state: &[FpVar<Fr>],
+) -> Result<FpVar<Fr>, SynthesisError> {
     if state.len() != params.width {
         return Err(SynthesisError::Unsatisfiable);
     }
@@ -114,8 +119,7 @@ pub fn permute(params: &PoseidonParams, state: &mut [FpVar<Fr>]) -> Result<(), S
             e.constant += c;
             e.value = e.value.map(|v| v + c);
         }
-        let full = params.is_full_round(r);
-        if full {
+        if params.is_full_round(r) {
             // Every element is replaced by its S-box output: start a new basis.
             let old = std::mem::take(&mut basis);
             for e in elems.iter_mut() {
@@ -154,10 +158,7 @@ pub fn permute(params: &PoseidonParams, state: &mut [FpVar<Fr>]) -> Result<(), S
             .collect();
         elems = next;
     }
-    for (s, e) in state.iter_mut().zip(&elems) {
-        *s = e.to_var(&cs, &basis)?;
-    }
-    Ok(())
+    elems[0].to_var(&cs, &basis)
 }
 
 fn hash_tagged(domain: Domain, inputs: &[FpVar<Fr>]) -> Result<FpVar<Fr>, SynthesisError> {
@@ -184,8 +185,7 @@ pub fn hash_with_cap(cap: &FpVar<Fr>, inputs: &[FpVar<Fr>]) -> Result<FpVar<Fr>,
     let params = params_for(inputs.len()).ok_or(SynthesisError::Unsatisfiable)?;
     let mut state = vec![cap.clone()];
     state.extend_from_slice(inputs);
-    permute(params, &mut state)?;
-    Ok(state[0].clone())
+    permute_first(params, &state)
 }
 
 #[cfg(test)]

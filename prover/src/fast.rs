@@ -17,7 +17,7 @@ use crate::{
     error::ProveError,
     msm::{msm, msm_digits, Digits},
 };
-use ark_bn254::{Bn254, Fr, G1Projective};
+use ark_bn254::{Bn254, Fr};
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{PrimeField, UniformRand};
 use ark_groth16::{
@@ -25,15 +25,15 @@ use ark_groth16::{
     Proof, ProvingKey,
 };
 use ark_poly::{EvaluationDomain, GeneralEvaluationDomain};
-use rayon::prelude::*;
-use std::time::{Duration, Instant};
-
-type BigInt = <Fr as PrimeField>::BigInt;
 use ark_relations::gr1cs::{
     ConstraintSynthesizer, ConstraintSystem, Matrix, OptimizationGoal, SynthesisMode,
     R1CS_PREDICATE_LABEL,
 };
 use rand::{CryptoRng, RngCore};
+use rayon::prelude::*;
+use std::time::{Duration, Instant};
+
+type BigInt = <Fr as PrimeField>::BigInt;
 
 fn synthesis(e: impl std::fmt::Display) -> ProveError {
     ProveError::Synthesis(e.to_string())
@@ -144,44 +144,34 @@ impl PreparedCircuit {
                 "the proving key does not belong to this circuit shape".into(),
             ));
         }
-        let t = Instant::now();
-        let full = self.assignment(circuit)?;
-        stages.witness = t.elapsed();
-        let t = Instant::now();
-        let h = LibsnarkReduction::witness_map_from_matrices::<Fr, GeneralEvaluationDomain<Fr>>(
-            &self.matrices,
-            self.num_inputs,
-            self.num_constraints,
-            &full,
-        )
+        let full = timed(&mut stages.witness, || self.assignment(circuit))?;
+        let h = timed(&mut stages.qap, || {
+            LibsnarkReduction::witness_map_from_matrices::<Fr, GeneralEvaluationDomain<Fr>>(
+                &self.matrices,
+                self.num_inputs,
+                self.num_constraints,
+                &full,
+            )
+        })
         .map_err(synthesis)?;
-        stages.qap = t.elapsed();
         let (r, s) = (Fr::rand(rng), Fr::rand(rng));
-        let t = Instant::now();
-        let scalars: Vec<BigInt> = full.par_iter().map(|x| x.into_bigint()).collect();
-        let h: Vec<BigInt> = h.par_iter().map(|x| x.into_bigint()).collect();
+        let (scalars, h) = timed(&mut stages.convert, || {
+            let big = |v: &[Fr]| -> Vec<BigInt> { v.par_iter().map(|x| x.into_bigint()).collect() };
+            (big(&full), big(&h))
+        });
         let witnesses = &scalars[self.num_inputs..];
         let one = &scalars[1..];
-        stages.convert = t.elapsed();
-        let timed = |d: &mut Duration, f: &dyn Fn() -> G1Projective| {
-            let t = Instant::now();
-            let v = f();
-            *d = t.elapsed();
-            v
-        };
-        let h_acc = timed(&mut stages.msm_h, &|| msm(&pk.h_query, &h));
-        let l_acc = timed(&mut stages.msm_l, &|| msm(&pk.l_query, witnesses));
+        let h_acc = timed(&mut stages.msm_h, || msm(&pk.h_query, &h));
+        let l_acc = timed(&mut stages.msm_l, || msm(&pk.l_query, witnesses));
         // The A and B queries share their scalars, so their digits are computed once.
-        let t = Instant::now();
-        let digits = Digits::new::<Fr>(one);
-        stages.convert += t.elapsed();
-        let a_acc = timed(&mut stages.msm_a, &|| msm_digits(&pk.a_query[1..], &digits));
-        let b1_acc = timed(&mut stages.msm_b_g1, &|| {
+        let digits = timed(&mut stages.digits, || Digits::new::<Fr>(one));
+        let a_acc = timed(&mut stages.msm_a, || msm_digits(&pk.a_query[1..], &digits));
+        let b1_acc = timed(&mut stages.msm_b_g1, || {
             msm_digits(&pk.b_g1_query[1..], &digits)
         });
-        let t = Instant::now();
-        let b2_acc = msm_digits(&pk.b_g2_query[1..], &digits);
-        stages.msm_b_g2 = t.elapsed();
+        let b2_acc = timed(&mut stages.msm_b_g2, || {
+            msm_digits(&pk.b_g2_query[1..], &digits)
+        });
 
         let delta_g1 = pk.delta_g1.into_group();
         let a = a_acc + pk.a_query[0] + pk.vk.alpha_g1 + delta_g1 * r;
@@ -196,6 +186,14 @@ impl PreparedCircuit {
     }
 }
 
+/// Runs `f`, storing its duration in `d`.
+fn timed<T>(d: &mut Duration, f: impl FnOnce() -> T) -> T {
+    let t = Instant::now();
+    let v = f();
+    *d = t.elapsed();
+    v
+}
+
 /// Time spent in each stage of one proof.
 #[derive(Debug, Clone, Default)]
 pub struct Stages {
@@ -203,8 +201,10 @@ pub struct Stages {
     pub witness: Duration,
     /// R1CS-to-QAP witness map: evaluating A, B, C rows and the seven FFTs.
     pub qap: Duration,
-    /// Conversion of scalars out of Montgomery form, and the shared digits of the A and B MSMs.
+    /// Conversion of scalars out of Montgomery form.
     pub convert: Duration,
+    /// The signed digits of the assignment, shared by the A and B MSMs.
+    pub digits: Duration,
     /// MSM of the H query (the quotient polynomial's coefficients).
     pub msm_h: Duration,
     /// MSM of the L query (witness variables).

@@ -46,9 +46,9 @@ impl Digits {
     /// The digits of `scalars`, elements of the field `F`.
     pub fn new<F: PrimeField>(scalars: &[F::BigInt]) -> Self {
         let n = scalars.len();
-        let c = window_bits(n);
-        // One window more than the bits need, for the carry out of the top signed digit.
-        let windows = F::MODULUS_BIT_SIZE as usize / c + 1;
+        let bits = F::MODULUS_BIT_SIZE as usize;
+        let c = window_bits(n, bits);
+        let windows = windows(bits, c);
         Digits {
             n,
             c,
@@ -76,12 +76,17 @@ pub fn msm_digits<P: SWCurveConfig>(bases: &[Affine<P>], digits: &Digits) -> Pro
     })
 }
 
+/// Windows of `c` bits for scalars of `bits` bits: one more than the bits need, for the carry out
+/// of the top signed digit.
+fn windows(bits: usize, c: usize) -> usize {
+    bits / c + 1
+}
+
 /// The window width that minimises a simple cost model: per window, one affine addition (about 6
 /// multiplications) per point plus about 27 multiplications per bucket in the final running sums.
-fn window_bits(n: usize) -> usize {
-    let bits = 255usize;
+fn window_bits(n: usize, bits: usize) -> usize {
     (4..=16)
-        .min_by_key(|&c| (bits / c + 1) * (n * 6 + (1usize << (c - 1)) * 27))
+        .min_by_key(|&c| windows(bits, c) * (n * 6 + (1usize << (c - 1)) * 27))
         .unwrap_or(8)
 }
 
@@ -90,6 +95,7 @@ fn signed_digits<B: AsRef<[u64]> + Sync>(scalars: &[B], c: usize, windows: usize
     let n = scalars.len();
     let mut digits = vec![0i32; windows * n];
     let chunk = n.div_ceil(rayon::current_num_threads().max(1) * 4).max(1);
+    let half = 1i64 << (c - 1);
     // Each task fills its own columns; the rows are the windows.
     let columns: Vec<(usize, Vec<i32>)> = scalars
         .par_chunks(chunk)
@@ -100,7 +106,6 @@ fn signed_digits<B: AsRef<[u64]> + Sync>(scalars: &[B], c: usize, windows: usize
                 let mut carry = 0i64;
                 for w in 0..windows {
                     let raw = window_value(s.as_ref(), w * c, c) as i64 + carry;
-                    let half = 1i64 << (c - 1);
                     let d = if raw > half { raw - (1i64 << c) } else { raw };
                     carry = i64::from(raw > half);
                     local[w * part.len() + i] = d as i32;
