@@ -1,16 +1,17 @@
 //! The eval red-line claim circuit: the in-circuit twin of `zkgov_verifier::eval`.
 //!
 //! Statement: the committed results hold one fixed-point score for each sample of the benchmark
-//! (its digest recomputed from the leaves' sample-id digests), and their mean is below
-//! `num/den` (direction 0) or at least it (direction 1). Scores, salts and the mean stay private.
+//! (its digest recomputed from the slots' sample-id digests, and the scores tree built in the same
+//! slot order), and their mean is below `num/den` (direction 0) or at least it (direction 1).
+//! Scores, the salt and the mean stay private.
 
-use crate::{bits::enforce_bits, labels::Labels, merkle, poseidon::hash3};
+use crate::{bits::enforce_bits, labels::Labels, merkle, poseidon::hash2};
 use ark_bn254::Fr;
 use ark_ff::{AdditiveGroup, Field};
 use ark_r1cs_std::{alloc::AllocVar, eq::EqGadget, fields::fp::FpVar, fields::FieldVar};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 use zkgov_verifier::{
-    eval::{empty_leaf, DIFF_BITS, RED_LINE_BITS, SCALE, SCORE_BITS},
+    eval::{DIFF_BITS, RED_LINE_BITS, SCALE, SCORE_BITS},
     merkle::depth_for,
     poseidon::Domain,
     statement::{eval_input as idx, EvalInputs, EVAL_NUM_INPUTS},
@@ -23,8 +24,6 @@ pub struct SampleWitness {
     pub id: Fr,
     /// Fixed-point score.
     pub score: Fr,
-    /// Salt of the leaf.
-    pub salt: Fr,
     /// 1 for a committed sample, 0 for an empty slot.
     pub present: Fr,
 }
@@ -36,6 +35,8 @@ pub struct EvalCircuit {
     pub inputs: Vec<Fr>,
     /// Exactly `capacity` slots, samples first in canonical (id digest) order.
     pub slots: Vec<SampleWitness>,
+    /// Salt of the results commitment.
+    pub salt: Fr,
 }
 
 impl EvalCircuit {
@@ -44,18 +45,18 @@ impl EvalCircuit {
         EvalCircuit {
             inputs: vec![Fr::ZERO; EVAL_NUM_INPUTS],
             slots: vec![SampleWitness::default(); capacity],
+            salt: Fr::ZERO,
         }
     }
 
-    /// The circuit for a parsed statement and its samples `(id digest, score, salt)` in canonical
-    /// order.
-    pub fn new(statement: &EvalInputs, samples: &[(Fr, u64, Fr)]) -> Self {
+    /// The circuit for a parsed statement, its samples `(id digest, score)` in canonical order and
+    /// the results commitment's salt.
+    pub fn new(statement: &EvalInputs, samples: &[(Fr, u64)], salt: Fr) -> Self {
         let mut slots: Vec<SampleWitness> = samples
             .iter()
-            .map(|(id, score, salt)| SampleWitness {
+            .map(|(id, score)| SampleWitness {
                 id: *id,
                 score: Fr::from(*score),
-                salt: *salt,
                 present: Fr::ONE,
             })
             .collect();
@@ -66,6 +67,7 @@ impl EvalCircuit {
         EvalCircuit {
             inputs: statement.public_inputs(),
             slots,
+            salt,
         }
     }
 
@@ -97,12 +99,11 @@ impl EvalCircuit {
         let mut sum = FpVar::<Fr>::zero();
         let mut count = FpVar::<Fr>::zero();
         let mut previous_present = FpVar::<Fr>::one();
-        let mut leaves = Vec::with_capacity(self.slots.len());
+        let mut scores = Vec::with_capacity(self.slots.len());
         let mut ids = Vec::with_capacity(self.slots.len());
         for (i, w) in self.slots.iter().enumerate() {
             let wit = |x: Fr| FpVar::new_witness(cs.clone(), || Ok(x));
-            let (id, score, salt, present) =
-                (wit(w.id)?, wit(w.score)?, wit(w.salt)?, wit(w.present)?);
+            let (id, score, present) = (wit(w.id)?, wit(w.score)?, wit(w.present)?);
 
             // Every score is an integer below 2^32 (fixed point, scale 10^6).
             labels.mark(&cs, || format!("sample {i}: score range"));
@@ -119,18 +120,17 @@ impl EvalCircuit {
                 present.mul_equals(&(FpVar::one() - &previous_present), &FpVar::zero())?;
             }
 
-            // An empty slot is all zero: no id, no score, no salt.
+            // An empty slot is all zero: no id, no score.
             labels.mark(&cs, || format!("sample {i}: empty slot is zero"));
             let absent = FpVar::one() - &present;
             absent.mul_equals(&id, &FpVar::zero())?;
             absent.mul_equals(&score, &FpVar::zero())?;
-            absent.mul_equals(&salt, &FpVar::zero())?;
 
-            // The leaf commits to (sample id, score, salt).
-            labels.mark(&cs, || format!("sample {i}: leaf hash"));
-            leaves.push(hash3(Domain::EvalLeaf, &[id.clone(), score.clone(), salt])?);
+            // Slot i's score is leaf i of the scores tree and its id leaf i of the benchmark tree:
+            // the position binds each score to its sample.
             ids.push(id);
             sum += &score;
+            scores.push(score);
             count += &present;
             previous_present = present;
         }
@@ -138,8 +138,10 @@ impl EvalCircuit {
         labels.mark(&cs, || "sample count".into());
         count.enforce_equal(&inputs[idx::SAMPLE_COUNT])?;
 
-        labels.mark(&cs, || "results root".into());
-        merkle::root(leaves, empty_leaf(), depth)?.enforce_equal(&inputs[idx::RESULTS_ROOT])?;
+        labels.mark(&cs, || "results commitment".into());
+        let root = merkle::root(scores, Fr::ZERO, depth)?;
+        let salt = FpVar::new_witness(cs.clone(), || Ok(self.salt))?;
+        hash2(Domain::EvalCommitment, &root, &salt)?.enforce_equal(&inputs[idx::RESULTS_ROOT])?;
 
         // The leaves' ids, in slot order and zero-padded, are exactly the benchmark's sorted ids:
         // every expected sample is scored exactly once, and no other sample is.
@@ -193,7 +195,7 @@ pub fn check_satisfaction(c: &EvalCircuit) -> Result<(), String> {
         if (i == 0 && !present) || (present && !previous) {
             return Err("slots filled in order".into());
         }
-        if !present && (w.id != Fr::ZERO || score != 0 || w.salt != Fr::ZERO) {
+        if !present && (w.id != Fr::ZERO || score != 0) {
             return Err("empty slot is zero".into());
         }
         if present {
@@ -204,9 +206,9 @@ pub fn check_satisfaction(c: &EvalCircuit) -> Result<(), String> {
     if Fr::from(scores.len() as u64) != c.inputs[idx::SAMPLE_COUNT] {
         return Err("sample count".into());
     }
-    let leaves = c.slots.iter().map(leaf_native).collect();
-    if zkgov_verifier::merkle::root(leaves, empty_leaf(), depth) != c.inputs[idx::RESULTS_ROOT] {
-        return Err("results root".into());
+    let committed = zkgov_verifier::eval::results_commitment(&scores, c.salt, c.slots.len() as u64);
+    if committed.map_err(|e| e.to_string())? != c.inputs[idx::RESULTS_ROOT] {
+        return Err("results commitment".into());
     }
     let ids = c.slots.iter().map(|w| w.id).collect();
     if zkgov_verifier::merkle::root(ids, Fr::ZERO, depth) != c.inputs[idx::BENCHMARK] {
@@ -222,8 +224,4 @@ pub fn check_satisfaction(c: &EvalCircuit) -> Result<(), String> {
     } else {
         Err("mean versus red line".into())
     }
-}
-
-fn leaf_native(w: &SampleWitness) -> Fr {
-    zkgov_verifier::poseidon::hash3(Domain::EvalLeaf, [w.id, w.score, w.salt])
 }

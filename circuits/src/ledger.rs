@@ -1,8 +1,13 @@
 //! The training-compute claim circuit: the in-circuit twin of `zkgov_verifier::ledger`.
 //!
 //! Statement: the committed ledger's records satisfy `Σ devices × seconds × peak[class] ≤
-//! threshold`, where the peak table, threshold, root, record count and context are public and the
-//! records and salts are private. Nothing about the total beyond "≤ threshold" is revealed.
+//! threshold`, where the peak table, threshold, ledger commitment, record count and context are
+//! public and the records, the tree and its salt are private. Nothing about the total beyond
+//! "≤ threshold" is revealed.
+//!
+//! Per record slot the circuit spends its range checks (59 bits), slot order, the FLOP product and
+//! about 41 constraints for the record's share of the 16-ary tree: the leaf is the packed record
+//! itself, and the one salted hash is over the root (see `zkgov_verifier::merkle`).
 
 use crate::{
     bits::{enforce_bits, select},
@@ -16,7 +21,7 @@ use ark_r1cs_std::{alloc::AllocVar, eq::EqGadget, fields::fp::FpVar, fields::Fie
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 use zkgov_verifier::{
     ledger::{
-        empty_leaf, Record, CLASS_BITS, DEVICE_BITS, NUM_CLASSES, PEAK_BITS, SECONDS_BITS,
+        commitment, empty_leaf, Record, CLASS_BITS, DEVICE_BITS, NUM_CLASSES, PEAK_BITS, SECONDS_BITS,
         THRESHOLD_BITS,
     },
     merkle::depth_for,
@@ -51,35 +56,33 @@ pub struct SlotWitness {
     pub devices: Fr,
     /// Seconds.
     pub seconds: Fr,
-    /// Salt of the leaf.
-    pub salt: Fr,
     /// 1 for a committed record, 0 for an empty slot.
     pub present: Fr,
 }
 
-/// The private witness: one slot per capacity entry.
+/// The private witness: one slot per capacity entry, and the commitment's salt.
 #[derive(Debug, Clone)]
 pub struct ComputePrivate {
     /// Exactly `capacity` slots.
     pub slots: Vec<SlotWitness>,
+    /// Salt of the ledger commitment.
+    pub salt: Fr,
 }
 
 impl ComputePrivate {
-    /// Records and their salts, padded with empty slots to `capacity`.
-    pub fn new(records: &[Record], salts: &[Fr], capacity: usize) -> Self {
+    /// Records padded with empty slots to `capacity`, and the commitment's salt.
+    pub fn new(records: &[Record], salt: Fr, capacity: usize) -> Self {
         let mut slots: Vec<SlotWitness> = records
             .iter()
-            .zip(salts)
-            .map(|(r, s)| SlotWitness {
+            .map(|r| SlotWitness {
                 class: Fr::from(r.class as u64),
                 devices: Fr::from(r.devices as u64),
                 seconds: Fr::from(r.seconds),
-                salt: *s,
                 present: Fr::ONE,
             })
             .collect();
         slots.resize(capacity, SlotWitness::default());
-        ComputePrivate { slots }
+        ComputePrivate { slots, salt }
     }
 }
 
@@ -101,6 +104,7 @@ impl ComputeCircuit {
             },
             private: ComputePrivate {
                 slots: vec![SlotWitness::default(); capacity],
+                salt: Fr::ZERO,
             },
         }
     }
@@ -142,7 +146,7 @@ impl ComputeCircuit {
         for (i, w) in self.private.slots.iter().enumerate() {
             let wit = |x: Fr| FpVar::new_witness(cs.clone(), || Ok(x));
             let (class, devices, seconds) = (wit(w.class)?, wit(w.devices)?, wit(w.seconds)?);
-            let (salt, present) = (wit(w.salt)?, wit(w.present)?);
+            let present = wit(w.present)?;
 
             // Every record field is an integer of its declared width.
             labels.mark(&cs, || format!("record {i}: class range"));
@@ -159,16 +163,13 @@ impl ComputeCircuit {
             labels.mark(&cs, || format!("record {i}: slots filled in order"));
             present.mul_equals(&(FpVar::one() - &previous_present), &FpVar::zero())?;
 
-            // An empty slot holds the zero record with salt zero, i.e. the defined empty leaf.
+            // An empty slot holds the zero record, i.e. the defined empty leaf. The leaf is the
+            // packed record (injective, since every field is range-checked above).
             let packed = &class + &devices * shift_devices + &seconds * shift_seconds;
             let absent = FpVar::one() - &present;
             labels.mark(&cs, || format!("record {i}: empty slot is zero"));
             absent.mul_equals(&packed, &FpVar::zero())?;
-            absent.mul_equals(&salt, &FpVar::zero())?;
-
-            // The leaf commits to the record and its salt.
-            labels.mark(&cs, || format!("record {i}: leaf hash"));
-            leaves.push(hash2(Domain::LedgerLeaf, &packed, &salt)?);
+            leaves.push(packed);
 
             // FLOP bound of the record: devices × seconds × peak[class]; below 2^116.
             labels.mark(&cs, || format!("record {i}: flop"));
@@ -182,8 +183,11 @@ impl ComputeCircuit {
         labels.mark(&cs, || "record count".into());
         count.enforce_equal(&inputs[idx::RECORD_COUNT])?;
 
-        labels.mark(&cs, || "merkle root".into());
-        merkle::root(leaves, empty_leaf(), depth)?.enforce_equal(&inputs[idx::ROOT])?;
+        // The public commitment is the salted hash of the tree's root.
+        labels.mark(&cs, || "ledger commitment".into());
+        let root = merkle::root(leaves, empty_leaf(), depth)?;
+        let salt = FpVar::new_witness(cs.clone(), || Ok(self.private.salt))?;
+        hash2(Domain::LedgerCommitment, &root, &salt)?.enforce_equal(&inputs[idx::ROOT])?;
 
         // total ≤ threshold: threshold - total is in [0, 2^128) exactly when it holds, since both
         // are integers far below p (a negative difference is ≥ p - 2^130).
@@ -209,7 +213,6 @@ impl ConstraintSynthesizer<Fr> for ComputeCircuit {
 /// record index).
 pub fn check_satisfaction(public: &ComputePublic, private: &ComputePrivate) -> Result<(), String> {
     use ark_ff::{BigInteger, PrimeField};
-    use zkgov_verifier::ledger::leaf_hash;
     let int = |x: &Fr, bits: usize, what: &str| -> Result<u128, String> {
         let b = x.into_bigint();
         if b.num_bits() as usize > bits {
@@ -242,21 +245,22 @@ pub fn check_satisfaction(public: &ComputePublic, private: &ComputePrivate) -> R
         if present && !previous {
             return Err("slots filled in order".into());
         }
-        if !present && (record != Record::default() || w.salt != Fr::ZERO) {
+        if !present && record != Record::default() {
             return Err("empty slot is zero".into());
         }
         if present {
             records.push(record);
         }
         previous = present;
-        leaves.push(leaf_hash(&record, w.salt));
+        leaves.push(record.packed());
     }
     if Fr::from(records.len() as u64) != inputs[idx::RECORD_COUNT] {
         return Err("record count".into());
     }
     let depth = depth_for(private.slots.len() as u64).map_err(|e| e.to_string())?;
-    if zkgov_verifier::merkle::root(leaves, empty_leaf(), depth) != inputs[idx::ROOT] {
-        return Err("merkle root".into());
+    let root = zkgov_verifier::merkle::root(leaves, empty_leaf(), depth);
+    if commitment(root, private.salt) != inputs[idx::ROOT] {
+        return Err("ledger commitment".into());
     }
     match zkgov_verifier::ledger::total_flop(&records, &peaks) {
         Some(t) if t <= threshold => Ok(()),

@@ -9,6 +9,7 @@
 //! | [`merkle`] | `zkgov_verifier::merkle` |
 //! | [`ledger`] (the compute claim) | `zkgov_verifier::ledger` |
 //! | [`eval`] (the eval red-line claim) | `zkgov_verifier::eval` |
+//! | [`opening`] (a spot-check opening) | `zkgov_verifier::ledger::Opening` |
 //!
 //! [`bits`] holds the range checks every claim uses, and [`labels`] names blocks of constraints so
 //! that tests can assert *which* check a lying witness breaks.
@@ -20,6 +21,7 @@ pub mod eval;
 pub mod labels;
 pub mod ledger;
 pub mod merkle;
+pub mod opening;
 pub mod poseidon;
 
 pub use ark_relations::gr1cs::SynthesisError;

@@ -2,9 +2,9 @@
 //! `[tag, inputs..]` state, output `state[0]`).
 //!
 //! Cost: each S-box `x^5` is three multiplications (`x^2`, `x^4`, `x^5`); round constants and the
-//! MDS matrix are linear and free. Width 3: 8·3·3 + 57·3 = 243 constraints; width 4:
-//! 8·4·3 + 56·3 = 264; width 17: 8·17·3 + 68·3 = 612. With a domain tag the first S-box acts on a
-//! constant and is free, so `hash2` costs 240, `hash3` 261 and `hash16` 609 (38 per input).
+//! MDS matrix are linear and free. Width 3: 8·3·3 + 57·3 = 243 constraints; width 17:
+//! 8·17·3 + 68·3 = 612. With a domain tag the first S-box acts on a constant and is free, so
+//! `hash2` costs 240 and `hash16` 609 (38 per input).
 
 use ark_bn254::Fr;
 use ark_ff::{AdditiveGroup, Field, Zero};
@@ -170,11 +170,6 @@ pub fn hash2(domain: Domain, a: &FpVar<Fr>, b: &FpVar<Fr>) -> Result<FpVar<Fr>, 
     hash_tagged(domain, &[a.clone(), b.clone()])
 }
 
-/// In-circuit `zkgov_verifier::poseidon::hash3`.
-pub fn hash3(domain: Domain, x: &[FpVar<Fr>; 3]) -> Result<FpVar<Fr>, SynthesisError> {
-    hash_tagged(domain, x)
-}
-
 /// In-circuit `zkgov_verifier::poseidon::hash16`.
 pub fn hash16(domain: Domain, x: &[FpVar<Fr>; 16]) -> Result<FpVar<Fr>, SynthesisError> {
     hash_tagged(domain, x)
@@ -213,18 +208,10 @@ mod tests {
                 let cs = ConstraintSystem::<Fr>::new_ref();
                 let x: [Fr; 16] = std::array::from_fn(|_| Fr::rand(&mut rng));
                 let v: [FpVar<Fr>; 16] = std::array::from_fn(|i| alloc(&cs, x[i], mode));
-                let h2 = hash2(Domain::LedgerLeaf, &v[0], &v[1]).unwrap();
+                let h2 = hash2(Domain::LedgerCommitment, &v[0], &v[1]).unwrap();
                 assert_eq!(
                     h2.value().unwrap(),
-                    native::hash2(Domain::LedgerLeaf, x[0], x[1])
-                );
-                let h3 = hash3(
-                    Domain::EvalLeaf,
-                    &[v[0].clone(), v[1].clone(), v[2].clone()],
-                );
-                assert_eq!(
-                    h3.unwrap().value().unwrap(),
-                    native::hash3(Domain::EvalLeaf, [x[0], x[1], x[2]])
+                    native::hash2(Domain::LedgerCommitment, x[0], x[1])
                 );
                 let h16 = hash16(Domain::MerkleNode, &v).unwrap();
                 assert_eq!(h16.value().unwrap(), native::hash16(Domain::MerkleNode, x));
@@ -237,19 +224,17 @@ mod tests {
     fn constraint_costs() {
         let cs = ConstraintSystem::<Fr>::new_ref();
         let a = FpVar::new_witness(cs.clone(), || Ok(Fr::from(1u64))).unwrap();
-        let _h2 = hash2(Domain::LedgerLeaf, &a, &a).unwrap();
+        let _h2 = hash2(Domain::LedgerCommitment, &a, &a).unwrap();
         assert_eq!(cs.num_constraints(), 240);
-        let _h3 = hash3(Domain::EvalLeaf, &[a.clone(), a.clone(), a.clone()]).unwrap();
-        assert_eq!(cs.num_constraints(), 240 + 261);
         let _h16 = hash16(Domain::MerkleNode, &std::array::from_fn(|_| a.clone())).unwrap();
-        assert_eq!(cs.num_constraints(), 240 + 261 + 609);
+        assert_eq!(cs.num_constraints(), 240 + 609);
     }
 
     #[test]
     fn wrong_output_is_unsatisfiable() {
         let cs = ConstraintSystem::<Fr>::new_ref();
         let a = FpVar::new_witness(cs.clone(), || Ok(Fr::from(1u64))).unwrap();
-        let h = hash2(Domain::LedgerLeaf, &a, &a).unwrap();
+        let h = hash2(Domain::EvalCommitment, &a, &a).unwrap();
         let claimed =
             FpVar::new_input(cs.clone(), || Ok(h.value().unwrap() + Fr::from(1u64))).unwrap();
         use ark_r1cs_std::eq::EqGadget;

@@ -10,8 +10,7 @@ use zkgov_circuits::{
     labels::Labels,
 };
 use zkgov_verifier::{
-    eval::{benchmark_digest, canonical_order, empty_leaf, leaf_hash, SCALE},
-    merkle,
+    eval::{benchmark_digest, canonical_order, results_commitment, SCALE},
     statement::{eval_input as idx, EVAL_NUM_INPUTS},
 };
 
@@ -28,7 +27,6 @@ fn circuit(scores: &[u64], num: u64, den: u64, at_least: bool) -> EvalCircuit {
             SampleWitness {
                 id: *digest,
                 score: Fr::from(scores[i]),
-                salt: Fr::from(1000 + i as u64),
                 present: Fr::ONE,
             }
         })
@@ -42,22 +40,22 @@ fn circuit(scores: &[u64], num: u64, den: u64, at_least: bool) -> EvalCircuit {
     inputs[idx::RESULTS_ROOT] = results_root(&slots);
     inputs[idx::BENCHMARK] = benchmark_digest(&ids, CAPACITY as u64).unwrap();
     inputs[idx::CONTEXT] = Fr::from(77u64);
-    EvalCircuit { inputs, slots }
+    EvalCircuit {
+        inputs,
+        slots,
+        salt: SALT,
+    }
 }
 
+const SALT: Fr = ark_ff::MontFp!("1000003");
+
+/// The commitment to the slots' scores (every slot, so that a lie in an empty slot shows too).
 fn results_root(slots: &[SampleWitness]) -> Fr {
-    let leaves = slots
+    let scores: Vec<u64> = slots
         .iter()
-        .map(|w| {
-            let score = ark_ff::PrimeField::into_bigint(w.score).0[0];
-            leaf_hash(w.id, score, w.salt)
-        })
+        .map(|w| ark_ff::PrimeField::into_bigint(w.score).0[0])
         .collect();
-    merkle::root(
-        leaves,
-        empty_leaf(),
-        merkle::depth_for(CAPACITY as u64).unwrap(),
-    )
+    results_commitment(&scores, SALT, CAPACITY as u64).unwrap()
 }
 
 fn check(c: EvalCircuit) -> (Result<(), String>, Result<(), String>) {
@@ -149,7 +147,6 @@ fn missing_duplicated_extra_samples() {
     c.slots[5] = SampleWitness {
         id: Fr::from(123u64),
         score: Fr::ZERO,
-        salt: Fr::ONE,
         present: Fr::ONE,
     };
     c.inputs[idx::SAMPLE_COUNT] = Fr::from(6u64);
@@ -158,13 +155,22 @@ fn missing_duplicated_extra_samples() {
 }
 
 #[test]
-fn commitment_binds_scores() {
+fn commitment_binds_scores_to_their_samples() {
     let mut c = circuit(&scores(), 1, 2, false);
     c.slots[0].score += Fr::ONE;
-    rejects(c, "results root");
+    rejects(c, "results commitment");
     let mut c = circuit(&scores(), 1, 2, false);
-    c.slots[1].salt += Fr::ONE;
-    rejects(c, "results root");
+    c.salt += Fr::ONE;
+    rejects(c, "results commitment");
+    // The same scores given to other samples: same mean, but not what was committed.
+    let mut c = circuit(&scores(), 1, 2, false);
+    let j = (1..5).find(|j| c.slots[*j].score != c.slots[0].score).unwrap();
+    let (a, b) = (c.slots[0].score, c.slots[j].score);
+    (c.slots[0].score, c.slots[j].score) = (b, a);
+    rejects(c, "results commitment");
+    let mut c = circuit(&scores(), 1, 2, false);
+    c.inputs[idx::RESULTS_ROOT] += Fr::ONE;
+    rejects(c, "results commitment");
 }
 
 #[test]
@@ -177,7 +183,11 @@ fn slot_structure() {
     c.slots[4] = SampleWitness::default();
     rejects(c, "slots filled in order");
     let mut c = circuit(&scores(), 1, 2, false);
-    c.slots[9].salt = Fr::ONE;
+    c.slots[9].id = Fr::ONE;
+    rejects(c, "empty slot is zero");
+    let mut c = circuit(&scores(), 1, 2, false);
+    c.slots[9].score = Fr::ONE;
+    c.inputs[idx::RESULTS_ROOT] = results_root(&c.slots);
     rejects(c, "empty slot is zero");
     // No samples at all: an empty mean proves nothing, even "at least 0".
     let c = circuit(&[], 0, 1, true);

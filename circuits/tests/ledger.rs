@@ -2,7 +2,7 @@
 //! breaks exactly the check it targets, in both the native checker and the constraint system.
 
 use ark_bn254::Fr;
-use ark_ff::{Field, PrimeField};
+use ark_ff::Field;
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
 use proptest::prelude::*;
 use zkgov_circuits::{
@@ -10,7 +10,7 @@ use zkgov_circuits::{
     ledger::{check_satisfaction, ComputeCircuit, ComputePrivate, ComputePublic},
 };
 use zkgov_verifier::{
-    ledger::{leaf_hash, total_flop, Record, NUM_CLASSES},
+    ledger::{commitment, empty_leaf, total_flop, Record, NUM_CLASSES},
     merkle,
     statement::{compute_input as idx, ComputeInputs, Context},
 };
@@ -20,52 +20,33 @@ const A100: u64 = 312_000_000_000_000;
 
 struct Case {
     records: Vec<Record>,
-    salts: Vec<Fr>,
+    salt: Fr,
     capacity: usize,
     threshold: u128,
 }
 
 impl Case {
     fn new(records: Vec<Record>, capacity: usize) -> Self {
-        let salts = (0..records.len())
-            .map(|i| Fr::from(1_000_003u64 * (i as u64 + 7)))
-            .collect();
+        let salt = Fr::from(1_000_003u64 * (records.len() as u64 + 7));
         let total = total_flop(&records, &peaks()).unwrap();
         Case {
             records,
-            salts,
+            salt,
             capacity,
             threshold: total,
         }
     }
 
     fn inputs(&self) -> ComputeInputs {
-        let private = ComputePrivate::new(&self.records, &self.salts, self.capacity);
-        let leaves: Vec<Fr> = private
-            .slots
-            .iter()
-            .map(|s| {
-                leaf_hash(
-                    &Record {
-                        class: s.class.into_bigint().0[0] as u8,
-                        devices: s.devices.into_bigint().0[0] as u32,
-                        seconds: s.seconds.into_bigint().0[0],
-                    },
-                    s.salt,
-                )
-            })
-            .collect();
+        let leaves: Vec<Fr> = self.records.iter().map(Record::packed).collect();
+        let depth = merkle::depth_for(self.capacity as u64).unwrap();
         ComputeInputs {
             capacity: self.capacity as u64,
             record_count: self.records.len() as u64,
             threshold: self.threshold,
             peaks: peaks(),
             names: vec!["H100".into(), "A100".into()],
-            root: merkle::root(
-                leaves,
-                zkgov_verifier::ledger::empty_leaf(),
-                merkle::depth_for(self.capacity as u64).unwrap(),
-            ),
+            root: commitment(merkle::root(leaves, empty_leaf(), depth), self.salt),
             context: Context {
                 policy_id: "test".into(),
                 epoch: 1,
@@ -77,7 +58,7 @@ impl Case {
     fn circuit(&self) -> ComputeCircuit {
         ComputeCircuit {
             public: ComputePublic::from_statement(&self.inputs()),
-            private: ComputePrivate::new(&self.records, &self.salts, self.capacity),
+            private: ComputePrivate::new(&self.records, self.salt, self.capacity),
         }
     }
 }
@@ -173,8 +154,8 @@ fn field_boundaries_2k_minus_1_passes_2k_fails() {
             let (native, circuit) = check(c);
             if ok {
                 // In range: only the commitment no longer matches (the root was for other values).
-                assert_eq!(native, Err("merkle root".into()), "{field}={value}");
-                assert_eq!(circuit, Err("merkle root".into()), "{field}={value}");
+                assert_eq!(native, Err("ledger commitment".into()), "{field}={value}");
+                assert_eq!(circuit, Err("ledger commitment".into()), "{field}={value}");
             } else {
                 assert_eq!(native, Err(format!("{field} range")), "{field}={value}");
                 assert_eq!(circuit, Err(format!("{field} range")), "{field}={value}");
@@ -233,7 +214,7 @@ fn slot_structure_lies() {
     c.private.slots[5].devices = Fr::from(4u64);
     assert_rejects(c, "empty slot is zero");
     let mut c = case.circuit();
-    c.private.slots[5].salt = Fr::from(4u64);
+    c.private.slots[5].class = Fr::from(1u64);
     assert_rejects(c, "empty slot is zero");
     // Dropping the last record (marking it empty with its data zeroed) changes the count.
     let mut c = case.circuit();
@@ -246,20 +227,23 @@ fn slot_structure_lies() {
 }
 
 #[test]
-fn commitment_binds_records_and_salts() {
+fn commitment_binds_records_and_salt() {
     let case = Case::new(ledger(), 16);
     let mut c = case.circuit();
     c.private.slots[0].seconds -= Fr::ONE; // a smaller job than committed
-    assert_rejects(c, "merkle root");
+    assert_rejects(c, "ledger commitment");
     let mut c = case.circuit();
-    c.private.slots[0].salt += Fr::ONE;
-    assert_rejects(c, "merkle root");
+    c.private.salt += Fr::ONE;
+    assert_rejects(c, "ledger commitment");
     let mut c = case.circuit();
     c.private.slots[0].class = Fr::ONE; // an H100 job filed as A100
-    assert_rejects(c, "merkle root");
+    assert_rejects(c, "ledger commitment");
+    let mut c = case.circuit();
+    c.private.slots.swap(0, 1); // the same records in another order
+    assert_rejects(c, "ledger commitment");
     let mut c = case.circuit();
     c.public.inputs[idx::ROOT] += Fr::ONE;
-    assert_rejects(c, "merkle root");
+    assert_rejects(c, "ledger commitment");
 }
 
 #[test]
@@ -330,8 +314,8 @@ fn apply(c: &mut ComputeCircuit, lie: Lie, slot: usize, n: usize, amount: u64) -
             "empty slot is zero"
         }
         Lie::Salt => {
-            s[slot].salt += Fr::from(amount + 1);
-            "merkle root"
+            c.private.salt += Fr::from(amount + 1);
+            "ledger commitment"
         }
         Lie::Threshold => {
             let t = c.public.inputs[idx::THRESHOLD];

@@ -6,8 +6,29 @@
 use ark_bn254::Fr;
 use ark_r1cs_std::{alloc::AllocVar, fields::fp::FpVar};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
-use zkgov_circuits::{bits, eval::EvalCircuit, ledger::ComputeCircuit, merkle, poseidon};
-use zkgov_verifier::poseidon::Domain;
+use zkgov_circuits::{
+    bits, eval::EvalCircuit, ledger::ComputeCircuit, merkle, opening::OpeningCircuit, poseidon,
+};
+use zkgov_verifier::{merkle::depth_for, poseidon::Domain};
+
+/// The budget: constraints per ledger record or eval sample, hiding commitment included.
+const PER_SLOT_BUDGET: usize = 300;
+
+fn compute_total(capacity: usize) -> usize {
+    count(|cs| {
+        ComputeCircuit::blank(capacity)
+            .generate_constraints(cs)
+            .unwrap()
+    })
+}
+
+fn eval_total(capacity: usize) -> usize {
+    count(|cs| {
+        EvalCircuit::blank(capacity)
+            .generate_constraints(cs)
+            .unwrap()
+    })
+}
 
 fn count(f: impl FnOnce(ark_relations::gr1cs::ConstraintSystemRef<Fr>)) -> usize {
     let cs = ConstraintSystem::<Fr>::new_ref();
@@ -33,14 +54,7 @@ fn current() -> String {
         "gadget.poseidon_hash2",
         count(|cs| {
             let x = witness(&cs);
-            let _h = poseidon::hash2(Domain::LedgerLeaf, &x, &x).unwrap();
-        }),
-    );
-    row(
-        "gadget.poseidon_hash3",
-        count(|cs| {
-            let x = witness(&cs);
-            let _h = poseidon::hash3(Domain::EvalLeaf, &[x.clone(), x.clone(), x]).unwrap();
+            let _h = poseidon::hash2(Domain::LedgerCommitment, &x, &x).unwrap();
         }),
     );
     row(
@@ -59,11 +73,7 @@ fn current() -> String {
         }),
     );
     for capacity in [16usize, 32, 64, 256, 1024] {
-        let n = count(|cs| {
-            ComputeCircuit::blank(capacity)
-                .generate_constraints(cs)
-                .unwrap()
-        });
+        let n = compute_total(capacity);
         row(&format!("compute.capacity_{capacity}.total"), n);
         row(
             &format!("compute.capacity_{capacity}.per_record"),
@@ -71,18 +81,33 @@ fn current() -> String {
         );
     }
     for capacity in [16usize, 32, 64, 256, 1024] {
-        let n = count(|cs| {
-            EvalCircuit::blank(capacity)
-                .generate_constraints(cs)
-                .unwrap()
-        });
+        let n = eval_total(capacity);
         row(&format!("eval.capacity_{capacity}.total"), n);
         row(
             &format!("eval.capacity_{capacity}.per_sample"),
             n / capacity,
         );
     }
+    for capacity in [16u64, 256, 4096, 16384] {
+        let depth = depth_for(capacity).unwrap();
+        let n = count(|cs| OpeningCircuit::blank(depth).generate_constraints(cs).unwrap());
+        row(&format!("opening.capacity_{capacity}.total"), n);
+    }
     out
+}
+
+#[test]
+fn every_capacity_is_within_the_per_slot_budget() {
+    // Small capacities carry the fixed costs (public-input ranges, the commitment hash) over few
+    // slots, so they are the hardest case.
+    for capacity in [16usize, 32, 64, 256, 1024] {
+        let compute = compute_total(capacity) / capacity;
+        let eval = eval_total(capacity) / capacity;
+        assert!(
+            compute <= PER_SLOT_BUDGET && eval <= PER_SLOT_BUDGET,
+            "capacity {capacity}: {compute} per record, {eval} per sample"
+        );
+    }
 }
 
 #[test]

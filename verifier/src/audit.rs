@@ -2,14 +2,17 @@
 //!
 //! A regulator derives a challenge, `k` distinct record indices, from its own random seed and the
 //! commitment (so the developer cannot predict them before committing). The developer answers with
-//! openings (record, salt, Merkle path); the regulator checks each against the committed root. A
-//! missing or wrong opening is named by its record index.
+//! openings: each challenged record with a zero-knowledge proof that it sits at its index of the
+//! committed ledger (see [`crate::ledger::Opening`]). The regulator checks each proof with its own
+//! trusted key for the opening circuit. A missing or wrong opening is named by its record index;
+//! nothing but the challenged records is disclosed.
 
 use crate::{
     error::VerifyError,
-    ledger::{Opening, Record},
-    merkle::{MerklePath, MerklePathJson},
+    keys::KeyStore,
+    ledger::{check_opening_key, Opening, Record},
     num::{bytes_from_hex, fr_from_hex, fr_to_hex},
+    verify::{decode_proof, encode_proof},
     Fr,
 };
 use serde::{Deserialize, Serialize};
@@ -19,6 +22,8 @@ use sha2::{Digest, Sha256};
 pub const CHALLENGE_FORMAT: &str = "zkgov-challenge";
 /// Format name of an openings file.
 pub const OPENINGS_FORMAT: &str = "zkgov-openings";
+/// Version of the openings file (2: zero-knowledge proofs in place of salts and Merkle paths).
+pub const OPENINGS_VERSION: u32 = 2;
 
 /// A spot-check challenge.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,7 +33,7 @@ pub struct Challenge {
     pub format: String,
     /// Always 1.
     pub version: u32,
-    /// The committed root being audited.
+    /// The ledger commitment being audited.
     pub ledger_root: String,
     /// Its capacity class.
     pub capacity: u64,
@@ -98,18 +103,18 @@ impl Challenge {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OpeningJson {
+    /// The record's index.
+    pub index: u64,
     /// Accelerator class (row of the statement's peak table).
     pub class: u8,
-    /// Accelerator name, for the reader (not checked against the root; the class is).
+    /// Accelerator name, for the reader (not checked against the commitment; the class is).
     pub accelerator: String,
     /// Device count.
     pub devices: u32,
     /// Seconds.
     pub seconds: u64,
-    /// The record's salt.
-    pub salt: String,
-    /// Its Merkle path.
-    pub path: MerklePathJson,
+    /// The Groth16 proof that the record sits at `index` (hex, as in bundles).
+    pub proof: String,
 }
 
 /// A developer's answer to a challenge.
@@ -118,10 +123,13 @@ pub struct OpeningJson {
 pub struct Openings {
     /// Always [`OPENINGS_FORMAT`].
     pub format: String,
-    /// Always 1.
+    /// Always [`OPENINGS_VERSION`].
     pub version: u32,
-    /// The root the openings are for.
+    /// The ledger commitment the openings are for.
     pub ledger_root: String,
+    /// ID of the opening-circuit key the proofs were made with; the regulator's verifier loads it
+    /// from its own trusted key directory, never from this file.
+    pub key_id: String,
     /// The openings.
     pub openings: Vec<OpeningJson>,
 }
@@ -130,24 +138,24 @@ impl OpeningJson {
     /// Converts a native opening.
     pub fn from_opening(o: &Opening, accelerator: &str) -> Self {
         OpeningJson {
+            index: o.index,
             class: o.record.class,
             accelerator: accelerator.into(),
             devices: o.record.devices,
             seconds: o.record.seconds,
-            salt: fr_to_hex(&o.salt),
-            path: MerklePathJson::from(&o.path),
+            proof: encode_proof(&o.proof),
         }
     }
 
     fn to_opening(&self) -> Result<Opening, VerifyError> {
         Ok(Opening {
+            index: self.index,
             record: Record {
                 class: self.class,
                 devices: self.devices,
                 seconds: self.seconds,
             },
-            salt: fr_from_hex("salt", &self.salt)?,
-            path: MerklePath::try_from(&self.path)?,
+            proof: decode_proof(&self.proof)?,
         })
     }
 }
@@ -159,23 +167,34 @@ pub enum Finding {
     Verified(Record),
     /// No opening was given for this index.
     Missing,
-    /// An opening was given but does not match the committed root.
+    /// An opening was given but its proof does not show the record under the commitment.
     Mismatch,
 }
 
-/// Checks `openings` against `challenge`: one finding per challenged index, in order.
+/// Checks `openings` against `challenge` with the opening key from the regulator's `store`: one
+/// finding per challenged index, in order. An unknown or unsuitable key is an error (nothing could
+/// be checked), not a finding.
 pub fn audit(
     challenge: &Challenge,
     openings: &Openings,
+    store: &KeyStore,
 ) -> Result<Vec<(u64, Finding)>, VerifyError> {
     VerifyError::check_format(
         "openings",
         &openings.format,
         openings.version,
         OPENINGS_FORMAT,
-        1,
+        OPENINGS_VERSION,
     )?;
     let root = fr_from_hex("ledger_root", &challenge.ledger_root)?;
+    if openings.ledger_root != challenge.ledger_root {
+        return Err(VerifyError::malformed(
+            "openings",
+            "they answer a challenge for another ledger commitment",
+        ));
+    }
+    let key = store.load(&openings.key_id)?;
+    check_opening_key(&key, challenge.capacity)?;
     Ok(challenge
         .indices
         .iter()
@@ -183,12 +202,12 @@ pub fn audit(
             let given: Vec<&OpeningJson> = openings
                 .openings
                 .iter()
-                .filter(|o| o.path.index == i)
+                .filter(|o| o.index == i)
                 .collect();
             let finding = match given.as_slice() {
                 [] => Finding::Missing,
                 [o] => match o.to_opening() {
-                    Ok(op) if op.verify(root, challenge.capacity).is_ok() => {
+                    Ok(op) if op.verify(&key, root, challenge.capacity).is_ok() => {
                         Finding::Verified(op.record)
                     }
                     _ => Finding::Mismatch,

@@ -99,8 +99,8 @@ pub enum VerifyError {
         /// Advice when no trusted attesters were given at all.
         hint: String,
     },
-    /// A spot-check opening does not match the committed root.
-    #[error("opening of record {index} does not match the committed root")]
+    /// A spot-check opening does not match the ledger commitment.
+    #[error("opening of record {index} does not match the ledger commitment")]
     BadOpening {
         /// The record index.
         index: u64,

@@ -1,4 +1,4 @@
-//! The eval red-line claim, natively: per-sample leaves, the benchmark digest, fixed-point scores,
+//! The eval red-line claim, natively: the results commitment, the benchmark digest, fixed-point scores,
 //! evaluator attestations, and the relation the circuit enforces.
 //!
 //! A claim says "the mean score of the committed results is below `num/den`" (or "at least"),
@@ -14,7 +14,7 @@ use crate::{
     error::VerifyError,
     merkle,
     num::{digest_to_fr, fr_to_hex},
-    poseidon::{hash3, Domain},
+    poseidon::Domain,
     signature::SignatureProblem,
     Fr,
 };
@@ -99,14 +99,21 @@ pub fn benchmark_digest(ids: &[String], capacity: u64) -> Result<Fr, VerifyError
     Ok(merkle::root(digests, Fr::from(0u64), depth))
 }
 
-/// Leaf of one sample: `hash3(EvalLeaf, [id digest, score, salt])`.
-pub fn leaf_hash(id_digest: Fr, score: u64, salt: Fr) -> Fr {
-    hash3(Domain::EvalLeaf, [id_digest, Fr::from(score), salt])
-}
-
-/// The leaf of an empty slot: everything zero.
-pub fn empty_leaf() -> Fr {
-    leaf_hash(Fr::from(0u64), 0, Fr::from(0u64))
+/// The commitment to a run's results: `hash2(EvalCommitment, root, salt)`, where `root` is the
+/// 16-ary tree over the fixed-point scores in canonical order (slot `k` holds the score of the
+/// sample whose id digest is leaf `k` of the benchmark digest's tree; empty slots hold 0). The
+/// salt (≥ 128 random bits) hides the scores; the position binds each score to its sample.
+pub fn results_commitment(scores: &[u64], salt: Fr, capacity: u64) -> Result<Fr, VerifyError> {
+    let depth = merkle::depth_for(capacity)?;
+    if scores.len() as u64 > capacity {
+        return Err(VerifyError::bad_value(
+            "scores",
+            format!("{} samples exceed the capacity {capacity}", scores.len()),
+        ));
+    }
+    let leaves = scores.iter().map(|s| Fr::from(*s)).collect();
+    let root = merkle::root(leaves, Fr::from(0u64), depth);
+    Ok(merkle::commit(Domain::EvalCommitment, root, salt))
 }
 
 /// Whether `scores` (fixed-point) satisfy the claim `mean (direction) num/den`.

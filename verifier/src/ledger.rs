@@ -15,10 +15,14 @@
 
 use crate::{
     error::VerifyError,
-    merkle::MerklePath,
-    poseidon::{hash2, Domain},
-    Fr,
+    keys::TrustedKey,
+    merkle,
+    poseidon::Domain,
+    statement::{opening_inputs, OPENING_CIRCUIT},
+    verify::verify_groth16,
+    Bn254, Fr,
 };
+use ark_groth16::Proof;
 
 /// Bits of the accelerator class index.
 pub const CLASS_BITS: usize = 3;
@@ -94,16 +98,17 @@ impl Record {
     }
 }
 
-/// Leaf of a record: `hash2(LedgerLeaf, packed record, salt)`. The salt (≥ 128 random bits) makes
-/// the commitment hiding: a low-entropy record cannot be found by trying candidates.
-pub fn leaf_hash(record: &Record, salt: Fr) -> Fr {
-    hash2(Domain::LedgerLeaf, record.packed(), salt)
+/// The leaf that fills unused slots: the all-zero record, packed. It contributes zero FLOP and the
+/// circuit forces every slot past the record count to be exactly this.
+pub fn empty_leaf() -> Fr {
+    Record::default().packed()
 }
 
-/// The leaf that fills unused slots: the all-zero record with salt zero. It contributes zero FLOP
-/// and the circuit forces every slot past the record count to be exactly this.
-pub fn empty_leaf() -> Fr {
-    leaf_hash(&Record::default(), Fr::from(0u64))
+/// The public commitment to a ledger: `hash2(LedgerCommitment, root, salt)` over the 16-ary tree
+/// whose leaves are the packed records (see [`crate::merkle`]). The salt (≥ 128 random bits) makes
+/// it hiding: low-entropy records cannot be found by trying candidates.
+pub fn commitment(root: Fr, salt: Fr) -> Fr {
+    merkle::commit(Domain::LedgerCommitment, root, salt)
 }
 
 /// Total FLOP bound of `records` (checked arithmetic; `None` on overflow, which valid records
@@ -114,27 +119,52 @@ pub fn total_flop(records: &[Record], peaks: &[u64; NUM_CLASSES]) -> Option<u128
         .try_fold(0u128, |acc, r| acc.checked_add(r.flop(peaks)))
 }
 
-/// A spot-check opening: one committed record, its salt and its path.
+/// A spot-check opening: one committed record, its index, and a zero-knowledge proof (circuit
+/// [`OPENING_CIRCUIT`]) that the ledger committed to by the claim holds this record at this index.
+/// It discloses the record and nothing else: no salt, no sibling, no root.
 #[derive(Debug, Clone)]
 pub struct Opening {
+    /// The record's index.
+    pub index: u64,
     /// The record.
     pub record: Record,
-    /// Its salt.
-    pub salt: Fr,
-    /// Its Merkle path (the index is the record's position).
-    pub path: MerklePath,
+    /// The proof.
+    pub proof: Proof<Bn254>,
+}
+
+/// Checks that `key` is for the opening circuit of ledgers of `capacity` slots.
+pub fn check_opening_key(key: &TrustedKey, capacity: u64) -> Result<(), VerifyError> {
+    if key.circuit != OPENING_CIRCUIT || key.capacity != capacity {
+        return Err(VerifyError::WrongCircuit {
+            key_id: key.id.clone(),
+            key_circuit: format!("{} (capacity {})", key.circuit, key.capacity),
+            claim_circuit: format!("{OPENING_CIRCUIT} (capacity {capacity})"),
+        });
+    }
+    Ok(())
 }
 
 impl Opening {
-    /// Checks the opening against a committed root and capacity.
-    pub fn verify(&self, root: Fr, capacity: u64) -> Result<(), VerifyError> {
-        self.record
-            .validate()
-            .map_err(|_| VerifyError::BadOpening {
-                index: self.path.index,
-            })?;
-        self.path
-            .verify(leaf_hash(&self.record, self.salt), root, capacity)
+    /// Checks the opening against a ledger commitment of `capacity` slots with `key`, the
+    /// regulator's trusted key for the opening circuit at that capacity.
+    pub fn verify(
+        &self,
+        key: &TrustedKey,
+        commitment: Fr,
+        capacity: u64,
+    ) -> Result<(), VerifyError> {
+        check_opening_key(key, capacity)?;
+        let bad = || VerifyError::BadOpening { index: self.index };
+        if self.index >= capacity {
+            return Err(bad());
+        }
+        self.record.validate().map_err(|_| bad())?;
+        verify_groth16(
+            key,
+            &self.proof,
+            &opening_inputs(commitment, self.index, &self.record),
+        )
+        .map_err(|_| bad())
     }
 }
 
@@ -178,13 +208,18 @@ mod tests {
     }
 
     #[test]
-    fn salt_hides_the_record() {
+    fn salt_hides_the_ledger() {
         let r = Record {
             class: 1,
             devices: 8,
             seconds: 3600,
         };
-        assert_ne!(leaf_hash(&r, Fr::from(1u64)), leaf_hash(&r, Fr::from(2u64)));
+        let root = merkle::root(vec![r.packed()], empty_leaf(), 1);
+        assert_ne!(
+            commitment(root, Fr::from(1u64)),
+            commitment(root, Fr::from(2u64))
+        );
+        assert_eq!(empty_leaf(), Fr::from(0u64));
     }
 
     #[test]

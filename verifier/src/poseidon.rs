@@ -1,7 +1,7 @@
 //! Poseidon over the BN254 scalar field, compatible with circomlib.
 //!
-//! Parameters: S-box x^5, 8 full rounds, and 57, 56 and 68 partial rounds for widths 3, 4 and 17
-//! (circomlib's choices for 2, 3 and 16 inputs), round constants and MDS matrices from the Grain LFSR of the Poseidon reference, exactly as circomlib's
+//! Parameters: S-box x^5, 8 full rounds, and 57 and 68 partial rounds for widths 3 and 17
+//! (circomlib's choices for 2 and 16 inputs), round constants and MDS matrices from the Grain LFSR of the Poseidon reference, exactly as circomlib's
 //! `poseidon_constants` (arkworks' `find_poseidon_ark_and_mds` reproduces them; the known-answer
 //! tests compare against circomlibjs).
 //!
@@ -67,23 +67,16 @@ pub fn params3() -> &'static PoseidonParams {
     P.get_or_init(|| PoseidonParams::generate(3, 57))
 }
 
-/// Parameters for width 4 (three inputs).
-pub fn params4() -> &'static PoseidonParams {
-    static P: OnceLock<PoseidonParams> = OnceLock::new();
-    P.get_or_init(|| PoseidonParams::generate(4, 56))
-}
-
 /// Parameters for width 17 (sixteen inputs: the Merkle tree's nodes).
 pub fn params17() -> &'static PoseidonParams {
     static P: OnceLock<PoseidonParams> = OnceLock::new();
     P.get_or_init(|| PoseidonParams::generate(17, 68))
 }
 
-/// The parameters for `n` inputs, for the widths zkgov instantiates (2, 3 and 16 inputs).
+/// The parameters for `n` inputs, for the widths zkgov instantiates (2 and 16 inputs).
 pub fn params_for(n: usize) -> Option<&'static PoseidonParams> {
     match n {
         2 => Some(params3()),
-        3 => Some(params4()),
         16 => Some(params17()),
         _ => None,
     }
@@ -94,12 +87,12 @@ pub fn params_for(n: usize) -> Option<&'static PoseidonParams> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u64)]
 pub enum Domain {
-    /// A compute-ledger leaf: (packed record, salt).
-    LedgerLeaf = 1,
     /// An inner node of the 16-ary Merkle tree: sixteen children.
     MerkleNode = 2,
-    /// An eval-results leaf: (sample-id digest, score, salt).
-    EvalLeaf = 3,
+    /// The hiding commitment to a compute ledger: (tree root, salt).
+    LedgerCommitment = 4,
+    /// The hiding commitment to eval results: (scores tree root, salt).
+    EvalCommitment = 5,
 }
 
 /// The tag that starts the state: `domain * 256 + number of inputs`.
@@ -132,8 +125,8 @@ fn sbox(x: &mut Fr) {
 }
 
 /// `state[0]` of the permuted `[cap, inputs...]`: circomlibjs `poseidon(inputs, cap)`. Returns
-/// `None` unless there are 2, 3 or 16 inputs, the widths zkgov instantiates. Use [`hash2`],
-/// [`hash3`] or [`hash16`] with a [`Domain`]; this is public for known-answer tests.
+/// `None` unless there are 2 or 16 inputs, the widths zkgov instantiates. Use [`hash2`] or
+/// [`hash16`] with a [`Domain`]; this is public for known-answer tests.
 pub fn hash_with_cap(cap: Fr, inputs: &[Fr]) -> Option<Fr> {
     let params = params_for(inputs.len())?;
     let mut state = Vec::with_capacity(params.width);
@@ -154,11 +147,6 @@ fn hash_tagged<const N: usize>(params: &PoseidonParams, domain: Domain, x: [Fr; 
 /// Hash of two field elements in `domain`.
 pub fn hash2(domain: Domain, a: Fr, b: Fr) -> Fr {
     hash_tagged(params3(), domain, [a, b])
-}
-
-/// Hash of three field elements in `domain`.
-pub fn hash3(domain: Domain, x: [Fr; 3]) -> Fr {
-    hash_tagged(params4(), domain, x)
 }
 
 /// Hash of sixteen field elements in `domain` (a Merkle node).
@@ -187,15 +175,17 @@ mod tests {
         let a = Fr::from(7u64);
         let z = Fr::from(0u64);
         assert_ne!(
-            hash2(Domain::LedgerLeaf, a, z),
-            hash2(Domain::MerkleNode, a, z)
+            hash2(Domain::LedgerCommitment, a, z),
+            hash2(Domain::EvalCommitment, a, z)
         );
-        assert_ne!(tag(Domain::MerkleNode, 2), tag(Domain::MerkleNode, 3));
-        // [7, 0] as a 2-input hash and [7, 0, 0] as a 3-input hash differ.
+        assert_ne!(tag(Domain::MerkleNode, 2), tag(Domain::MerkleNode, 16));
+        // [7, 0] as a 2-input hash and [7, 0, .., 0] as a 16-input hash differ.
+        let mut wide = [z; 16];
+        wide[0] = a;
         assert_ne!(
             hash2(Domain::MerkleNode, a, z),
-            hash3(Domain::MerkleNode, [a, z, z])
+            hash16(Domain::MerkleNode, wide)
         );
-        assert!(hash_with_cap(z, &[a; 4]).is_none());
+        assert!(hash_with_cap(z, &[a; 3]).is_none());
     }
 }

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// The compute-ledger circuit's identifier; part of every key's metadata and of the context.
-pub const COMPUTE_CIRCUIT: &str = "zkgov/compute-ledger/v1";
+pub const COMPUTE_CIRCUIT: &str = "zkgov/compute-ledger/v2";
 
 /// Number of public inputs of the compute claim.
 pub const COMPUTE_NUM_INPUTS: usize = NUM_CLASSES + 4;
@@ -29,12 +29,37 @@ pub mod compute_input {
     pub const THRESHOLD: usize = 0;
     /// The first of the `NUM_CLASSES` peak FLOP/s entries.
     pub const PEAKS: usize = 1;
-    /// The ledger commitment's root.
+    /// The ledger commitment (`zkgov_verifier::ledger::commitment`).
     pub const ROOT: usize = PEAKS + NUM_CLASSES;
     /// The number of committed records.
     pub const RECORD_COUNT: usize = ROOT + 1;
     /// The context digest.
     pub const CONTEXT: usize = RECORD_COUNT + 1;
+}
+
+/// The spot-check opening circuit's identifier (see `ledger::Opening`).
+pub const OPENING_CIRCUIT: &str = "zkgov/ledger-opening/v1";
+
+/// Number of public inputs of an opening proof.
+pub const OPENING_NUM_INPUTS: usize = 3;
+
+/// Positions of an opening proof's public inputs.
+pub mod opening_input {
+    /// The ledger commitment.
+    pub const COMMITMENT: usize = 0;
+    /// The record's index.
+    pub const INDEX: usize = 1;
+    /// The packed record (`ledger::Record::packed`).
+    pub const RECORD: usize = 2;
+}
+
+/// The public inputs of the proof that `record` sits at `index` of the ledger behind `commitment`.
+pub fn opening_inputs(commitment: Fr, index: u64, record: &crate::ledger::Record) -> Vec<Fr> {
+    let mut v = vec![Fr::from(0u64); OPENING_NUM_INPUTS];
+    v[opening_input::COMMITMENT] = commitment;
+    v[opening_input::INDEX] = Fr::from(index);
+    v[opening_input::RECORD] = record.packed();
+    v
 }
 
 /// Where and when a claim is made: it binds a proof to one policy, one reporting period and
@@ -91,7 +116,7 @@ pub struct ComputeStatement {
     pub threshold_flop: String,
     /// The policy's peak table; a record's class is its row index.
     pub peak_table: Vec<PeakEntry>,
-    /// Root of the salted Merkle commitment to the records.
+    /// The hiding commitment to the records (`ledger::commitment`).
     pub ledger_root: String,
     /// Policy, epoch, nonce.
     pub context: Context,
@@ -375,7 +400,7 @@ mod tests {
 }
 
 /// The eval claim circuit's identifier.
-pub const EVAL_CIRCUIT: &str = "zkgov/eval-red-line/v1";
+pub const EVAL_CIRCUIT: &str = "zkgov/eval-red-line/v2";
 
 /// Number of public inputs of the eval claim.
 pub const EVAL_NUM_INPUTS: usize = 7;
@@ -390,7 +415,7 @@ pub mod eval_input {
     pub const DIRECTION: usize = 2;
     /// Number of samples.
     pub const SAMPLE_COUNT: usize = 3;
-    /// Root of the salted commitment to the per-sample results.
+    /// The commitment to the per-sample results (`zkgov_verifier::eval::results_commitment`).
     pub const RESULTS_ROOT: usize = 4;
     /// Benchmark digest (the expected sample ids).
     pub const BENCHMARK: usize = 5;
@@ -451,7 +476,7 @@ pub struct EvalStatement {
     pub red_line_numerator: String,
     /// Red line denominator (canonical decimal, non-zero).
     pub red_line_denominator: String,
-    /// Root of the salted commitment to (sample-id digest, score, salt) leaves.
+    /// The hiding commitment to the scores, in benchmark order (`eval::results_commitment`).
     pub results_root: String,
     /// Digest of the sample ids (see `eval::benchmark_digest`).
     pub benchmark_digest: String,
