@@ -40,7 +40,7 @@ fn setup(capacity: u64, dir: &Path) -> Result<()> {
     std::fs::write(dir.join("key-id"), &id)?;
     std::fs::write(dir.join("capacity"), capacity.to_string())?;
 
-    // The circom witness: the same records, salts and public inputs.
+    // The circom witness: the same records, salt and public inputs.
     let circuit = job.circuit();
     let dec = |x: &Fr| x.into_bigint().to_string();
     let list = |xs: Vec<String>| format!("[{}]", xs.join(","));
@@ -66,7 +66,7 @@ fn setup(capacity: u64, dir: &Path) -> Result<()> {
         field(|s| s.class),
         field(|s| s.devices),
         field(|s| s.seconds),
-        field(|s| s.salt),
+        quoted(&dec(&circuit.private.salt)),
         field(|s| s.present),
     );
     std::fs::write(dir.join("input.json"), json)?;

@@ -12,7 +12,7 @@ use std::{
     path::{Path, PathBuf},
     process::ExitCode,
 };
-use zkgov_circuits::{eval::EvalCircuit, ledger::ComputeCircuit};
+use zkgov_circuits::{eval::EvalCircuit, ledger::ComputeCircuit, opening::OpeningCircuit};
 use zkgov_prover::{
     error::write_atomic,
     keys,
@@ -23,7 +23,7 @@ use zkgov_prover::{
 use zkgov_verifier::{
     bundle::Bundle,
     num::parse_quantity,
-    statement::{Context, COMPUTE_CIRCUIT, EVAL_CIRCUIT},
+    statement::{Context, COMPUTE_CIRCUIT, EVAL_CIRCUIT, OPENING_CIRCUIT},
     verify::ParsedStatement,
 };
 
@@ -149,7 +149,8 @@ enum Command {
         #[arg(long, default_value = "challenge.json")]
         out: PathBuf,
     },
-    /// Developer: open the challenged records (record, salt, Merkle path), and nothing else.
+    /// Developer: open the challenged records, each with a zero-knowledge proof that it is in the
+    /// committed ledger at its index; nothing else is disclosed (no salt, no neighbour, no root).
     Open {
         #[command(flatten)]
         ledger: LedgerArgs,
@@ -159,11 +160,19 @@ enum Command {
         /// The regulator's challenge.
         #[arg(long)]
         challenge: PathBuf,
+        /// Key directory holding the opening-circuit key for the ledger's capacity (`zkgov keygen
+        /// --circuit opening`, or a ceremony).
+        #[arg(long, default_value = "zkgov-keys")]
+        keys: PathBuf,
+        /// Use this key ID (default: the only opening key for the capacity, ceremony keys first).
+        #[arg(long)]
+        key: Option<String>,
         /// Where to write the openings.
         #[arg(long, default_value = "openings.json")]
         out: PathBuf,
     },
-    /// Regulator: check a developer's openings against the challenge and the committed root.
+    /// Regulator: check a developer's openings against the challenge and the ledger commitment,
+    /// with the opening key from your own trusted key directory.
     Audit {
         /// The challenge that was sent.
         #[arg(long)]
@@ -171,6 +180,9 @@ enum Command {
         /// The developer's openings.
         #[arg(long)]
         openings: PathBuf,
+        /// Trusted key directory (the opening key is looked up by the ID the openings name).
+        #[arg(long, default_value = "zkgov-keys")]
+        keys: PathBuf,
     },
 }
 
@@ -207,6 +219,8 @@ pub enum CircuitKind {
     Compute,
     /// Mean eval score below a red line (or at least a floor).
     Eval,
+    /// Spot-check openings of committed ledger records (`zkgov open`, `zkgov audit`).
+    Opening,
 }
 
 impl CircuitKind {
@@ -215,6 +229,7 @@ impl CircuitKind {
         match self {
             CircuitKind::Compute => COMPUTE_CIRCUIT,
             CircuitKind::Eval => EVAL_CIRCUIT,
+            CircuitKind::Opening => OPENING_CIRCUIT,
         }
     }
 }
@@ -352,6 +367,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, ProveError> {
             ledger,
             seed_file,
             challenge,
+            keys,
+            key,
             out,
         } => {
             let peaks = PeakTable::from_args(&ledger.peaks)?;
@@ -361,6 +378,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, ProveError> {
                 &peaks,
                 &seed_file,
                 &challenge,
+                (&keys, key.as_deref()),
                 &out,
                 json,
             )
@@ -368,7 +386,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, ProveError> {
         Command::Audit {
             challenge,
             openings,
-        } => spotcheck::check(&challenge, &openings, json),
+            keys,
+        } => spotcheck::check(&challenge, &openings, &keys, json),
     }
 }
 
@@ -379,7 +398,7 @@ pub fn keygen(
     capacity: u64,
     quiet: bool,
 ) -> Result<String, ProveError> {
-    zkgov_verifier::merkle::depth_for(capacity)?;
+    let depth = zkgov_verifier::merkle::depth_for(capacity)?;
     let step = Step::start(
         &format!(
             "generating single-party {} key (capacity {capacity})",
@@ -388,42 +407,41 @@ pub fn keygen(
         quiet,
     );
     let n = capacity as usize;
-    let constraints = match circuit {
-        CircuitKind::Compute => count_constraints(ComputeCircuit::blank(n)),
-        CircuitKind::Eval => count_constraints(EvalCircuit::blank(n)),
-    }?;
-    if !quiet {
-        eprintln!(
-            "{} at capacity {capacity}: {constraints} constraints ({} per slot)",
-            circuit.id(),
-            constraints / n
-        );
-    }
     let (pair, payload) = match circuit {
-        CircuitKind::Compute => keys::generate(
-            ComputeCircuit::blank(n),
-            COMPUTE_CIRCUIT,
-            capacity,
-            &mut OsRng,
-        )?,
-        CircuitKind::Eval => {
-            keys::generate(EvalCircuit::blank(n), EVAL_CIRCUIT, capacity, &mut OsRng)?
-        }
+        CircuitKind::Compute => setup(ComputeCircuit::blank(n), circuit, capacity, quiet)?,
+        CircuitKind::Eval => setup(EvalCircuit::blank(n), circuit, capacity, quiet)?,
+        CircuitKind::Opening => setup(OpeningCircuit::blank(depth), circuit, capacity, quiet)?,
     };
     let id = keys::write(dir, &pair, &payload)?;
     step.done();
     Ok(id)
 }
 
-/// Number of constraints of a circuit (synthesized in setup mode, without a witness).
-fn count_constraints<C: ark_relations::gr1cs::ConstraintSynthesizer<ark_bn254::Fr>>(
-    c: C,
-) -> Result<usize, ProveError> {
-    let cs = ark_relations::gr1cs::ConstraintSystem::new_ref();
-    cs.set_mode(ark_relations::gr1cs::SynthesisMode::Setup);
-    c.generate_constraints(cs.clone())
-        .map_err(|e| ProveError::Synthesis(e.to_string()))?;
-    Ok(cs.num_constraints())
+/// Reports the size of `blank` (synthesized without a witness) and runs its single-party setup.
+fn setup<C: ark_relations::gr1cs::ConstraintSynthesizer<ark_bn254::Fr> + Clone>(
+    blank: C,
+    circuit: CircuitKind,
+    capacity: u64,
+    quiet: bool,
+) -> Result<(keys::KeyPair, Vec<u8>), ProveError> {
+    if !quiet {
+        let cs = ark_relations::gr1cs::ConstraintSystem::new_ref();
+        cs.set_mode(ark_relations::gr1cs::SynthesisMode::Setup);
+        blank
+            .clone()
+            .generate_constraints(cs.clone())
+            .map_err(|e| ProveError::Synthesis(e.to_string()))?;
+        let per_slot = match circuit {
+            CircuitKind::Opening => String::new(),
+            _ => format!(" ({} per slot)", cs.num_constraints() as u64 / capacity),
+        };
+        eprintln!(
+            "{} at capacity {capacity}: {} constraints{per_slot}",
+            circuit.id(),
+            cs.num_constraints()
+        );
+    }
+    keys::generate(blank, circuit.id(), capacity, &mut OsRng)
 }
 
 pub fn read_or_create_seed(path: &Path) -> Result<[u8; 32], ProveError> {

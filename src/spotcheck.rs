@@ -1,7 +1,8 @@
 //! `zkgov challenge`, `zkgov open`, `zkgov audit`: spot-check audits of a committed ledger.
 
-use crate::output::short;
+use crate::output::{short, Step};
 use rand::{rngs::OsRng, RngCore};
+use rayon::prelude::*;
 use serde_json::json;
 use std::{path::Path, process::ExitCode};
 use zkgov_prover::{
@@ -11,9 +12,11 @@ use zkgov_prover::{
     ProveError,
 };
 use zkgov_verifier::{
-    audit::{audit, Challenge, Finding, OpeningJson, Openings, OPENINGS_FORMAT},
+    audit::{audit, Challenge, Finding, OpeningJson, Openings, OPENINGS_FORMAT, OPENINGS_VERSION},
     bundle::{Bundle, Statement},
+    keys::KeyStore,
     num::fr_to_hex,
+    statement::OPENING_CIRCUIT,
     VerifyError,
 };
 
@@ -71,13 +74,16 @@ pub fn challenge(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Developer: answer a challenge from the ledger and the secret salt seed.
+/// Developer: answer a challenge from the ledger and the secret salt seed, proving each opening
+/// with the opening key found in `keys` (a directory, and optionally a key ID).
+#[allow(clippy::too_many_arguments)]
 pub fn open(
     ledger_path: &Path,
     format: LedgerFormat,
     peaks: &PeakTable,
     seed_file: &Path,
     challenge: &Path,
+    keys: (&Path, Option<&str>),
     out: &Path,
     json: bool,
 ) -> Result<ExitCode, ProveError> {
@@ -87,18 +93,20 @@ pub fn open(
         ProveError::import(seed_file.display().to_string(), "seed file not found")
     })?;
     let commitment = LedgerCommitment::new(records, &seed, ch.capacity)?;
-    if fr_to_hex(&commitment.root()) != ch.ledger_root {
+    if fr_to_hex(&commitment.commitment()) != ch.ledger_root {
         return Err(ProveError::ClaimFalse(
-            "this ledger and seed do not reproduce the challenged root: wrong ledger file, peak table or seed".into(),
+            "this ledger and seed do not reproduce the challenged commitment: wrong ledger file, peak table or seed".into(),
         ));
     }
+    let (dir, wanted) = keys;
+    let id = zkgov_prover::keys::find(dir, OPENING_CIRCUIT, ch.capacity, wanted)?;
+    let pair = zkgov_prover::keys::load(dir, &id)?;
+    let step = Step::start(&format!("proving {} opening(s)", ch.indices.len()), json);
     let openings = ch
         .indices
-        .iter()
+        .par_iter()
         .map(|&i| {
-            let o = commitment
-                .open(i)
-                .ok_or_else(|| ProveError::ClaimFalse(format!("record {i} does not exist")))?;
+            let o = commitment.open(i, &pair, &mut OsRng)?;
             let name = peaks
                 .entries
                 .get(o.record.class as usize)
@@ -106,10 +114,12 @@ pub fn open(
             Ok(OpeningJson::from_opening(&o, name))
         })
         .collect::<Result<Vec<_>, ProveError>>()?;
+    step.done();
     let file = Openings {
         format: OPENINGS_FORMAT.into(),
-        version: 1,
+        version: OPENINGS_VERSION,
         ledger_root: ch.ledger_root.clone(),
+        key_id: id,
         openings,
     };
     write_atomic(
@@ -122,7 +132,7 @@ pub fn open(
         println!("{}", json!({ "openings": out, "indices": ch.indices }));
     } else {
         println!(
-            "wrote {}: {} record(s) opened; only these records are disclosed",
+            "wrote {}: {} record(s) opened with zero-knowledge proofs; only these records are disclosed",
             out.display(),
             ch.indices.len()
         );
@@ -130,12 +140,18 @@ pub fn open(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Regulator: check openings against the challenge.
-pub fn check(challenge: &Path, openings: &Path, json: bool) -> Result<ExitCode, ProveError> {
+/// Regulator: check openings against the challenge, with the opening key from the trusted key
+/// directory `keys`.
+pub fn check(
+    challenge: &Path,
+    openings: &Path,
+    keys: &Path,
+    json: bool,
+) -> Result<ExitCode, ProveError> {
     let ch = Challenge::from_json(&read(challenge)?)?;
     let op: Openings = serde_json::from_str(&read(openings)?)
         .map_err(|e| VerifyError::malformed("openings", e))?;
-    let findings = audit(&ch, &op)?;
+    let findings = audit(&ch, &op, &KeyStore::new(keys))?;
     let ok = findings
         .iter()
         .all(|(_, f)| matches!(f, Finding::Verified(_)));
@@ -153,11 +169,13 @@ pub fn check(challenge: &Path, openings: &Path, json: bool) -> Result<ExitCode, 
         for (i, f) in &findings {
             match f {
                 Finding::Verified(r) => println!(
-                    "  record {i}: matches the commitment (class {}, {} devices, {} s)",
+                    "  record {i}: proven to be in the committed ledger (class {}, {} devices, {} s)",
                     r.class, r.devices, r.seconds
                 ),
                 Finding::Missing => println!("  record {i}: NOT OPENED"),
-                Finding::Mismatch => println!("  record {i}: DOES NOT MATCH the committed root"),
+                Finding::Mismatch => println!(
+                    "  record {i}: NOT SHOWN to be in the committed ledger (its proof fails)"
+                ),
             }
         }
         println!(

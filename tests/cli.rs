@@ -271,6 +271,19 @@ fn spot_check_round_trip_and_tampered_openings() {
     assert!(zkgov(&["keygen", "--capacity", "16", "--keys", "keys"], d)
         .status
         .success());
+    let o = zkgov(
+        &[
+            "keygen",
+            "--circuit",
+            "opening",
+            "--capacity",
+            "16",
+            "--keys",
+            "keys",
+        ],
+        d,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
     let mut args = vec![
         "prove",
         "compute",
@@ -297,22 +310,40 @@ fn spot_check_round_trip_and_tampered_openings() {
         "b.json.SECRET-seed",
         "--challenge",
         "ch.json",
+        "--keys",
+        "keys",
         "--out",
         "op.json",
     ];
     args.extend(peaks);
     let o = zkgov(&args, d);
     assert!(o.status.success(), "{}", stderr(&o));
-    let o = zkgov(
-        &["audit", "--challenge", "ch.json", "--openings", "op.json"],
-        d,
-    );
+    let audit = |openings: &str, keys: &str| {
+        zkgov(
+            &[
+                "audit",
+                "--challenge",
+                "ch.json",
+                "--openings",
+                openings,
+                "--keys",
+                keys,
+            ],
+            d,
+        )
+    };
+    let o = audit("op.json", "keys");
     assert!(o.status.success(), "{}", stdout(&o));
     assert!(
         stdout(&o).contains("3 of 3 challenged records verified"),
         "{}",
         stdout(&o)
     );
+    // The openings disclose the records and proofs, nothing of the tree: no salt, no sibling.
+    let text = std::fs::read_to_string(d.join("op.json")).unwrap();
+    for hidden in ["salt", "path", "sibling"] {
+        assert!(!text.contains(hidden), "{hidden} in {text}");
+    }
 
     // A changed record is named; a missing one is named.
     let ch: serde_json::Value =
@@ -323,28 +354,34 @@ fn spot_check_round_trip_and_tampered_openings() {
     op["openings"][0]["devices"] =
         serde_json::json!(op["openings"][0]["devices"].as_u64().unwrap() - 1);
     std::fs::write(d.join("bad.json"), op.to_string()).unwrap();
-    let o = zkgov(
-        &["audit", "--challenge", "ch.json", "--openings", "bad.json"],
-        d,
-    );
+    let o = audit("bad.json", "keys");
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        stdout(&o).contains(&format!("record {first}: DOES NOT MATCH")),
+        stdout(&o).contains(&format!("record {first}: NOT SHOWN")),
         "{}",
         stdout(&o)
     );
+    // A proof moved to another record's opening does not show that record either.
+    let mut swapped = op.clone();
+    swapped["openings"][0]["devices"] =
+        serde_json::json!(swapped["openings"][0]["devices"].as_u64().unwrap() + 1);
+    swapped["openings"][1]["proof"] = swapped["openings"][2]["proof"].clone();
+    std::fs::write(d.join("swapped.json"), swapped.to_string()).unwrap();
+    let o = audit("swapped.json", "keys");
+    assert_eq!(o.status.code(), Some(1));
+    let second = ch["indices"][1].as_u64().unwrap();
+    assert!(
+        stdout(&o).contains(&format!("record {second}: NOT SHOWN")),
+        "{}",
+        stdout(&o)
+    );
+    // Without the opening key in the regulator's own directory nothing can be checked.
+    std::fs::create_dir_all(d.join("empty-keys")).unwrap();
+    let e = one_line_error(&audit("op.json", "empty-keys"));
+    assert!(e.contains("unknown key"), "{e}");
     op["openings"].as_array_mut().unwrap().remove(0);
     std::fs::write(d.join("missing.json"), op.to_string()).unwrap();
-    let o = zkgov(
-        &[
-            "audit",
-            "--challenge",
-            "ch.json",
-            "--openings",
-            "missing.json",
-        ],
-        d,
-    );
+    let o = audit("missing.json", "keys");
     assert_eq!(o.status.code(), Some(1));
     assert!(
         stdout(&o).contains(&format!("record {first}: NOT OPENED")),
@@ -362,11 +399,16 @@ fn spot_check_round_trip_and_tampered_openings() {
         "other.seed",
         "--challenge",
         "ch.json",
+        "--keys",
+        "keys",
         "--out",
         "op2.json",
     ];
     args.extend(peaks);
     let e = one_line_error(&zkgov(&args, d));
-    assert!(e.contains("do not reproduce the challenged root"), "{e}");
+    assert!(
+        e.contains("do not reproduce the challenged commitment"),
+        "{e}"
+    );
     assert!(!d.join("op2.json").exists());
 }

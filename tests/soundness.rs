@@ -9,13 +9,14 @@ use ark_serialize::CanonicalSerialize;
 use ark_snark::SNARK;
 use rand::{rngs::StdRng, SeedableRng};
 use std::sync::OnceLock;
-use zkgov_circuits::ledger::ComputeCircuit;
+use zkgov_circuits::{ledger::ComputeCircuit, opening::OpeningCircuit};
 use zkgov_prover::{keys, ledger::PeakTable, prove::ComputeJob};
 use zkgov_verifier::{
     bundle::{Bundle, Claim, Statement},
     keys::{KeyStore, TrustedKey},
     ledger::Record,
-    statement::{compute_input as idx, Context, COMPUTE_CIRCUIT},
+    merkle::depth_for,
+    statement::{compute_input as idx, Context, COMPUTE_CIRCUIT, OPENING_CIRCUIT},
     verify::{decode_proof, encode_proof, verify_bundle, verify_claim, verify_groth16},
     VerifyError,
 };
@@ -368,4 +369,52 @@ fn same_records_different_salt_seed_give_different_roots() {
     )
     .unwrap();
     assert_ne!(a.inputs.root, b.inputs.root);
+}
+
+#[test]
+fn spot_check_openings_prove_exactly_the_committed_records() {
+    let f = fixture();
+    let mut rng = StdRng::seed_from_u64(8);
+    let (pair, _) = keys::generate(
+        OpeningCircuit::blank(depth_for(16).unwrap()),
+        OPENING_CIRCUIT,
+        16,
+        &mut rng,
+    )
+    .unwrap();
+    let ledger = &f.job.commitment;
+    let committed = f.job.inputs.root;
+    assert_eq!(ledger.commitment(), committed);
+    for (i, r) in records().iter().enumerate() {
+        let o = ledger.open(i as u64, &pair, &mut rng).unwrap();
+        assert_eq!(o.record, *r);
+        o.verify(&pair.vk, committed, 16).unwrap();
+        // Another record, another index, another commitment or capacity: not shown.
+        let mut lie = o.clone();
+        lie.record.devices += 1;
+        assert!(lie.verify(&pair.vk, committed, 16).is_err());
+        let mut lie = o.clone();
+        lie.index = (lie.index + 1) % 3;
+        assert!(lie.verify(&pair.vk, committed, 16).is_err());
+        assert!(o.verify(&pair.vk, committed + Fr::ONE, 16).is_err());
+        let mut lie = o.clone();
+        lie.index += 16;
+        assert!(lie.verify(&pair.vk, committed, 16).is_err());
+        assert!(matches!(
+            o.verify(&pair.vk, committed, 32),
+            Err(VerifyError::WrongCircuit { .. })
+        ));
+    }
+    // A record past the count has no opening; the compute key is not an opening key.
+    assert!(ledger.open(3, &pair, &mut rng).is_err());
+    assert!(matches!(
+        ledger.open(0, &f.keys, &mut rng),
+        Err(zkgov_prover::ProveError::Verify(
+            VerifyError::WrongCircuit { .. }
+        ))
+    ));
+    // An out-of-range record is refused before any pairing.
+    let mut o = ledger.open(0, &pair, &mut rng).unwrap();
+    o.record.class = 8;
+    assert!(o.verify(&pair.vk, committed, 16).is_err());
 }

@@ -3,7 +3,8 @@ pragma circom 2.1.0;
 // zkgov's training-compute claim (circuits/src/ledger.rs), written with circomlib for the
 // side-by-side benchmark (benches/side_by_side.sh). Same public inputs, same checks, same hashes
 // (circomlib's Poseidon with zkgov's domain tag as the initial state), so a witness for one is a
-// witness for the other and both compute the same Merkle root.
+// witness for the other and both compute the same ledger commitment: the 16-ary tree over the
+// packed records, and one salted hash of its root.
 
 include "circomlib/circuits/poseidon.circom";
 include "circomlib/circuits/bitify.circom";
@@ -46,7 +47,7 @@ template Compute(N, DEPTH, EMPTY) {
     signal input class[N];
     signal input devices[N];
     signal input seconds[N];
-    signal input salt[N];
+    signal input salt;
     signal input present[N];
 
     component thresholdBits = Num2Bits(128);
@@ -60,7 +61,7 @@ template Compute(N, DEPTH, EMPTY) {
     component classBits[N];
     component deviceBits[N];
     component secondBits[N];
-    component leaf[N];
+    signal leaf[N];
     component peak[N];
     signal product[N];
     signal flop[N];
@@ -77,12 +78,8 @@ template Compute(N, DEPTH, EMPTY) {
         if (i > 0) {
             present[i] * (1 - present[i - 1]) === 0;
         }
-        var packed = class[i] + devices[i] * 8 + seconds[i] * 134217728;
-        (1 - present[i]) * packed === 0;
-        (1 - present[i]) * salt[i] === 0;
-        leaf[i] = Hash(2, 258);
-        leaf[i].in[0] <== packed;
-        leaf[i].in[1] <== salt[i];
+        leaf[i] <== class[i] + devices[i] * 8 + seconds[i] * 134217728;
+        (1 - present[i]) * leaf[i] === 0;
         peak[i] = Select8();
         for (var b = 0; b < 3; b++) {
             peak[i].bits[b] <== classBits[i].out[b];
@@ -104,7 +101,7 @@ template Compute(N, DEPTH, EMPTY) {
     var width = N;
     signal level[DEPTH + 1][N];
     for (var i = 0; i < N; i++) {
-        level[0][i] <== leaf[i].out;
+        level[0][i] <== leaf[i];
     }
     component node[DEPTH][N];
     for (var l = 0; l < DEPTH; l++) {
@@ -122,5 +119,9 @@ template Compute(N, DEPTH, EMPTY) {
         }
         width = next;
     }
-    root === level[DEPTH][0];
+    // The public commitment: hash2(LedgerCommitment = 4, root, salt), tag 4 * 256 + 2.
+    component commitment = Hash(2, 1026);
+    commitment.in[0] <== level[DEPTH][0];
+    commitment.in[1] <== salt;
+    root === commitment.out;
 }

@@ -21,8 +21,8 @@ use ark_r1cs_std::{alloc::AllocVar, eq::EqGadget, fields::fp::FpVar, fields::Fie
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 use zkgov_verifier::{
     ledger::{
-        commitment, empty_leaf, Record, CLASS_BITS, DEVICE_BITS, NUM_CLASSES, PEAK_BITS, SECONDS_BITS,
-        THRESHOLD_BITS,
+        commitment, empty_leaf, Record, CLASS_BITS, DEVICE_BITS, NUM_CLASSES, PEAK_BITS,
+        SECONDS_BITS, THRESHOLD_BITS,
     },
     merkle::depth_for,
     poseidon::Domain,

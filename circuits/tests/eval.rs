@@ -164,7 +164,9 @@ fn commitment_binds_scores_to_their_samples() {
     rejects(c, "results commitment");
     // The same scores given to other samples: same mean, but not what was committed.
     let mut c = circuit(&scores(), 1, 2, false);
-    let j = (1..5).find(|j| c.slots[*j].score != c.slots[0].score).unwrap();
+    let j = (1..5)
+        .find(|j| c.slots[*j].score != c.slots[0].score)
+        .unwrap();
     let (a, b) = (c.slots[0].score, c.slots[j].score);
     (c.slots[0].score, c.slots[j].score) = (b, a);
     rejects(c, "results commitment");

@@ -33,8 +33,5 @@ fn circomlibjs_vectors_native_and_gadget() {
         assert!(cs.is_satisfied().unwrap());
         per_width[v["width"].as_u64().unwrap() as usize] += 1;
     }
-    assert!(
-        [3, 17].iter().all(|w| per_width[*w] >= 10),
-        "{per_width:?}"
-    );
+    assert!([3, 17].iter().all(|w| per_width[*w] >= 10), "{per_width:?}");
 }

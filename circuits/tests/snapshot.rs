@@ -90,7 +90,11 @@ fn current() -> String {
     }
     for capacity in [16u64, 256, 4096, 16384] {
         let depth = depth_for(capacity).unwrap();
-        let n = count(|cs| OpeningCircuit::blank(depth).generate_constraints(cs).unwrap());
+        let n = count(|cs| {
+            OpeningCircuit::blank(depth)
+                .generate_constraints(cs)
+                .unwrap()
+        });
         row(&format!("opening.capacity_{capacity}.total"), n);
     }
     out

@@ -1,24 +1,29 @@
-//! Salted Merkle commitments to ledgers: salts derived from a secret seed, the tree, and openings.
+//! Hiding commitments to ledgers: the salt derived from a secret seed, the tree, and
+//! zero-knowledge spot-check openings.
 
+use crate::{error::ProveError, keys::KeyPair};
 use ark_bn254::Fr;
 use ark_ff::PrimeField;
+use rand::{CryptoRng, RngCore};
 use sha2::{Digest, Sha256};
+use zkgov_circuits::opening::OpeningCircuit;
 use zkgov_verifier::{
-    ledger::{empty_leaf, leaf_hash, Opening, Record},
+    ledger::{check_opening_key, commitment, empty_leaf, Opening, Record},
     merkle::{self, MerklePath},
+    verify::verify_groth16,
 };
 
 /// Bytes of a salt: 31 bytes = 248 bits, well above the 128 bits hiding needs, and below the
 /// field modulus so the salt is taken without reduction.
 pub const SALT_BYTES: usize = 31;
 
-/// The salt of record `index` under `seed`: the first 31 bytes of
-/// SHA-256("zkgov/salt/v1" || seed || index). Keep the seed secret: it opens every record.
-pub fn salt(seed: &[u8; 32], index: u64) -> Fr {
+/// The salt of a commitment made with `seed`: the first 31 bytes of
+/// SHA-256("zkgov/root-salt/v1" || seed). Keep the seed secret: with it, a guessed ledger or set of
+/// scores can be checked against the commitment.
+pub fn root_salt(seed: &[u8; 32]) -> Fr {
     let mut h = Sha256::new();
-    h.update(b"zkgov/salt/v1");
+    h.update(b"zkgov/root-salt/v1");
     h.update(seed);
-    h.update(index.to_be_bytes());
     let d = h.finalize();
     Fr::from_be_bytes_mod_order(&d[..SALT_BYTES])
 }
@@ -42,21 +47,21 @@ pub fn read_seed(path: &std::path::Path) -> Result<Option<[u8; 32]>, crate::Prov
         })
 }
 
-/// A committed ledger: the records, their salts and the tree.
+/// A committed ledger: the records, the salt and the tree.
 #[derive(Debug, Clone)]
 pub struct LedgerCommitment {
     /// The records, in slot order.
     pub records: Vec<Record>,
-    /// One salt per record.
-    pub salts: Vec<Fr>,
+    /// The commitment's salt.
+    pub salt: Fr,
     /// The capacity class.
     pub capacity: u64,
     levels: Vec<Vec<Fr>>,
 }
 
 impl LedgerCommitment {
-    /// Commits to `records` in a tree of `capacity` slots, with salts from `seed`. Records must be
-    /// valid and no more than `capacity`.
+    /// Commits to `records` in a tree of `capacity` slots, with the salt from `seed`. Records must
+    /// be valid and no more than `capacity`.
     pub fn new(
         records: Vec<Record>,
         seed: &[u8; 32],
@@ -72,32 +77,47 @@ impl LedgerCommitment {
         for r in &records {
             r.validate()?;
         }
-        let salts: Vec<Fr> = (0..records.len() as u64).map(|i| salt(seed, i)).collect();
-        let leaves: Vec<Fr> = records
-            .iter()
-            .zip(&salts)
-            .map(|(r, s)| leaf_hash(r, *s))
-            .collect();
+        let leaves = records.iter().map(Record::packed).collect();
         Ok(LedgerCommitment {
             records,
-            salts,
+            salt: root_salt(seed),
             capacity,
             levels: merkle::levels(leaves, empty_leaf(), depth),
         })
     }
 
-    /// The root.
-    pub fn root(&self) -> Fr {
-        self.levels[self.levels.len() - 1][0]
+    /// The public commitment: the salted hash of the tree's root.
+    pub fn commitment(&self) -> Fr {
+        commitment(self.levels[self.levels.len() - 1][0], self.salt)
     }
 
-    /// The opening of record `index`, or `None` if there is no such record.
-    pub fn open(&self, index: u64) -> Option<Opening> {
-        let i = usize::try_from(index).ok()?;
-        Some(Opening {
-            record: *self.records.get(i)?,
-            salt: self.salts[i],
-            path: MerklePath::from_levels(&self.levels, index)?,
+    /// The opening circuit, with its witness, for record `index`; `None` if there is no such
+    /// record.
+    pub fn opening_circuit(&self, index: u64) -> Option<OpeningCircuit> {
+        let record = self.records.get(usize::try_from(index).ok()?)?;
+        let path = MerklePath::from_levels(&self.levels, index)?;
+        Some(OpeningCircuit::new(record, &path, self.salt))
+    }
+
+    /// Opens record `index` with a zero-knowledge proof made with `key` (the opening circuit's key
+    /// at this capacity), checked before it is returned.
+    pub fn open<R: RngCore + CryptoRng>(
+        &self,
+        index: u64,
+        key: &KeyPair,
+        rng: &mut R,
+    ) -> Result<Opening, ProveError> {
+        check_opening_key(&key.vk, self.capacity)?;
+        let circuit = self
+            .opening_circuit(index)
+            .ok_or_else(|| ProveError::ClaimFalse(format!("record {index} does not exist")))?;
+        let inputs = circuit.inputs.clone();
+        let proof = key.prove(circuit, rng)?;
+        verify_groth16(&key.vk, &proof, &inputs)?;
+        Ok(Opening {
+            index,
+            record: self.records[index as usize],
+            proof,
         })
     }
 }
@@ -107,7 +127,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn openings_verify_and_salts_hide() {
+    fn commitments_hide_and_bind() {
         let records = vec![
             Record {
                 class: 0,
@@ -121,16 +141,21 @@ mod tests {
             },
         ];
         let c = LedgerCommitment::new(records.clone(), &[1; 32], 16).unwrap();
-        for i in 0..2 {
-            c.open(i).unwrap().verify(c.root(), 16).unwrap();
-        }
-        assert!(c.open(2).is_none());
-        let mut bad = c.open(1).unwrap();
-        bad.record.seconds += 1;
-        assert!(bad.verify(c.root(), 16).is_err());
         // Same data, different seed: a different commitment.
-        let other = LedgerCommitment::new(records, &[2; 32], 16).unwrap();
-        assert_ne!(c.root(), other.root());
-        assert!(salt(&[1; 32], 0) != salt(&[1; 32], 1));
+        let other = LedgerCommitment::new(records.clone(), &[2; 32], 16).unwrap();
+        assert_ne!(c.commitment(), other.commitment());
+        assert_ne!(root_salt(&[1; 32]), root_salt(&[2; 32]));
+        // Same seed, one record changed: a different commitment.
+        let mut changed = records;
+        changed[1].seconds += 1;
+        let changed = LedgerCommitment::new(changed, &[1; 32], 16).unwrap();
+        assert_ne!(c.commitment(), changed.commitment());
+        // Every record has an opening circuit against the commitment; there is no third record.
+        for i in 0..2 {
+            let oc = c.opening_circuit(i).unwrap();
+            assert_eq!(oc.inputs[0], c.commitment());
+            assert_eq!(zkgov_circuits::opening::check_satisfaction(&oc), Ok(()));
+        }
+        assert!(c.opening_circuit(2).is_none());
     }
 }

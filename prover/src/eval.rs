@@ -1,7 +1,7 @@
 //! Eval red-line claims: from an imported eval log to fixed-point scores, a salted commitment, an
 //! evaluator attestation, and a proof.
 
-use crate::{commit::salt, error::ProveError, import::EvalLog, keys::KeyPair};
+use crate::{commit::root_salt, error::ProveError, import::EvalLog, keys::KeyPair};
 use ark_bn254::Fr;
 use ed25519_dalek::{Signer, SigningKey};
 use rand::{CryptoRng, RngCore};
@@ -9,9 +9,8 @@ use zkgov_circuits::eval::EvalCircuit;
 use zkgov_verifier::{
     bundle::{Claim, Statement},
     eval::{
-        attestation_message, canonical_order, claim_holds, empty_leaf, leaf_hash, Direction, SCALE,
+        attestation_message, canonical_order, claim_holds, results_commitment, Direction, SCALE,
     },
-    merkle,
     num::fr_to_hex,
     statement::{Attestation, Context, ErroredSamples, EvalInputs, EvalSource, EvalStatement},
     verify::{encode_proof, verify_claim_with_key},
@@ -109,8 +108,10 @@ pub fn fixed_point(value: f64, round_up: bool) -> Option<u64> {
 pub struct EvalJob {
     /// The parsed statement.
     pub inputs: EvalInputs,
-    /// `(id digest, fixed-point score, salt)` in canonical order.
-    pub samples: Vec<(Fr, u64, Fr)>,
+    /// `(id digest, fixed-point score)` in canonical order.
+    pub samples: Vec<(Fr, u64)>,
+    /// The results commitment's salt.
+    pub salt: Fr,
     /// Sample ids in the same order.
     pub ids: Vec<String>,
 }
@@ -175,10 +176,9 @@ impl EvalJob {
         let order = canonical_order(&ids)?;
         let score_of: std::collections::HashMap<&str, u64> =
             scored.iter().map(|(i, s)| (i.as_str(), *s)).collect();
-        let samples: Vec<(Fr, u64, Fr)> = order
+        let samples: Vec<(Fr, u64)> = order
             .iter()
-            .enumerate()
-            .map(|(k, (d, id))| (*d, score_of[id.as_str()], salt(seed, k as u64)))
+            .map(|(d, id)| (*d, score_of[id.as_str()]))
             .collect();
         let scores: Vec<u64> = samples.iter().map(|s| s.1).collect();
         let (num, den) = spec.red_line;
@@ -190,12 +190,8 @@ impl EvalJob {
                 spec.direction.words()
             )));
         }
-        let depth = merkle::depth_for(capacity)?;
-        let leaves = samples
-            .iter()
-            .map(|(d, s, salt)| leaf_hash(*d, *s, *salt))
-            .collect();
-        let root = merkle::root(leaves, empty_leaf(), depth);
+        let salt = root_salt(seed);
+        let root = results_commitment(&scores, salt, capacity)?;
         let benchmark = zkgov_verifier::eval::benchmark_digest(&ids, capacity)?;
         let message = attestation_message(&root, &benchmark, &log.model, &log.eval_id);
         let signature = evaluator.sign(&message);
@@ -232,13 +228,14 @@ impl EvalJob {
         Ok(EvalJob {
             inputs,
             samples,
+            salt,
             ids: order.into_iter().map(|(_, i)| i).collect(),
         })
     }
 
     /// The circuit with its witness.
     pub fn circuit(&self) -> EvalCircuit {
-        EvalCircuit::new(&self.inputs, &self.samples)
+        EvalCircuit::new(&self.inputs, &self.samples, self.salt)
     }
 
     /// Proves the claim with `keys`, then verifies the proof before returning it.

@@ -19,13 +19,13 @@ use ark_snark::SNARK;
 use rand::{CryptoRng, RngCore};
 use sha2::{Digest, Sha256};
 use std::{path::Path, sync::OnceLock};
-use zkgov_circuits::{eval::EvalCircuit, ledger::ComputeCircuit};
+use zkgov_circuits::{eval::EvalCircuit, ledger::ComputeCircuit, opening::OpeningCircuit};
 use zkgov_verifier::keys::{
     check_key_is_safe, key_id, vk_to_hex, KeyStore, SetupKind, TrustedKey, VkFile, VK_FORMAT,
     VK_VERSION,
 };
 use zkgov_verifier::merkle::depth_for;
-use zkgov_verifier::statement::{COMPUTE_CIRCUIT, EVAL_CIRCUIT};
+use zkgov_verifier::statement::{COMPUTE_CIRCUIT, EVAL_CIRCUIT, OPENING_CIRCUIT};
 
 /// Magic prefix of a proving key file.
 pub const PK_MAGIC: &[u8; 8] = b"ZKGOVPK\x01";
@@ -70,11 +70,12 @@ impl KeyPair {
 
 /// The constraint matrices of `circuit` at `capacity` (from an all-zero witness).
 pub fn prepared_for(circuit: &str, capacity: u64) -> Result<PreparedCircuit, ProveError> {
-    depth_for(capacity)?;
+    let depth = depth_for(capacity)?;
     let n = capacity as usize;
     match circuit {
         COMPUTE_CIRCUIT => PreparedCircuit::new(ComputeCircuit::blank(n)),
         EVAL_CIRCUIT => PreparedCircuit::new(EvalCircuit::blank(n)),
+        OPENING_CIRCUIT => PreparedCircuit::new(OpeningCircuit::blank(depth)),
         other => Err(ProveError::Key(format!("unknown circuit {other}"))),
     }
 }
@@ -181,10 +182,17 @@ pub fn find(
     match (ceremony.as_slice(), matching.as_slice()) {
         ([k], _) => Ok(k.id.clone()),
         ([], [k]) => Ok(k.id.clone()),
-        ([], []) => Err(ProveError::Key(format!(
-            "no key for {circuit} at capacity {capacity} in {} (run `zkgov keygen --capacity {capacity}`)",
-            dir.display()
-        ))),
+        ([], []) => {
+            let kind = match circuit {
+                EVAL_CIRCUIT => "eval",
+                OPENING_CIRCUIT => "opening",
+                _ => "compute",
+            };
+            Err(ProveError::Key(format!(
+                "no key for {circuit} at capacity {capacity} in {} (run `zkgov keygen --circuit {kind} --capacity {capacity}`, or finalize a ceremony for it)",
+                dir.display()
+            )))
+        }
         _ => Err(ProveError::Key(format!(
             "several keys for {circuit} at capacity {capacity} in {}: choose one with --key",
             dir.display()

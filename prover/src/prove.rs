@@ -32,7 +32,7 @@ pub fn capacity_for(n: usize) -> Result<u64, ProveError> {
 pub struct ComputeJob {
     /// The statement.
     pub inputs: ComputeInputs,
-    /// The commitment (records, salts, tree).
+    /// The commitment (records, salt, tree).
     pub commitment: LedgerCommitment,
 }
 
@@ -58,7 +58,7 @@ impl ComputeJob {
             threshold,
             peaks: [0; NUM_CLASSES],
             names: vec![],
-            root: commitment.root(),
+            root: commitment.commitment(),
             context,
         };
         let mut written = statement.to_statement();
@@ -83,7 +83,7 @@ impl ComputeJob {
             public: ComputePublic::from_statement(&self.inputs),
             private: ComputePrivate::new(
                 &self.commitment.records,
-                &self.commitment.salts,
+                self.commitment.salt,
                 self.commitment.capacity as usize,
             ),
         }

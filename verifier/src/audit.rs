@@ -199,11 +199,8 @@ pub fn audit(
         .indices
         .iter()
         .map(|&i| {
-            let given: Vec<&OpeningJson> = openings
-                .openings
-                .iter()
-                .filter(|o| o.index == i)
-                .collect();
+            let given: Vec<&OpeningJson> =
+                openings.openings.iter().filter(|o| o.index == i).collect();
             let finding = match given.as_slice() {
                 [] => Finding::Missing,
                 [o] => match o.to_opening() {

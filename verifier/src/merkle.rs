@@ -164,7 +164,11 @@ mod tests {
         assert_ne!(c, commit(Domain::EvalCommitment, r, Fr::from(11u64)));
         assert_ne!(
             c,
-            commit(Domain::LedgerCommitment, r + Fr::from(1u64), Fr::from(11u64))
+            commit(
+                Domain::LedgerCommitment,
+                r + Fr::from(1u64),
+                Fr::from(11u64)
+            )
         );
     }
 
