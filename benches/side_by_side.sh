@@ -3,7 +3,7 @@
 # (same records, salts and public inputs; benches/circom/compute.circom is the circom version of
 # circuits/src/ledger.rs), run alternately, with medians, ratios and peak memory.
 #
-#   bash benches/side_by_side.sh [CAPACITY ...]      (default: 256 2048; RUNS=3)
+#   bash benches/side_by_side.sh [CAPACITY ...]      (default: 1024 8192; RUNS=3)
 #
 # Needs node and npm (circom2, circomlib and snarkjs 0.7.6 are installed into the cache
 # directory, ZKGOV_SIDE_BY_SIDE_DIR, default ~/.cache/zkgov-side-by-side). Keys, compiled
@@ -22,7 +22,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 runs=${RUNS:-3}
 capacities=("$@")
-[ ${#capacities[@]} -gt 0 ] || capacities=(256 2048)
+[ ${#capacities[@]} -gt 0 ] || capacities=(1024 8192)
 cache=${ZKGOV_SIDE_BY_SIDE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/zkgov-side-by-side}
 mkdir -p "$cache"
 nm="$cache/node_modules"
