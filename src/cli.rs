@@ -40,8 +40,8 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Run the whole flow on embedded example data: keys, a compute proof, verification, and a
-    /// refused false claim.
+    /// Run the whole flow on embedded example data: keys, a compute proof, verification, a
+    /// refused false claim, and a zero-knowledge spot check.
     Demo {
         /// Directory for the demo's keys and bundle (default: a fresh temporary directory).
         #[arg(long)]
@@ -278,7 +278,7 @@ struct ComputeArgs {
     /// Use this key ID (default: the one key for the circuit and capacity).
     #[arg(long)]
     key_id: Option<String>,
-    /// Secret seed for the commitment's salts (created if missing; default `<out>.SECRET-seed`).
+    /// Secret seed for the commitment's salt (created if missing; default `<out>.SECRET-seed`).
     /// Keep it: it opens records for spot checks. Never send it to anyone.
     #[arg(long)]
     seed_file: Option<PathBuf>,
@@ -516,7 +516,7 @@ fn prove_compute(a: &ComputeArgs, quiet: bool) -> Result<ProveOutput, ProveError
         prove_seconds: secs,
     };
     if !quiet {
-        println!("wrote {}\n  claim: {}\n  key {} ({})\n  salt seed kept in {} (secret: it opens records for spot checks)",
+        println!("wrote {}\n  claim: {}\n  key {} ({})\n  salt seed kept in {} (secret: spot-check openings need it)",
             a.out.display(), out.statement, short(&out.key_id), pair.vk.setup.label(), seed_path.display());
     }
     Ok(out)

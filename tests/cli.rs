@@ -412,3 +412,18 @@ fn spot_check_round_trip_and_tampered_openings() {
     );
     assert!(!d.join("op2.json").exists());
 }
+
+#[test]
+fn demo_runs_the_whole_flow_on_embedded_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = zkgov(&["--json", "demo", "--dir", "run"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(v["verified"], true, "{v}");
+    assert_eq!(v["false_claim_refused"], true, "{v}");
+    assert_eq!(v["tampered_rejected"], true, "{v}");
+    assert_eq!(v["spot_check"]["passed"], true, "{v}");
+    assert_eq!(v["spot_check"]["indices"].as_array().unwrap().len(), 3);
+    assert!(d.join("run/bundle.json").exists());
+}

@@ -13,6 +13,10 @@ use ark_r1cs_std::{
     GR1CSVar,
 };
 use ark_relations::gr1cs::{ConstraintSystemRef, LinearCombination, SynthesisError, Variable};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, OnceLock},
+};
 use zkgov_verifier::poseidon::{params_for, tag, Domain, PoseidonParams};
 
 /// One state element during the permutation: `constant + Σ coeffs[j] · basis[j]`, flat.
@@ -21,55 +25,48 @@ use zkgov_verifier::poseidon::{params_for, tag, Domain, PoseidonParams};
 /// across a wide permutation's 68 partial rounds that is a deep chain of 17 growing combinations,
 /// and arkworks' inlining of such chains took seconds per width-17 hash. Here every element stays
 /// one flat combination over the permutation's own variables (the inputs, then the S-box outputs
-/// since the last full round), so a hash costs the same constraints and only `width^2 · basis`
-/// field operations to lay out. The coefficients are only tracked when the constraint system is
-/// building matrices; when it only computes a witness, values suffice.
+/// since the last full round). An element carries its value and constant term; its coefficients
+/// depend only on the parameters and on which inputs are variables, so they are computed once per
+/// such pattern ([`Template`]) and only when the constraint system is building matrices.
 #[derive(Clone)]
 struct Elem {
     value: Option<Fr>,
     constant: Fr,
-    coeffs: Vec<Fr>,
     variable: bool,
 }
 
 impl Elem {
-    fn from_var(x: &FpVar<Fr>, basis: &mut Vec<Variable>, track: bool) -> Self {
+    fn from_var(x: &FpVar<Fr>, basis: &mut Vec<Variable>) -> Self {
         match x {
             FpVar::Constant(c) => Elem {
                 value: Some(*c),
                 constant: *c,
-                coeffs: Vec::new(),
                 variable: false,
             },
             FpVar::Var(a) => {
-                let mut coeffs = Vec::new();
-                if track {
-                    coeffs.resize(basis.len(), Fr::ZERO);
-                    coeffs.push(Fr::ONE);
-                }
                 basis.push(a.variable);
                 Elem {
                     value: a.value().ok(),
                     constant: Fr::ZERO,
-                    coeffs,
                     variable: true,
                 }
             }
         }
     }
 
-    /// This element as an `FpVar`: a constant, or one new symbolic combination.
+    /// This element as an `FpVar`: a constant, or one new symbolic combination with `coeffs` over
+    /// `basis` (empty when no matrices are built: the value is all a witness needs).
     fn to_var(
         &self,
         cs: &ConstraintSystemRef<Fr>,
         basis: &[Variable],
+        coeffs: &[Fr],
     ) -> Result<FpVar<Fr>, SynthesisError> {
         if !self.variable {
             return Ok(FpVar::Constant(self.constant));
         }
         let variable = cs.new_lc(|| {
-            let mut lc: Vec<(Fr, Variable)> = self
-                .coeffs
+            let mut lc: Vec<(Fr, Variable)> = coeffs
                 .iter()
                 .zip(basis)
                 .filter(|(c, _)| !c.is_zero())
@@ -85,6 +82,89 @@ impl Elem {
             variable,
             cs.clone(),
         )))
+    }
+}
+
+/// The coefficients of one permutation's combinations for one pattern of variable inputs: for
+/// each S-box that acts on a variable, in synthesis order, its input's coefficients over the basis
+/// at that point; then the output's. Laying them out costs `width^2 · basis` field operations per
+/// round (about a million multiplications for width 17), so it is done once per pattern and
+/// shared by every hash of that shape (a Merkle tree has thousands).
+struct Template {
+    sboxes: Vec<Vec<Fr>>,
+    output: Vec<Fr>,
+}
+
+impl Template {
+    /// The template for `params` with the inputs whose bit is set in `variables` being variables.
+    fn get(params: &PoseidonParams, variables: u32) -> Arc<Template> {
+        type Cache = Mutex<HashMap<(usize, u32), Arc<Template>>>;
+        static CACHE: OnceLock<Cache> = OnceLock::new();
+        let cache = CACHE.get_or_init(Cache::default);
+        let key = (params.width, variables);
+        if let Some(t) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+            return t;
+        }
+        let t = Arc::new(Template::build(params, variables));
+        if let Ok(mut c) = cache.lock() {
+            c.insert(key, t.clone());
+        }
+        t
+    }
+
+    fn build(params: &PoseidonParams, variables: u32) -> Template {
+        // Per element: its coefficients, or `None` for a constant (as in `Elem::variable`).
+        let mut basis = 0usize;
+        let unit = |basis: &mut usize| {
+            let mut v = vec![Fr::ZERO; *basis];
+            v.push(Fr::ONE);
+            *basis += 1;
+            Some(v)
+        };
+        let mut elems: Vec<Option<Vec<Fr>>> = (0..params.width)
+            .map(|i| {
+                if variables >> i & 1 == 1 {
+                    unit(&mut basis)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        let mut sboxes = Vec::new();
+        for r in 0..params.rounds() {
+            let sboxed = if params.is_full_round(r) {
+                basis = 0;
+                params.width
+            } else {
+                1
+            };
+            for e in elems.iter_mut().take(sboxed) {
+                if let Some(c) = e.take() {
+                    sboxes.push(c);
+                    *e = unit(&mut basis);
+                }
+            }
+            elems = params
+                .mds
+                .iter()
+                .map(|row| {
+                    let mut n: Option<Vec<Fr>> = None;
+                    for (e, m) in elems.iter().zip(row) {
+                        if let (Some(c), false) = (e, m.is_zero()) {
+                            let acc = n.get_or_insert_with(|| vec![Fr::ZERO; basis]);
+                            for (a, b) in acc.iter_mut().zip(c) {
+                                *a += *b * m;
+                            }
+                        }
+                    }
+                    n
+                })
+                .collect();
+        }
+        Template {
+            sboxes,
+            output: elems[0].take().unwrap_or_default(),
+        }
     }
 }
 
@@ -108,11 +188,20 @@ pub fn permute_first(
     let cs = state
         .iter()
         .fold(ConstraintSystemRef::None, |acc, s| acc.or(s.cs()));
-    let track = cs.should_construct_matrices();
+    let template = cs.should_construct_matrices().then(|| {
+        let variables = state
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| !s.is_constant())
+            .fold(0u32, |m, (i, _)| m | 1 << i);
+        Template::get(params, variables)
+    });
+    let mut coeffs = template.iter().flat_map(|t| t.sboxes.iter());
+    let mut next_coeffs = || coeffs.next().map_or(&[][..], |c| &c[..]);
     let mut basis: Vec<Variable> = Vec::new();
     let mut elems: Vec<Elem> = state
         .iter()
-        .map(|s| Elem::from_var(s, &mut basis, track))
+        .map(|s| Elem::from_var(s, &mut basis))
         .collect();
     for r in 0..params.rounds() {
         for (e, c) in elems.iter_mut().zip(&params.ark[r]) {
@@ -123,42 +212,39 @@ pub fn permute_first(
             // Every element is replaced by its S-box output: start a new basis.
             let old = std::mem::take(&mut basis);
             for e in elems.iter_mut() {
-                let out = sbox(&e.to_var(&cs, &old)?)?;
-                *e = Elem::from_var(&out, &mut basis, track);
+                let c = if e.variable { next_coeffs() } else { &[] };
+                let out = sbox(&e.to_var(&cs, &old, c)?)?;
+                *e = Elem::from_var(&out, &mut basis);
             }
         } else {
-            let out = sbox(&elems[0].to_var(&cs, &basis)?)?;
-            elems[0] = Elem::from_var(&out, &mut basis, track);
+            let c = if elems[0].variable {
+                next_coeffs()
+            } else {
+                &[]
+            };
+            let out = sbox(&elems[0].to_var(&cs, &basis, c)?)?;
+            elems[0] = Elem::from_var(&out, &mut basis);
         }
-        let width = basis.len();
-        let next: Vec<Elem> = params
+        elems = params
             .mds
             .iter()
             .map(|row| {
                 let mut n = Elem {
                     value: Some(Fr::ZERO),
                     constant: Fr::ZERO,
-                    coeffs: if track {
-                        vec![Fr::ZERO; width]
-                    } else {
-                        Vec::new()
-                    },
                     variable: false,
                 };
                 for (e, m) in elems.iter().zip(row) {
                     n.value = n.value.zip(e.value).map(|(a, b)| a + b * m);
                     n.constant += e.constant * m;
                     n.variable |= e.variable && !m.is_zero();
-                    for (a, b) in n.coeffs.iter_mut().zip(&e.coeffs) {
-                        *a += *b * m;
-                    }
                 }
                 n
             })
             .collect();
-        elems = next;
     }
-    elems[0].to_var(&cs, &basis)
+    let output = template.as_ref().map_or(&[][..], |t| &t.output[..]);
+    elems[0].to_var(&cs, &basis, output)
 }
 
 fn hash_tagged(domain: Domain, inputs: &[FpVar<Fr>]) -> Result<FpVar<Fr>, SynthesisError> {
@@ -216,6 +302,32 @@ mod tests {
                 let h16 = hash16(Domain::MerkleNode, &v).unwrap();
                 assert_eq!(h16.value().unwrap(), native::hash16(Domain::MerkleNode, x));
                 assert!(cs.is_satisfied().unwrap());
+            }
+        }
+    }
+
+    #[test]
+    fn mixed_constant_and_variable_inputs_share_correct_templates() {
+        // Each pattern of constant inputs has its own template; every one must lay out the same
+        // combinations a direct computation would, which the satisfied constraint system shows
+        // (a wrong coefficient anywhere breaks an S-box constraint).
+        let mut rng = test_rng();
+        for mask in [0u32, 1, 0b1010, 0xffff, 0x8001, 0x7ffe] {
+            for _ in 0..2 {
+                let cs = ConstraintSystem::<Fr>::new_ref();
+                let x: [Fr; 16] = std::array::from_fn(|_| Fr::rand(&mut rng));
+                let v: [FpVar<Fr>; 16] = std::array::from_fn(|i| {
+                    alloc(&cs, x[i], if mask >> i & 1 == 1 { 0 } else { 2 })
+                });
+                let h = hash16(Domain::MerkleNode, &v).unwrap();
+                assert_eq!(h.value().unwrap(), native::hash16(Domain::MerkleNode, x));
+                let wrong = FpVar::new_witness(cs.clone(), || Ok(h.value().unwrap() + Fr::ONE));
+                assert!(cs.is_satisfied().unwrap(), "mask {mask:#x}");
+                use ark_r1cs_std::eq::EqGadget;
+                if mask != 0xffff {
+                    h.enforce_equal(&wrong.unwrap()).unwrap();
+                    assert!(!cs.is_satisfied().unwrap(), "mask {mask:#x}");
+                }
             }
         }
     }

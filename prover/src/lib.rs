@@ -1,7 +1,7 @@
 //! # zkgov-prover
 //!
 //! The developer's side of zkgov: import real evidence (compute ledgers, Slurm `sacct` output,
-//! eval logs), commit to it with salted Merkle commitments, and prove claims with Groth16 against
+//! eval logs), commit to it with hiding Merkle commitments, and prove claims with Groth16 against
 //! public thresholds, in parallel.
 //!
 //! Proving refuses a false claim before any proof work (and the circuit makes a proof of one
