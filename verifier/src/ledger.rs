@@ -1,5 +1,6 @@
-//! The training-compute ledger claim, natively: record layout, bit widths, leaf hash, and the
-//! relation the circuit enforces. This is the specification the circuit is tested against.
+//! The training-compute ledger claim, natively: record layout, bit widths, the commitment,
+//! spot-check openings, and the relation the circuit enforces. This is the specification the
+//! circuit is tested against.
 //!
 //! A record says "`devices` accelerators of class `class` ran for `seconds`". Its FLOP upper bound
 //! is `devices * seconds * peak[class]`, with `peak` the policy's peak FLOP/s table. The claim is

@@ -20,9 +20,10 @@
 //! says whether the bundle shows compliance with it (compliant / not shown / invalid, in words).
 //! [`snarkjs`] writes claims in snarkjs' format for an independent re-check.
 //!
-//! The native reference of every hash the circuits use lives here too ([`poseidon`], [`merkle`],
-//! [`ledger`]): a regulator checks spot-check openings with exactly the code the circuits are
-//! tested against.
+//! The native reference of every hash and commitment the circuits use lives here too
+//! ([`poseidon`], [`merkle`], [`ledger`], [`eval`]): the definitions a regulator reads are the
+//! code the circuits are tested against. Spot-check openings ([`audit`]) are zero-knowledge
+//! proofs, checked like claims with a key from the regulator's own store.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
