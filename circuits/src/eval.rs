@@ -5,7 +5,7 @@
 //! slot order), and their mean is below `num/den` (direction 0) or at least it (direction 1).
 //! Scores, the salt and the mean stay private.
 
-use crate::{bits::enforce_bits, labels::Labels, merkle, poseidon::hash2};
+use crate::{alloc_inputs, bits::enforce_bits, labels::Labels, merkle, poseidon::hash2};
 use ark_bn254::Fr;
 use ark_ff::{AdditiveGroup, Field};
 use ark_r1cs_std::{alloc::AllocVar, eq::EqGadget, fields::fp::FpVar, fields::FieldVar};
@@ -82,11 +82,7 @@ impl EvalCircuit {
         if self.inputs.len() != EVAL_NUM_INPUTS {
             return Err(SynthesisError::Unsatisfiable);
         }
-        let inputs = self
-            .inputs
-            .iter()
-            .map(|x| FpVar::new_input(cs.clone(), || Ok(*x)))
-            .collect::<Result<Vec<_>, _>>()?;
+        let inputs = alloc_inputs(&cs, &self.inputs)?;
 
         // The red line is num/den with num < 2^64 and 1 ≤ den ≤ 2^64; the direction is a bit.
         labels.mark(&cs, || "red line range".into());

@@ -54,4 +54,14 @@ impl Labels {
                 .map_or_else(|| format!("unlabelled constraint {index}"), str::to_string),
         )
     }
+
+    /// `Ok(())` when `cs` is satisfied, else the check its first unsatisfied constraint belongs
+    /// to, without the slot or level the block names (`"record 3: seconds range"` gives
+    /// `"seconds range"`): the name the native checkers return.
+    pub fn verdict(&self, cs: &ConstraintSystemRef<Fr>) -> Result<(), String> {
+        match self.first_unsatisfied(cs) {
+            None => Ok(()),
+            Some(block) => Err(block.rsplit(": ").next().unwrap_or(&block).to_string()),
+        }
+    }
 }

@@ -10,6 +10,7 @@
 //! itself, and the one salted hash is over the root (see `zkgov_verifier::merkle`).
 
 use crate::{
+    alloc_inputs,
     bits::{enforce_bits, select},
     labels::Labels,
     merkle,
@@ -120,12 +121,7 @@ impl ComputeCircuit {
         if self.public.inputs.len() != COMPUTE_NUM_INPUTS {
             return Err(SynthesisError::Unsatisfiable);
         }
-        let inputs = self
-            .public
-            .inputs
-            .iter()
-            .map(|x| FpVar::new_input(cs.clone(), || Ok(*x)))
-            .collect::<Result<Vec<_>, _>>()?;
+        let inputs = alloc_inputs(&cs, &self.public.inputs)?;
 
         // The threshold is below 2^128 and each peak below 2^60: the no-wrap bound in
         // zkgov_verifier::ledger starts from these.

@@ -25,3 +25,18 @@ pub mod opening;
 pub mod poseidon;
 
 pub use ark_relations::gr1cs::SynthesisError;
+
+use ark_bn254::Fr;
+use ark_r1cs_std::{alloc::AllocVar, fields::fp::FpVar};
+use ark_relations::gr1cs::ConstraintSystemRef;
+
+/// Allocates a claim's public inputs, in statement order.
+pub fn alloc_inputs(
+    cs: &ConstraintSystemRef<Fr>,
+    values: &[Fr],
+) -> Result<Vec<FpVar<Fr>>, SynthesisError> {
+    values
+        .iter()
+        .map(|x| FpVar::new_input(cs.clone(), || Ok(*x)))
+        .collect()
+}

@@ -9,6 +9,7 @@
 //! digit and 609 for the node hash; then 240 for the commitment (1,500 constraints at depth 2, 2,758 at depth 4).
 
 use crate::{
+    alloc_inputs,
     bits::{enforce_bits, select},
     labels::Labels,
     poseidon::{hash16, hash2},
@@ -52,21 +53,11 @@ impl OpeningCircuit {
     /// The honest witness: `record` at `path.index`, under the tree `path` belongs to, committed
     /// with `salt`.
     pub fn new(record: &Record, path: &MerklePath, salt: Fr) -> Self {
-        let mut cur = record.packed();
-        let mut i = path.index;
-        let mut levels = Vec::with_capacity(path.siblings.len());
-        for s in &path.siblings {
-            let pos = (i % ARITY as u64) as usize;
-            let mut children = [Fr::ZERO; ARITY];
-            children[..pos].copy_from_slice(&s[..pos]);
-            children[pos] = cur;
-            children[pos + 1..].copy_from_slice(&s[pos..]);
-            cur = node_hash(children);
-            levels.push(children);
-            i /= ARITY as u64;
-        }
+        let leaf = record.packed();
+        let levels = path.children(leaf);
+        let root = levels.last().map_or(leaf, |c| node_hash(*c));
         OpeningCircuit {
-            inputs: opening_inputs(commitment(cur, salt), path.index, record),
+            inputs: opening_inputs(commitment(root, salt), path.index, record),
             levels,
             salt,
         }
@@ -81,11 +72,7 @@ impl OpeningCircuit {
         if self.inputs.len() != OPENING_NUM_INPUTS || self.levels.is_empty() {
             return Err(SynthesisError::Unsatisfiable);
         }
-        let inputs = self
-            .inputs
-            .iter()
-            .map(|x| FpVar::new_input(cs.clone(), || Ok(*x)))
-            .collect::<Result<Vec<_>, _>>()?;
+        let inputs = alloc_inputs(&cs, &self.inputs)?;
 
         // The index has exactly `4 · depth` bits: its base-16 digits are unique.
         labels.mark(&cs, || "index range".into());

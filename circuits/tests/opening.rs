@@ -48,11 +48,7 @@ fn check(c: OpeningCircuit) -> (Result<(), String>, Result<(), String>) {
     let cs = ConstraintSystem::<Fr>::new_ref();
     let mut labels = Labels::recording();
     c.synthesize_labelled(cs.clone(), &mut labels).unwrap();
-    let circuit = match labels.first_unsatisfied(&cs) {
-        None => Ok(()),
-        Some(block) => Err(block.split(": ").last().unwrap_or(&block).to_string()),
-    };
-    (native, circuit)
+    (native, labels.verdict(&cs))
 }
 
 fn rejects(c: OpeningCircuit, block: &str) {

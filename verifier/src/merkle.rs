@@ -111,10 +111,13 @@ impl MerklePath {
         Some(MerklePath { index, siblings })
     }
 
-    /// The root this path leads to from `leaf`.
-    pub fn root_from(&self, leaf: Fr) -> Fr {
+    /// The sixteen children of each node on the path from `leaf`, bottom level first: at each
+    /// level the node below (the leaf, then each node's hash) sits at its base-16 digit of the
+    /// index, between the siblings.
+    pub fn children(&self, leaf: Fr) -> Vec<[Fr; ARITY]> {
         let mut cur = leaf;
         let mut i = self.index;
+        let mut levels = Vec::with_capacity(self.siblings.len());
         for s in &self.siblings {
             let pos = (i % ARITY as u64) as usize;
             let mut children = [Fr::from(0u64); ARITY];
@@ -122,9 +125,15 @@ impl MerklePath {
             children[pos] = cur;
             children[pos + 1..].copy_from_slice(&s[pos..]);
             cur = node_hash(children);
+            levels.push(children);
             i /= ARITY as u64;
         }
-        cur
+        levels
+    }
+
+    /// The root this path leads to from `leaf`.
+    pub fn root_from(&self, leaf: Fr) -> Fr {
+        self.children(leaf).last().map_or(leaf, |c| node_hash(*c))
     }
 }
 
