@@ -54,30 +54,40 @@ timed() { # timed TOOL CAPACITY RUN COMMAND...: appends "tool capacity run wall 
     echo "  run $run $tool: ${wall} s wall, $((rss / 1024)) MiB peak${prove:+, prove ${prove} s}" >&2
 }
 
-# Cached setups are keyed by the circuit sources, so a changed circuit gets fresh keys and zkeys.
+# Cached setups are keyed by their sources: zkgov's keys by the Rust circuit sources, and the
+# circom compilation and snarkjs setup (the slow part) by the generated main.circom and
+# compute.circom, so a change in the Rust code alone does not redo snarkjs' setup.
 version=$(cat benches/circom/compute.circom benches/common/mod.rs examples/sidebyside.rs circuits/src/*.rs \
     verifier/src/*.rs | sha256sum | cut -c1-12)
 for cap in "${capacities[@]}"; do
     dir="$cache/c$cap-$version"
-    if [ ! -f "$dir/main.zkey" ]; then
-        echo "capacity $cap: keys, circom compilation and snarkjs setup (once)" >&2
-        rm -rf "$dir"
-        "$helper" setup "$cap" "$dir"
-        cp benches/circom/compute.circom "$dir/"
+    if [ ! -f "$dir/key-id" ]; then
+        echo "capacity $cap: zkgov keys (once)" >&2
+        rm -rf "$dir" "$dir.partial"
+        "$helper" setup "$cap" "$dir.partial"
+        mv "$dir.partial" "$dir"
+    fi
+    circom_dir="$cache/circom-$(cat "$dir/main.circom" benches/circom/compute.circom | sha256sum | cut -c1-12)"
+    if [ ! -f "$circom_dir/main.zkey" ]; then
+        echo "capacity $cap: circom compilation and snarkjs setup (once)" >&2
+        rm -rf "$circom_dir"
+        mkdir -p "$circom_dir"
+        cp "$dir/main.circom" benches/circom/compute.circom "$circom_dir/"
         # circom2 runs under WASI and sees only the working directory: copy circomlib in.
-        mkdir -p "$dir/lib/circomlib"
-        cp -r "$nm/circomlib/circuits" "$dir/lib/circomlib/"
-        (cd "$dir" && node "$nm/circom2/cli.js" main.circom --r1cs --wasm --O2 -l lib -o . >circom.log)
-        grep -i "constraints" "$dir/circom.log" >&2
-        n=$(awk '/non-linear constraints/ {print $3}' "$dir/circom.log")
+        mkdir -p "$circom_dir/lib/circomlib"
+        cp -r "$nm/circomlib/circuits" "$circom_dir/lib/circomlib/"
+        (cd "$circom_dir" && node "$nm/circom2/cli.js" main.circom --r1cs --wasm --O2 -l lib -o . >circom.log)
+        grep -i "constraints" "$circom_dir/circom.log" >&2
+        n=$(awk '/non-linear constraints/ {print $3}' "$circom_dir/circom.log")
         power=1
         while [ $((1 << power)) -lt $((n + 13)) ]; do power=$((power + 1)); done
         ptau="$cache/known-secrets-$power.ptau"
         [ -f "$ptau" ] || "$helper" ptau "$power" "$ptau"
-        "${snarkjs[@]}" groth16 setup "$dir/main.r1cs" "$ptau" "$dir/main.zkey.partial" >/dev/null
-        "${snarkjs[@]}" zkey export verificationkey "$dir/main.zkey.partial" "$dir/vk.json" >/dev/null
-        mv "$dir/main.zkey.partial" "$dir/main.zkey"
+        "${snarkjs[@]}" groth16 setup "$circom_dir/main.r1cs" "$ptau" "$circom_dir/main.zkey.partial" >/dev/null
+        "${snarkjs[@]}" zkey export verificationkey "$circom_dir/main.zkey.partial" "$circom_dir/vk.json" >/dev/null
+        mv "$circom_dir/main.zkey.partial" "$circom_dir/main.zkey"
     fi
+    ln -sfn "$circom_dir" "$dir/snarkjs"
     echo "capacity $cap: $runs alternating runs" >&2
     tools=(zkgov stock snarkjs)
     for run in $(seq 1 "$runs"); do
@@ -86,8 +96,8 @@ for cap in "${capacities[@]}"; do
             case $tool in
             snarkjs)
                 timed snarkjs "$cap" "$run" "${snarkjs[@]}" groth16 fullprove "$dir/input.json" \
-                    "$dir/main_js/main.wasm" "$dir/main.zkey" "$dir/proof.json" "$dir/public.json"
-                "${snarkjs[@]}" groth16 verify "$dir/vk.json" "$dir/public.json" "$dir/proof.json" \
+                    "$circom_dir/main_js/main.wasm" "$circom_dir/main.zkey" "$dir/proof.json" "$dir/public.json"
+                "${snarkjs[@]}" groth16 verify "$circom_dir/vk.json" "$dir/public.json" "$dir/proof.json" \
                     | grep -q "OK" || { echo "snarkjs proof does not verify" >&2; exit 1; }
                 ;;
             *) timed "$tool" "$cap" "$run" "$helper" prove "$tool" "$dir" ;;
@@ -109,7 +119,7 @@ def peak(tool, cap):
 print("capacity | constraints (zkgov / circom) | prove s: zkgov / stock | zkgov matrices s (once per key) | wall s: zkgov / stock / snarkjs | peak MiB: zkgov / stock / snarkjs | stock/zkgov (prove) | snarkjs/zkgov (prove) | snarkjs/zkgov (wall) | snarkjs/stock (wall)")
 print("---|---|---|---|---|---|---|---|---|---")
 for cap in caps:
-    log = open(os.path.join(cache, f"c{cap}-{version}", "circom.log")).read()
+    log = open(os.path.join(cache, f"c{cap}-{version}", "snarkjs", "circom.log")).read()
     circom = re.search(r"non-linear constraints: (\d+)", log).group(1)
     zk = open(os.path.join(cache, f"c{cap}-{version}", "constraints")).read().strip()
     pz, ps = med("zkgov", cap, 5), med("stock", cap, 5)

@@ -5,11 +5,12 @@
 
 use crate::poseidon::hash16;
 use ark_bn254::Fr;
+use ark_ff::AdditiveGroup;
 use ark_r1cs_std::fields::{fp::FpVar, FieldVar};
 use ark_relations::gr1cs::SynthesisError;
 use zkgov_verifier::{
     merkle::{width, ARITY},
-    poseidon::Domain,
+    poseidon::{self as native, Domain},
 };
 
 /// The root of the 16-ary tree of `depth` over `leaves` padded with the constant `fill` to
@@ -26,12 +27,38 @@ pub fn root(
     }
     level.resize(width, FpVar::constant(fill));
     while level.len() > 1 {
+        // Padding makes whole subtrees constant, and all of one level alike: such a node is
+        // hashed natively, once per distinct set of children.
+        let mut known: Option<([Fr; ARITY], Fr)> = None;
         level = level
             .chunks_exact(ARITY)
-            .map(|c| hash16(Domain::MerkleNode, &std::array::from_fn(|i| c[i].clone())))
+            .map(|c| {
+                let children: [FpVar<Fr>; ARITY] = std::array::from_fn(|i| c[i].clone());
+                let Some(values) = constants(&children) else {
+                    return hash16(Domain::MerkleNode, &children);
+                };
+                let node = match known {
+                    Some((k, node)) if k == values => node,
+                    _ => native::hash16(Domain::MerkleNode, values),
+                };
+                known = Some((values, node));
+                Ok(FpVar::constant(node))
+            })
             .collect::<Result<_, _>>()?;
     }
     Ok(level.remove(0))
+}
+
+/// The values of `children` if every one is a constant.
+fn constants(children: &[FpVar<Fr>; ARITY]) -> Option<[Fr; ARITY]> {
+    let mut values = [Fr::ZERO; ARITY];
+    for (v, c) in values.iter_mut().zip(children) {
+        match c {
+            FpVar::Constant(x) => *v = *x,
+            FpVar::Var(_) => return None,
+        }
+    }
+    Some(values)
 }
 
 #[cfg(test)]

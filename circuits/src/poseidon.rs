@@ -25,7 +25,8 @@ use zkgov_verifier::poseidon::{params_for, tag, Domain, PoseidonParams};
 /// across a wide permutation's 68 partial rounds that is a deep chain of 17 growing combinations,
 /// and arkworks' inlining of such chains took seconds per width-17 hash. Here every element stays
 /// one flat combination over the permutation's own variables (the inputs, then the S-box outputs
-/// since the last full round). An element carries its value and constant term; its coefficients
+/// since the last full round). An element carries its value and constant term (the constant term
+/// of a variable element only while matrices are being built, see [`mix`]); its coefficients
 /// depend only on the parameters and on which inputs are variables, so they are computed once per
 /// such pattern ([`Template`]) and only when the constraint system is building matrices.
 #[derive(Clone)]
@@ -225,26 +226,43 @@ pub fn permute_first(
             let out = sbox(&elems[0].to_var(&cs, &basis, c)?)?;
             elems[0] = Elem::from_var(&out, &mut basis);
         }
-        elems = params
-            .mds
-            .iter()
-            .map(|row| {
-                let mut n = Elem {
-                    value: Some(Fr::ZERO),
-                    constant: Fr::ZERO,
-                    variable: false,
-                };
-                for (e, m) in elems.iter().zip(row) {
-                    n.value = n.value.zip(e.value).map(|(a, b)| a + b * m);
-                    n.constant += e.constant * m;
-                    n.variable |= e.variable && !m.is_zero();
-                }
-                n
-            })
-            .collect();
+        elems = mix(params, &elems, template.is_some());
     }
     let output = template.as_ref().map_or(&[][..], |t| &t.output[..]);
     elems[0].to_var(&cs, &basis, output)
+}
+
+/// The linear layer on elements. Values go through the native [`PoseidonParams::mix`]. Constant
+/// terms are only needed for the combinations of a matrix-building system (`building`) and for
+/// elements that are constants; a value-only synthesis skips the rest, which halves its work.
+fn mix(params: &PoseidonParams, elems: &[Elem], building: bool) -> Vec<Elem> {
+    let width = params.width;
+    let mixed = |x: Vec<Fr>| {
+        let mut out = vec![Fr::ZERO; width];
+        params.mix(&x, &mut out);
+        out
+    };
+    let values: Option<Vec<Fr>> = elems.iter().map(|e| e.value).collect();
+    let values = values.map(mixed);
+    let variable: Vec<bool> = params
+        .mds
+        .iter()
+        .map(|row| {
+            elems
+                .iter()
+                .zip(row)
+                .any(|(e, m)| e.variable && !m.is_zero())
+        })
+        .collect();
+    let constants = (building || variable.contains(&false))
+        .then(|| mixed(elems.iter().map(|e| e.constant).collect()));
+    (0..width)
+        .map(|i| Elem {
+            value: values.as_ref().map(|v| v[i]),
+            constant: constants.as_ref().map_or(Fr::ZERO, |c| c[i]),
+            variable: variable[i],
+        })
+        .collect()
 }
 
 fn hash_tagged(domain: Domain, inputs: &[FpVar<Fr>]) -> Result<FpVar<Fr>, SynthesisError> {

@@ -4,16 +4,81 @@
 use ark_bn254::{Bn254, Fr};
 use ark_ff::Field;
 use ark_groth16::Groth16;
+use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
 use ark_snark::SNARK;
 use rand::{rngs::StdRng, Rng, SeedableRng};
-use zkgov_circuits::ledger::ComputeCircuit;
-use zkgov_prover::{fast::PreparedCircuit, keys, ledger::PeakTable, prove::ComputeJob};
+use zkgov_circuits::{eval::EvalCircuit, ledger::ComputeCircuit, opening::OpeningCircuit};
+use zkgov_prover::{
+    commit::LedgerCommitment, fast::PreparedCircuit, keys, ledger::PeakTable, prove::ComputeJob,
+};
 use zkgov_verifier::{
     bundle::{Claim, Statement},
     ledger::Record,
     statement::{Context, COMPUTE_CIRCUIT},
     verify::{encode_proof, verify_claim_with_key},
 };
+
+fn random_records(rng: &mut StdRng, n: usize) -> Vec<Record> {
+    (0..n)
+        .map(|_| Record {
+            class: 0,
+            devices: rng.gen_range(1..1 << 20),
+            seconds: rng.gen_range(1..1 << 24),
+        })
+        .collect()
+}
+
+/// The assignment the prover computes (synthesis without constraints, where the Poseidon gadget
+/// skips the constant terms and padding subtrees are hashed natively) equals the one a full
+/// constraint system records, variable for variable.
+fn assert_value_only_matches<C: ConstraintSynthesizer<Fr> + Clone>(blank: C, circuit: C) {
+    let fast = PreparedCircuit::new(blank)
+        .unwrap()
+        .assignment(circuit.clone())
+        .unwrap();
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    circuit.generate_constraints(cs.clone()).unwrap();
+    let mut full = cs.instance_assignment().unwrap();
+    full.extend(cs.witness_assignment().unwrap());
+    assert_eq!(fast.len(), full.len());
+    assert!(
+        fast == full,
+        "value-only synthesis assigned different values"
+    );
+}
+
+#[test]
+fn value_only_synthesis_matches_the_constraint_system() {
+    let mut rng = StdRng::seed_from_u64(5);
+    let peaks = PeakTable::from_args(&["H100=989.4e12".into()]).unwrap();
+    // Capacity 32 pads the tree to 256 leaves, so whole subtrees are constant.
+    for n in [0usize, 5, 32] {
+        let context = Context {
+            policy_id: "t".into(),
+            epoch: 1,
+            nonce: None,
+        };
+        let records = random_records(&mut rng, n);
+        let job = ComputeJob::new(
+            records.clone(),
+            &peaks,
+            10u128.pow(30),
+            context,
+            &[7; 32],
+            Some(32),
+        )
+        .unwrap();
+        assert_value_only_matches(ComputeCircuit::blank(32), job.circuit());
+        if n > 0 {
+            let committed = LedgerCommitment::new(records, &[7; 32], 32).unwrap();
+            assert_value_only_matches(
+                OpeningCircuit::blank(2),
+                committed.opening_circuit(n as u64 - 1).unwrap(),
+            );
+        }
+    }
+    assert_value_only_matches(EvalCircuit::blank(32), EvalCircuit::blank(32));
+}
 
 #[test]
 fn prepared_prover_makes_standard_proofs() {
@@ -24,13 +89,7 @@ fn prepared_prover_makes_standard_proofs() {
     let peaks = PeakTable::from_args(&["H100=989.4e12".into()]).unwrap();
     for n in [0usize, 1, 7, 16] {
         // Random records: random witnesses, so random scalars in every MSM.
-        let records: Vec<Record> = (0..n)
-            .map(|_| Record {
-                class: 0,
-                devices: rng.gen_range(1..1 << 20),
-                seconds: rng.gen_range(1..1 << 24),
-            })
-            .collect();
+        let records = random_records(&mut rng, n);
         let context = Context {
             policy_id: "t".into(),
             epoch: n as u64,

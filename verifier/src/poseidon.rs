@@ -59,6 +59,21 @@ impl PoseidonParams {
     pub fn rounds(&self) -> usize {
         FULL_ROUNDS + self.partial_rounds
     }
+
+    /// The linear layer: `out = mds · state` (both of length `width`). Products are summed three
+    /// at a time with arkworks' lazily reduced sum of products (one reduction per three).
+    pub fn mix(&self, state: &[Fr], out: &mut [Fr]) {
+        for (o, row) in out.iter_mut().zip(&self.mds) {
+            *o = row
+                .chunks(3)
+                .zip(state.chunks(3))
+                .map(|pair| match pair {
+                    ([a, b, c], [x, y, z]) => Fr::sum_of_products(&[*a, *b, *c], &[*x, *y, *z]),
+                    (m, s) => m.iter().zip(s).map(|(m, s)| *m * s).sum(),
+                })
+                .sum();
+        }
+    }
 }
 
 /// Parameters for width 3 (two inputs).
@@ -112,9 +127,7 @@ pub fn permute(params: &PoseidonParams, state: &mut [Fr]) {
         } else {
             sbox(&mut state[0]);
         }
-        for (i, n) in next.iter_mut().enumerate() {
-            *n = state.iter().zip(&params.mds[i]).map(|(s, m)| *s * m).sum();
-        }
+        params.mix(state, &mut next);
         state.copy_from_slice(&next);
     }
 }
