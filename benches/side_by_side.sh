@@ -5,6 +5,9 @@
 #
 #   bash benches/side_by_side.sh [CAPACITY ...]      (default: 1024 8192; RUNS=3)
 #
+# SETUP_ONLY=1 prepares the keys, circom compilation and snarkjs setup of each capacity and stops
+# (the setup at capacity 8192 takes snarkjs more than an hour).
+#
 # Needs node and npm (circom2, circomlib and snarkjs 0.7.6 are installed into the cache
 # directory, ZKGOV_SIDE_BY_SIDE_DIR, default ~/.cache/zkgov-side-by-side). Keys, compiled
 # circuits, zkeys and the .ptau are cached there between runs.
@@ -68,8 +71,8 @@ for cap in "${capacities[@]}"; do
         mv "$dir.partial" "$dir"
     fi
     circom_dir="$cache/circom-$(cat "$dir/main.circom" benches/circom/compute.circom | sha256sum | cut -c1-12)"
-    if [ ! -f "$circom_dir/main.zkey" ]; then
-        echo "capacity $cap: circom compilation and snarkjs setup (once)" >&2
+    if [ ! -f "$circom_dir/compiled" ]; then
+        echo "capacity $cap: circom compilation (once)" >&2
         rm -rf "$circom_dir"
         mkdir -p "$circom_dir"
         cp "$dir/main.circom" benches/circom/compute.circom "$circom_dir/"
@@ -78,6 +81,10 @@ for cap in "${capacities[@]}"; do
         cp -r "$nm/circomlib/circuits" "$circom_dir/lib/circomlib/"
         (cd "$circom_dir" && node "$nm/circom2/cli.js" main.circom --r1cs --wasm --O2 -l lib -o . >circom.log)
         grep -i "constraints" "$circom_dir/circom.log" >&2
+        touch "$circom_dir/compiled"
+    fi
+    if [ ! -f "$circom_dir/main.zkey" ]; then
+        echo "capacity $cap: snarkjs setup (once; about 5 min at capacity 1024, 12 at 2048)" >&2
         n=$(awk '/non-linear constraints/ {print $3}' "$circom_dir/circom.log")
         power=1
         while [ $((1 << power)) -lt $((n + 13)) ]; do power=$((power + 1)); done
@@ -88,6 +95,9 @@ for cap in "${capacities[@]}"; do
         mv "$circom_dir/main.zkey.partial" "$circom_dir/main.zkey"
     fi
     ln -sfn "$circom_dir" "$dir/snarkjs"
+    if [ -n "${SETUP_ONLY:-}" ]; then
+        continue
+    fi
     echo "capacity $cap: $runs alternating runs" >&2
     tools=(zkgov stock snarkjs)
     for run in $(seq 1 "$runs"); do
@@ -106,6 +116,7 @@ for cap in "${capacities[@]}"; do
     done
 done
 
+[ -z "${SETUP_ONLY:-}" ] || exit 0
 python3 - "$results" "$cache" "$version" <<'EOF'
 import statistics, sys, os, re
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
