@@ -1,7 +1,8 @@
 //! Merkle root gadget: the in-circuit twin of `zkgov_verifier::merkle`. The circuit holds every
 //! leaf, so it recomputes the whole 16-ary tree (`(n - 1) / 15` node hashes, 609 constraints each,
 //! i.e. about 41 per leaf) rather than checking paths. Padding leaves are constants, and a node
-//! whose children are all constants is computed natively at no cost.
+//! whose children are all constants costs no constraint: it is hashed natively, once per distinct
+//! set of children (all padding nodes of a level are alike; capacity 8192 pads to 65,536 leaves).
 
 use crate::poseidon::hash16;
 use ark_bn254::Fr;
