@@ -5,16 +5,18 @@
 #
 #   bash benches/side_by_side.sh [CAPACITY ...]      (default: 1024 8192; RUNS=3)
 #
-# SETUP_ONLY=1 prepares the keys, circom compilation and snarkjs setup of each capacity and stops
-# (the setup at capacity 8192 takes snarkjs more than an hour).
+# SETUP_ONLY=1 prepares the keys, circom compilation and zkey of each capacity and stops.
 #
 # Needs node and npm (circom2, circomlib and snarkjs 0.7.6 are installed into the cache
 # directory, ZKGOV_SIDE_BY_SIDE_DIR, default ~/.cache/zkgov-side-by-side). Keys, compiled
 # circuits, zkeys and the .ptau are cached there between runs.
 #
-# The .ptau comes from `cargo run --example sidebyside -- ptau`, which uses KNOWN secrets (a
-# real ceremony at power 20 takes snarkjs hours); it is only good for timing. snarkjs verifies
-# every proof it makes here, and the zkgov and stock proofs are checked with stock verify.
+# The .ptau and the snarkjs .zkey come from `cargo run --example sidebyside -- ptau | zkey`, which
+# use KNOWN secrets; they are only good for timing. The .zkey is the one snarkjs' own `groth16
+# setup` makes from that .ptau (sections 1-9 byte for byte, checked at capacities 1024 and 2048;
+# SNARKJS_SETUP=1 runs snarkjs' setup instead), in seconds rather than snarkjs' hour and more at
+# capacity 8192. snarkjs verifies every proof it makes here, and the zkgov and stock proofs are
+# checked with stock verify.
 #
 # Timing: zkgov and stock report their proving time (key already loaded; zkgov's one-off
 # constraint matrices, kept by a long-running prover, are reported apart); every tool is also timed
@@ -84,15 +86,20 @@ for cap in "${capacities[@]}"; do
         touch "$circom_dir/compiled"
     fi
     if [ ! -f "$circom_dir/main.zkey" ]; then
-        echo "capacity $cap: snarkjs setup (once; about 5 min at capacity 1024, 12 at 2048)" >&2
         n=$(awk '/non-linear constraints/ {print $3}' "$circom_dir/circom.log")
         power=1
         while [ $((1 << power)) -lt $((n + 13)) ]; do power=$((power + 1)); done
         ptau="$cache/known-secrets-$power.ptau"
         [ -f "$ptau" ] || "$helper" ptau "$power" "$ptau"
-        "${snarkjs[@]}" groth16 setup "$circom_dir/main.r1cs" "$ptau" "$circom_dir/main.zkey.partial" >/dev/null
-        "${snarkjs[@]}" zkey export verificationkey "$circom_dir/main.zkey.partial" "$circom_dir/vk.json" >/dev/null
-        mv "$circom_dir/main.zkey.partial" "$circom_dir/main.zkey"
+        if [ -n "${SNARKJS_SETUP:-}" ]; then
+            echo "capacity $cap: snarkjs groth16 setup (about 5 min at capacity 1024, 12 at 2048)" >&2
+            "${snarkjs[@]}" groth16 setup "$circom_dir/main.r1cs" "$ptau" "$circom_dir/main.zkey.partial" >/dev/null
+            mv "$circom_dir/main.zkey.partial" "$circom_dir/main.zkey"
+        else
+            echo "capacity $cap: zkey from the known secrets" >&2
+            "$helper" zkey "$circom_dir/main.r1cs" "$power" "$circom_dir/main.zkey"
+        fi
+        "${snarkjs[@]}" zkey export verificationkey "$circom_dir/main.zkey" "$circom_dir/vk.json" >/dev/null
     fi
     ln -sfn "$circom_dir" "$dir/snarkjs"
     if [ -n "${SETUP_ONLY:-}" ]; then

@@ -9,6 +9,8 @@
 //!   `prove_seconds=<s>` (proving only; the key is loaded before the clock starts).
 //! - `ptau POWER FILE`: a prepared (phase-2 ready) snarkjs `.ptau` file made from a KNOWN τ, α, β,
 //!   in seconds instead of snarkjs' hours. INSECURE by construction; only for timing snarkjs.
+//! - `zkey R1CS POWER FILE`: the `.zkey` snarkjs' `groth16 setup` makes for a circom `.r1cs` and
+//!   that `.ptau` of POWER, computed from the same known secrets (equally INSECURE).
 
 #[path = "../benches/common/mod.rs"]
 mod common;
@@ -122,92 +124,93 @@ fn prove(which: &str, dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Writes a snarkjs `.ptau` (version 1) with sections 1-7 and the prepared Lagrange sections
-/// 12-15, from known secrets. Coordinates are little-endian Montgomery form, as snarkjs stores
-/// them; the point at infinity is all zeros.
-fn ptau(power: u32, path: &Path) -> Result<()> {
+/// The known secrets behind the timing-only `.ptau` and `.zkey` files: τ, α, β.
+fn secrets() -> Result<(Fr, Fr, Fr)> {
     let tau = Fr::from(0x5eed_7a05u64).pow([3u64]);
-    let (alpha, beta) = (Fr::from(11u64).inverse().ok_or("alpha")?, Fr::from(13u64));
-    let n = 1usize << power;
-    let powers = |count: usize, scale: Fr| -> Vec<Fr> {
-        let mut v = Vec::with_capacity(count);
-        let mut x = scale;
-        for _ in 0..count {
-            v.push(x);
-            x *= tau;
+    let alpha = Fr::from(11u64).inverse().ok_or("alpha")?;
+    Ok((tau, alpha, Fr::from(13u64)))
+}
+
+/// `[scale, scale·x, .., scale·x^(count-1)]`.
+fn powers(x: Fr, count: usize, scale: Fr) -> Vec<Fr> {
+    let mut v = Vec::with_capacity(count);
+    let mut p = scale;
+    for _ in 0..count {
+        v.push(p);
+        p *= x;
+    }
+    v
+}
+
+/// The Lagrange basis of the domain of size `2^p` at τ (times `scale`), as snarkjs' `prepare
+/// phase2` computes it: the inverse FFT of the powers of τ; with `truncate`, the last power is
+/// replaced by zero (snarkjs does so at the top level of the tauG1 section, which holds one point
+/// fewer).
+fn lagrange(tau: Fr, p: u32, scale: Fr, truncate: bool) -> Result<Vec<Fr>> {
+    let size = 1usize << p;
+    let mut v = powers(tau, size, scale);
+    if truncate {
+        v[size - 1] = Fr::ZERO;
+    }
+    Radix2EvaluationDomain::<Fr>::new(size)
+        .ok_or("domain")?
+        .ifft_in_place(&mut v);
+    Ok(v)
+}
+
+/// Fixed-base multiples of the two generators, encoded as snarkjs stores points: affine
+/// coordinates in little-endian Montgomery form, the point at infinity as zeros.
+struct Encoder {
+    g1: BatchMulPreprocessing<G1Projective>,
+    g2: BatchMulPreprocessing<G2Projective>,
+}
+
+impl Encoder {
+    fn new(max_scalars: usize) -> Self {
+        Encoder {
+            g1: BatchMulPreprocessing::new(G1Projective::generator(), max_scalars),
+            g2: BatchMulPreprocessing::new(G2Projective::generator(), max_scalars),
         }
-        v
-    };
-    let g1 = BatchMulPreprocessing::new(G1Projective::generator(), 2 * n + 2);
-    let g2 = BatchMulPreprocessing::new(G2Projective::generator(), 2 * n + 2);
-    let put_fq = |out: &mut Vec<u8>, coords: &[Fq]| {
+    }
+
+    fn put_fq(out: &mut Vec<u8>, coords: &[Fq]) {
         for c in coords {
             out.extend(c.0.to_bytes_le());
         }
-    };
-    let g1_section = |scalars: &[Fr]| -> Vec<u8> {
-        let mut out = Vec::new();
-        for p in g1.batch_mul(scalars) {
+    }
+
+    fn g1(&self, scalars: &[Fr]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(64 * scalars.len());
+        for p in self.g1.batch_mul(scalars) {
             match p.xy() {
-                Some((x, y)) => put_fq(&mut out, &[x, y]),
+                Some((x, y)) => Self::put_fq(&mut out, &[x, y]),
                 None => out.extend([0u8; 64]),
             }
         }
         out
-    };
-    let g2_section = |scalars: &[Fr]| -> Vec<u8> {
-        let mut out = Vec::new();
-        for p in g2.batch_mul(scalars) {
+    }
+
+    fn g2(&self, scalars: &[Fr]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(128 * scalars.len());
+        for p in self.g2.batch_mul(scalars) {
             match p.xy() {
-                Some((x, y)) => put_fq(&mut out, &[x.c0, x.c1, y.c0, y.c1]),
+                Some((x, y)) => Self::put_fq(&mut out, &[x.c0, x.c1, y.c0, y.c1]),
                 None => out.extend([0u8; 128]),
             }
         }
         out
-    };
-    // Lagrange coefficients at τ for each domain 2^p, p = 0..=last, as snarkjs' `prepare phase2`
-    // computes them: the inverse FFT of the powers; its top level for tauG1 (2^(power+1)) has the
-    // last power replaced by zero, because section 2 holds one point fewer.
-    let lagrange = |last: u32, scale: Fr, truncate_top: bool| -> Result<Vec<Fr>> {
-        let mut all = Vec::new();
-        for p in 0..=last {
-            let size = 1usize << p;
-            let mut v = powers(size, scale);
-            if truncate_top && p == last {
-                v[size - 1] = Fr::ZERO;
-            }
-            let domain = Radix2EvaluationDomain::<Fr>::new(size).ok_or("domain")?;
-            domain.ifft_in_place(&mut v);
-            all.extend(v);
-        }
-        Ok(all)
-    };
+    }
+}
 
-    let mut header = Vec::new();
-    header.extend(32u32.to_le_bytes());
-    header.extend(Fq::MODULUS.to_bytes_le());
-    header.extend(power.to_le_bytes());
-    header.extend(power.to_le_bytes());
-    let sections: Vec<(u32, Vec<u8>)> = vec![
-        (1, header),
-        (2, g1_section(&powers(2 * n - 1, Fr::ONE))),
-        (3, g2_section(&powers(n, Fr::ONE))),
-        (4, g1_section(&powers(n, alpha))),
-        (5, g1_section(&powers(n, beta))),
-        (6, g2_section(&[beta])),
-        (7, 0u32.to_le_bytes().to_vec()),
-        (12, g1_section(&lagrange(power + 1, Fr::ONE, true)?)),
-        (13, g2_section(&lagrange(power, Fr::ONE, false)?)),
-        (14, g1_section(&lagrange(power, alpha, false)?)),
-        (15, g1_section(&lagrange(power, beta, false)?)),
-    ];
-
-    let tmp = path.with_extension("ptau.partial");
+/// Writes an iden3 binary file (`.ptau`, `.zkey`): magic, version 1, then the sections; through
+/// a temporary file, so that no half-written file is left under `path`.
+fn write_bin(path: &Path, magic: &[u8; 4], sections: &[(u32, Vec<u8>)]) -> Result<()> {
+    let tmp = path.with_extension("partial");
     let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-    f.write_all(b"ptau")?;
+    f.write_all(magic)?;
     f.write_all(&1u32.to_le_bytes())?;
     f.write_all(&(sections.len() as u32).to_le_bytes())?;
-    for (kind, data) in &sections {
+    for (kind, data) in sections {
         f.write_all(&kind.to_le_bytes())?;
         f.write_all(&(data.len() as u64).to_le_bytes())?;
         f.write_all(data)?;
@@ -215,6 +218,189 @@ fn ptau(power: u32, path: &Path) -> Result<()> {
     f.into_inner().map_err(|e| e.to_string())?.sync_all()?;
     std::fs::rename(&tmp, path)?;
     Ok(())
+}
+
+/// Writes a snarkjs `.ptau` (version 1) with sections 1-7 and the prepared Lagrange sections
+/// 12-15, from known secrets.
+fn ptau(power: u32, path: &Path) -> Result<()> {
+    let (tau, alpha, beta) = secrets()?;
+    let n = 1usize << power;
+    let enc = Encoder::new(2 * n + 2);
+    // Every level 2^0 .. 2^last, concatenated.
+    let levels = |last: u32, scale: Fr, truncate_top: bool| -> Result<Vec<Fr>> {
+        let mut all = Vec::new();
+        for p in 0..=last {
+            all.extend(lagrange(tau, p, scale, truncate_top && p == last)?);
+        }
+        Ok(all)
+    };
+    let mut header = Vec::new();
+    header.extend(32u32.to_le_bytes());
+    header.extend(Fq::MODULUS.to_bytes_le());
+    header.extend(power.to_le_bytes());
+    header.extend(power.to_le_bytes());
+    let sections: Vec<(u32, Vec<u8>)> = vec![
+        (1, header),
+        (2, enc.g1(&powers(tau, 2 * n - 1, Fr::ONE))),
+        (3, enc.g2(&powers(tau, n, Fr::ONE))),
+        (4, enc.g1(&powers(tau, n, alpha))),
+        (5, enc.g1(&powers(tau, n, beta))),
+        (6, enc.g2(&[beta])),
+        (7, 0u32.to_le_bytes().to_vec()),
+        (12, enc.g1(&levels(power + 1, Fr::ONE, true)?)),
+        (13, enc.g2(&levels(power, Fr::ONE, false)?)),
+        (14, enc.g1(&levels(power, alpha, false)?)),
+        (15, enc.g1(&levels(power, beta, false)?)),
+    ];
+    write_bin(path, b"ptau", &sections)
+}
+
+/// A circom `.r1cs` file: the header fields zkgov needs and the constraints, each `(A, B, C)` as
+/// lists of `(wire, coefficient)`.
+struct R1cs {
+    wires: usize,
+    public: usize,
+    constraints: Vec<[Vec<(usize, Fr)>; 3]>,
+}
+
+fn read_r1cs(path: &Path) -> Result<R1cs> {
+    let bytes = std::fs::read(path)?;
+    let mut at = 0usize;
+    let mut take = |n: usize| -> Result<&[u8]> {
+        let s = bytes.get(at..at + n).ok_or("truncated r1cs")?;
+        at += n;
+        Ok(s)
+    };
+    let u32_at = |b: &[u8]| u32::from_le_bytes(b.try_into().unwrap_or([0; 4])) as usize;
+    if take(4)? != b"r1cs" {
+        return Err("not an r1cs file".into());
+    }
+    take(4)?;
+    let sections = u32_at(take(4)?);
+    let mut header = None;
+    let mut body = None;
+    for _ in 0..sections {
+        let kind = u32_at(take(4)?);
+        let len = u64::from_le_bytes(take(8)?.try_into()?) as usize;
+        let data = take(len)?;
+        match kind {
+            1 => header = Some(data),
+            2 => body = Some(data),
+            _ => {}
+        }
+    }
+    let (header, body) = (
+        header.ok_or("no r1cs header")?,
+        body.ok_or("no constraints")?,
+    );
+    let field = |i: usize| u32_at(&header[36 + 4 * i..40 + 4 * i]);
+    if u32_at(&header[..4]) != 32 {
+        return Err("r1cs field elements are not 32 bytes".into());
+    }
+    let (wires, outputs, inputs) = (field(0), field(1), field(2));
+    let count = u32_at(&header[60..64]);
+    let mut pos = 0usize;
+    let mut next = |n: usize| -> Result<&[u8]> {
+        let s = body.get(pos..pos + n).ok_or("truncated constraints")?;
+        pos += n;
+        Ok(s)
+    };
+    let mut constraints = Vec::with_capacity(count);
+    for _ in 0..count {
+        let mut lc = || -> Result<Vec<(usize, Fr)>> {
+            let terms = u32_at(next(4)?);
+            (0..terms)
+                .map(|_| Ok((u32_at(next(4)?), Fr::from_le_bytes_mod_order(next(32)?))))
+                .collect()
+        };
+        constraints.push([lc()?, lc()?, lc()?]);
+    }
+    Ok(R1cs {
+        wires,
+        public: outputs + inputs,
+        constraints,
+    })
+}
+
+/// Writes the `.zkey` that snarkjs' `groth16 setup` (`zkey new`) would make for `r1cs` and the
+/// known-secrets `.ptau` of `power` from [`ptau`], in seconds rather than snarkjs' hours at a
+/// million constraints: every point is a multiple of a generator by a scalar computed from τ, α,
+/// β, so they are computed directly. Same sections, layout and values; the contributions section
+/// holds zeros in place of the circuit hash, which proving and `zkey export verificationkey` do
+/// not read. INSECURE by construction, like the `.ptau`.
+fn zkey(r1cs_path: &Path, power: u32, path: &Path) -> Result<()> {
+    let (tau, alpha, beta) = secrets()?;
+    let r1cs = read_r1cs(r1cs_path)?;
+    let (nc, np, nv) = (r1cs.constraints.len(), r1cs.public, r1cs.wires);
+    let cir_power = (nc + np).ilog2() + 1;
+    if cir_power > power {
+        return Err(format!("{nc} constraints need a .ptau of power {cir_power}").into());
+    }
+    let domain = 1usize << cir_power;
+    let u = lagrange(tau, cir_power, Fr::ONE, false)?;
+    // Per wire: A(τ), B(τ), C(τ); the public wires also sit in A of one extra constraint each.
+    let (mut a, mut b, mut c) = (vec![Fr::ZERO; nv], vec![Fr::ZERO; nv], vec![Fr::ZERO; nv]);
+    let mut coefs: Vec<u8> = Vec::new();
+    let mut count = 0u32;
+    let r2 = Fr::from(2u64).pow([512u64]);
+    let mut coef = |matrix: u32, row: usize, wire: usize, value: Fr| {
+        coefs.extend(matrix.to_le_bytes());
+        coefs.extend((row as u32).to_le_bytes());
+        coefs.extend((wire as u32).to_le_bytes());
+        coefs.extend((value * r2).into_bigint().to_bytes_le());
+        count += 1;
+    };
+    for (row, [la, lb, lc]) in r1cs.constraints.iter().enumerate() {
+        for &(w, v) in la {
+            a[w] += v * u[row];
+            coef(0, row, w, v);
+        }
+        for &(w, v) in lb {
+            b[w] += v * u[row];
+            coef(1, row, w, v);
+        }
+        for &(w, v) in lc {
+            c[w] += v * u[row];
+        }
+    }
+    for w in 0..=np {
+        a[w] += u[nc + w];
+        coef(0, nc + w, w, Fr::ONE);
+    }
+    let mut section4 = count.to_le_bytes().to_vec();
+    section4.extend(coefs);
+    let ic_c: Vec<Fr> = (0..nv).map(|w| beta * a[w] + alpha * b[w] + c[w]).collect();
+    let h = lagrange(tau, cir_power + 1, Fr::ONE, cir_power == power)?;
+    let h: Vec<Fr> = h.into_iter().skip(1).step_by(2).collect();
+
+    let enc = Encoder::new(domain.max(nv) + 1);
+    let mut header = Vec::new();
+    for modulus in [Fq::MODULUS.to_bytes_le(), Fr::MODULUS.to_bytes_le()] {
+        header.extend(32u32.to_le_bytes());
+        header.extend(modulus);
+    }
+    for v in [nv, np, domain] {
+        header.extend((v as u32).to_le_bytes());
+    }
+    header.extend(enc.g1(&[alpha, beta]));
+    header.extend(enc.g2(&[beta, Fr::ONE]));
+    header.extend(enc.g1(&[Fr::ONE]));
+    header.extend(enc.g2(&[Fr::ONE]));
+    let mut contributions = vec![0u8; 64];
+    contributions.extend(0u32.to_le_bytes());
+    let sections: Vec<(u32, Vec<u8>)> = vec![
+        (1, 1u32.to_le_bytes().to_vec()),
+        (2, header),
+        (4, section4),
+        (3, enc.g1(&ic_c[..=np])),
+        (9, enc.g1(&h)),
+        (8, enc.g1(&ic_c[np + 1..])),
+        (5, enc.g1(&a)),
+        (6, enc.g1(&b)),
+        (7, enc.g2(&b)),
+        (10, contributions),
+    ];
+    write_bin(path, b"zkey", &sections)
 }
 
 fn main() {
@@ -229,8 +415,14 @@ fn main() {
             .parse()
             .map_err(|e: std::num::ParseIntError| e.into())
             .and_then(|p| ptau(p, Path::new(file))),
+        ["zkey", r1cs, power, file] => power
+            .parse()
+            .map_err(|e: std::num::ParseIntError| e.into())
+            .and_then(|p| zkey(Path::new(r1cs), p, Path::new(file))),
         _ => Err(
-            "usage: sidebyside setup CAPACITY DIR | prove zkgov|stock DIR | ptau POWER FILE".into(),
+            "usage: sidebyside setup CAPACITY DIR | prove zkgov|stock DIR | ptau POWER FILE \
+                  | zkey R1CS POWER FILE"
+                .into(),
         ),
     };
     if let Err(e) = run {
