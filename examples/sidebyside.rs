@@ -24,7 +24,7 @@ use ark_snark::SNARK;
 use common::{compute_job, compute_keys};
 use rand::{rngs::StdRng, SeedableRng};
 use std::{fmt::Write as _, io::Write, path::Path, time::Instant};
-use zkgov_prover::keys;
+use zkgov_prover::{ceremony::phase1::powers_of, keys};
 use zkgov_verifier::{
     ledger::empty_leaf,
     merkle::depth_for,
@@ -131,24 +131,13 @@ fn secrets() -> Result<(Fr, Fr, Fr)> {
     Ok((tau, alpha, Fr::from(13u64)))
 }
 
-/// `[scale, scale·x, .., scale·x^(count-1)]`.
-fn powers(x: Fr, count: usize, scale: Fr) -> Vec<Fr> {
-    let mut v = Vec::with_capacity(count);
-    let mut p = scale;
-    for _ in 0..count {
-        v.push(p);
-        p *= x;
-    }
-    v
-}
-
 /// The Lagrange basis of the domain of size `2^p` at τ (times `scale`), as snarkjs' `prepare
 /// phase2` computes it: the inverse FFT of the powers of τ; with `truncate`, the last power is
 /// replaced by zero (snarkjs does so at the top level of the tauG1 section, which holds one point
 /// fewer).
 fn lagrange(tau: Fr, p: u32, scale: Fr, truncate: bool) -> Result<Vec<Fr>> {
     let size = 1usize << p;
-    let mut v = powers(tau, size, scale);
+    let mut v = powers_of(tau, scale, size);
     if truncate {
         v[size - 1] = Fr::ZERO;
     }
@@ -241,10 +230,10 @@ fn ptau(power: u32, path: &Path) -> Result<()> {
     header.extend(power.to_le_bytes());
     let sections: Vec<(u32, Vec<u8>)> = vec![
         (1, header),
-        (2, enc.g1(&powers(tau, 2 * n - 1, Fr::ONE))),
-        (3, enc.g2(&powers(tau, n, Fr::ONE))),
-        (4, enc.g1(&powers(tau, n, alpha))),
-        (5, enc.g1(&powers(tau, n, beta))),
+        (2, enc.g1(&powers_of(tau, Fr::ONE, 2 * n - 1))),
+        (3, enc.g2(&powers_of(tau, Fr::ONE, n))),
+        (4, enc.g1(&powers_of(tau, alpha, n))),
+        (5, enc.g1(&powers_of(tau, beta, n))),
         (6, enc.g2(&[beta])),
         (7, 0u32.to_le_bytes().to_vec()),
         (12, enc.g1(&levels(power + 1, Fr::ONE, true)?)),
@@ -293,6 +282,9 @@ fn read_r1cs(path: &Path) -> Result<R1cs> {
         header.ok_or("no r1cs header")?,
         body.ok_or("no constraints")?,
     );
+    if header.len() < 64 {
+        return Err("truncated r1cs header".into());
+    }
     let field = |i: usize| u32_at(&header[36 + 4 * i..40 + 4 * i]);
     if u32_at(&header[..4]) != 32 {
         return Err("r1cs field elements are not 32 bytes".into());
@@ -310,7 +302,13 @@ fn read_r1cs(path: &Path) -> Result<R1cs> {
         let mut lc = || -> Result<Vec<(usize, Fr)>> {
             let terms = u32_at(next(4)?);
             (0..terms)
-                .map(|_| Ok((u32_at(next(4)?), Fr::from_le_bytes_mod_order(next(32)?))))
+                .map(|_| {
+                    let wire = u32_at(next(4)?);
+                    if wire >= wires {
+                        return Err(format!("wire {wire} of {wires}").into());
+                    }
+                    Ok((wire, Fr::from_le_bytes_mod_order(next(32)?)))
+                })
                 .collect()
         };
         constraints.push([lc()?, lc()?, lc()?]);

@@ -53,9 +53,7 @@ impl OpeningCircuit {
     /// The honest witness: `record` at `path.index`, under the tree `path` belongs to, committed
     /// with `salt`.
     pub fn new(record: &Record, path: &MerklePath, salt: Fr) -> Self {
-        let leaf = record.packed();
-        let levels = path.children(leaf);
-        let root = levels.last().map_or(leaf, |c| node_hash(*c));
+        let (levels, root) = path.children(record.packed());
         OpeningCircuit {
             inputs: opening_inputs(commitment(root, salt), path.index, record),
             levels,

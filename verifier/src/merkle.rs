@@ -111,10 +111,10 @@ impl MerklePath {
         Some(MerklePath { index, siblings })
     }
 
-    /// The sixteen children of each node on the path from `leaf`, bottom level first: at each
-    /// level the node below (the leaf, then each node's hash) sits at its base-16 digit of the
-    /// index, between the siblings.
-    pub fn children(&self, leaf: Fr) -> Vec<[Fr; ARITY]> {
+    /// The sixteen children of each node on the path from `leaf`, bottom level first, and the
+    /// root they lead to: at each level the node below (the leaf, then each node's hash) sits at
+    /// its base-16 digit of the index, between the siblings.
+    pub fn children(&self, leaf: Fr) -> (Vec<[Fr; ARITY]>, Fr) {
         let mut cur = leaf;
         let mut i = self.index;
         let mut levels = Vec::with_capacity(self.siblings.len());
@@ -128,12 +128,12 @@ impl MerklePath {
             levels.push(children);
             i /= ARITY as u64;
         }
-        levels
+        (levels, cur)
     }
 
     /// The root this path leads to from `leaf`.
     pub fn root_from(&self, leaf: Fr) -> Fr {
-        self.children(leaf).last().map_or(leaf, |c| node_hash(*c))
+        self.children(leaf).1
     }
 }
 

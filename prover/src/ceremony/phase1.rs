@@ -173,7 +173,7 @@ fn scale_g2(points: &[G2Affine], scalars: &[Fr]) -> Vec<G2Affine> {
 }
 
 /// `[1, x, x², …]`, `len` of them, times `factor`.
-fn powers_of(x: Fr, factor: Fr, len: usize) -> Vec<Fr> {
+pub fn powers_of(x: Fr, factor: Fr, len: usize) -> Vec<Fr> {
     let mut out = Vec::with_capacity(len);
     let mut acc = factor;
     for _ in 0..len {
