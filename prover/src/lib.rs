@@ -6,7 +6,7 @@
 //!
 //! Proving refuses a false claim before any proof work (and the circuit makes a proof of one
 //! impossible anyway); every proof is checked against its verifying key before it is written.
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod ceremony;

@@ -18,13 +18,16 @@ use ark_ec::{
 use ark_ff::{Field, PrimeField, Zero};
 use rayon::prelude::*;
 
+#[cfg(target_arch = "x86_64")]
+mod ifma;
+
 type Bucket<P> = <Projective<P> as VariableBaseMSM>::Bucket;
 
 /// Additions that share one inversion.
 const BATCH: usize = 512;
 
 /// `Σ scalars[i] · bases[i]` over the common length of the two slices.
-pub fn msm<P: SWCurveConfig>(
+pub fn msm<P: MsmCurve>(
     bases: &[Affine<P>],
     scalars: &[<P::ScalarField as PrimeField>::BigInt],
 ) -> Projective<P> {
@@ -59,21 +62,57 @@ impl Digits {
 }
 
 /// `Σ scalars[i] · bases[i]` for the scalars behind `digits`, over the common length.
-pub fn msm_digits<P: SWCurveConfig>(bases: &[Affine<P>], digits: &Digits) -> Projective<P> {
-    let Digits { n, c, windows, .. } = *digits;
-    if n == 0 {
+pub fn msm_digits<P: MsmCurve>(bases: &[Affine<P>], digits: &Digits) -> Projective<P> {
+    if digits.n == 0 {
         return Projective::zero();
     }
-    let sums: Vec<Projective<P>> = (0..windows)
-        .into_par_iter()
-        .map(|w| window_sum(bases, &digits.digits[w * n..(w + 1) * n], c))
-        .collect();
+    combine(&P::window_sums(&bases[..digits.n], digits), digits.c)
+}
+
+/// `Σ_w 2^(c·w) · sums[w]`.
+fn combine<P: SWCurveConfig>(sums: &[Projective<P>], c: usize) -> Projective<P> {
     sums.iter().rev().fold(Projective::zero(), |mut acc, s| {
         for _ in 0..c {
             acc.double_in_place();
         }
         acc + s
     })
+}
+
+/// The curves this MSM serves, each with its fastest way to sum the windows.
+pub trait MsmCurve: SWCurveConfig {
+    /// `Σ_k k · (sum of the bases whose digit is ±k)` for each window of `digits`.
+    fn window_sums(bases: &[Affine<Self>], digits: &Digits) -> Vec<Projective<Self>> {
+        portable_window_sums(bases, digits)
+    }
+}
+
+/// BN254's G1: eight additions at a time with AVX-512 IFMA where the CPU has it.
+impl MsmCurve for ark_bn254::g1::Config {
+    fn window_sums(bases: &[Affine<Self>], digits: &Digits) -> Vec<Projective<Self>> {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(sums) = ifma::window_sums(bases, digits) {
+            return sums;
+        }
+        portable_window_sums(bases, digits)
+    }
+}
+
+impl MsmCurve for ark_bn254::g2::Config {}
+
+fn portable_window_sums<P: SWCurveConfig>(
+    bases: &[Affine<P>],
+    digits: &Digits,
+) -> Vec<Projective<P>> {
+    (0..digits.windows)
+        .into_par_iter()
+        .map(|w| window_sum(bases, window_span(digits, w), digits.c))
+        .collect()
+}
+
+/// The digits of window `w`.
+fn window_span(digits: &Digits, w: usize) -> &[i32] {
+    &digits.digits[w * digits.n..(w + 1) * digits.n]
 }
 
 /// Windows of `c` bits for scalars of `bits` bits: one more than the bits need, for the carry out
@@ -149,11 +188,18 @@ fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], digits: &[i32], c: usize) -
         acc.add(d.unsigned_abs() as usize - 1, point);
     }
     acc.flush();
-    // Running sums from the top bucket down: bucket k is counted k + 1 times.
+    running_sum(acc.affine.iter().copied().zip(&acc.jacobian))
+}
+
+/// `Σ_k (k + 1) · bucket_k` for buckets given as an affine and an extended-Jacobian part: running
+/// sums from the top bucket down.
+fn running_sum<'a, P: SWCurveConfig>(
+    buckets: impl DoubleEndedIterator<Item = (Affine<P>, &'a Bucket<P>)>,
+) -> Projective<P> {
     let zero = <Projective<P> as VariableBaseMSM>::ZERO_BUCKET;
     let (mut running, mut total) = (zero, zero);
-    for (a, j) in acc.affine.iter().zip(&acc.jacobian).rev() {
-        running += a;
+    for (a, j) in buckets.rev() {
+        running += &a;
         running += j;
         total += &running;
     }
@@ -226,7 +272,7 @@ impl<P: SWCurveConfig> Accumulator<P> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ark_bn254::{Fr, G1Affine, G2Affine};
+    use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine};
     use ark_ec::CurveGroup;
     use ark_ff::UniformRand;
     use rand::{rngs::StdRng, Rng, SeedableRng};
@@ -249,10 +295,17 @@ mod tests {
             .collect()
     }
 
-    fn check<G: SWCurveConfig<ScalarField = Fr>>(bases: &[Affine<G>], xs: &[Fr]) {
+    /// zkgov's MSM (IFMA in G1 where the CPU has it) and the portable accumulator both give
+    /// arkworks' result.
+    fn check<G: MsmCurve<ScalarField = Fr>>(bases: &[Affine<G>], xs: &[Fr]) {
         let big: Vec<_> = xs.iter().map(|x| x.into_bigint()).collect();
-        let expected = Projective::<G>::msm(bases, xs).unwrap();
-        assert_eq!(msm(bases, &big).into_affine(), expected.into_affine());
+        let expected = Projective::<G>::msm(bases, xs).unwrap().into_affine();
+        assert_eq!(msm(bases, &big).into_affine(), expected);
+        if !xs.is_empty() {
+            let digits = Digits::new::<Fr>(&big);
+            let sums = portable_window_sums(bases, &digits);
+            assert_eq!(combine(&sums, digits.c).into_affine(), expected);
+        }
     }
 
     #[test]
@@ -270,6 +323,23 @@ mod tests {
                 check(&bases, &scalars(&mut rng, n, kind));
             }
         }
+    }
+
+    #[test]
+    fn full_batches_in_g1() {
+        // Large enough for 13-bit windows, whose IFMA batches are full (1024 additions).
+        let mut rng = StdRng::seed_from_u64(4);
+        let g = G1Projective::rand(&mut rng);
+        let mut acc = g;
+        let bases = G1Projective::normalize_batch(
+            &(0..100_000)
+                .map(|_| {
+                    acc += g;
+                    acc
+                })
+                .collect::<Vec<_>>(),
+        );
+        check(&bases, &scalars(&mut rng, bases.len(), 1));
     }
 
     #[test]
