@@ -1,29 +1,40 @@
-//! Batch-affine bucket additions in BN254's G1, eight at a time with AVX-512 IFMA.
+//! Batch-affine bucket additions in BN254's G1 and G2, eight at a time with AVX-512 IFMA.
 //!
 //! The portable accumulator ([`super::Accumulator`]) spends about half of an MSM in arkworks'
 //! scalar Montgomery multiplication (four 64-bit limbs, about 19 ns here). AVX-512 IFMA
 //! multiplies 52-bit limbs in eight 64-bit lanes at once (`vpmadd52luq`/`vpmadd52huq`), so
-//! here a field element is five 52-bit limbs in Montgomery form with `R = 2^260`, and each
+//! here a base-field element is five 52-bit limbs in Montgomery form with `R = 2^260`, and each
 //! vector holds one limb of eight elements: the eight additions of a lane group run side by side.
+//! G2's coordinates, in `Fq2 = Fq[u]/(u² + 1)`, are two such elements (ten limbs), multiplied
+//! with three base-field products (Karatsuba).
 //!
-//! Representation: a base-field element `a` is kept as the integer `a · 2^260 mod p`, split into
+//! Representation: an element `a` of `Fq` is kept as the integer `a · 2^260 mod p`, split into
 //! five limbs below `2^52`. Stored coordinates (bases and buckets) are canonical (below `p`), so
-//! equal coordinates have equal limbs and the equal-x test stays exact; intermediate values are
-//! below `2p`, which the multiplication accepts (`p < 2^254`, so `(2p)^2 / 2^260 + p < 2p`).
+//! equal coordinates have equal limbs and the equal-x test stays exact. Intermediate values stay
+//! below `4p`, which the multiplication accepts: for inputs below `4p` its result is below
+//! `16p² / 2^260 + p < 1.25p`, as `p < 2^254`.
+//!
+//! Batches work as in the portable accumulator (one inversion per batch, by Montgomery's trick
+//! over the lanes and then in arkworks over the eight lane products), with one difference: an
+//! addition whose bucket already has one in the batch waits for the next batch (one per bucket)
+//! instead of going at once to an extended-Jacobian bucket.
 //!
 //! The code runs only where the CPU reports `avx512f` and `avx512ifma` ([`available`]); elsewhere
 //! the MSM uses the portable accumulator. Tests check the field operations against arkworks and
 //! the MSM against arkworks' MSM on the same inputs.
 #![allow(unsafe_code)]
 
-use super::{running_sum, window_span, Digits};
-use ark_bn254::{g1::Config, Fq, G1Affine, G1Projective};
-use ark_ec::{short_weierstrass::Projective, AffineRepr, VariableBaseMSM};
+use super::{running_sum, window_span, Bucket, Digits};
+use ark_bn254::{g1, g2, Fq, Fq2};
+use ark_ec::{
+    short_weierstrass::{Affine, Projective, SWCurveConfig},
+    AffineRepr, VariableBaseMSM,
+};
 use ark_ff::{AdditiveGroup, BigInt, Field, MontFp};
 use core::arch::x86_64::*;
 use rayon::prelude::*;
 
-type Bucket = <Projective<Config> as VariableBaseMSM>::Bucket;
+type V = __m512i;
 
 const MASK: u64 = (1 << 52) - 1;
 /// BN254's base-field modulus `p` in 52-bit limbs.
@@ -42,8 +53,24 @@ const P2: [u64; 5] = [
     0x405370a08b6d0,
     0x60c89ce5c263,
 ];
+/// `4p` in 52-bit limbs.
+const P4: [u64; 5] = [
+    0x2305b61f3f51c,
+    0x45a1c72a34f08,
+    0x60561765e05aa,
+    0x80a6e14116da0,
+    0xc19139cb84c6,
+];
 /// `-p^-1 mod 2^52`.
 const P_INV: u64 = 0x20782e4866389;
+/// One, `2^260 mod p`.
+const ONE: [u64; 5] = [
+    0x20880f6fce4b4,
+    0x49baa989a8455,
+    0x18f014a498908,
+    0x724f85a9201d8,
+    0x1f16424e1bb7,
+];
 /// `1/16`: arkworks' Montgomery form has `R = 2^256`, this module's `2^260`.
 const SIXTEENTH: Fq =
     MontFp!("12312136615409592312513603231707217237391675025980025810262583815737939742328");
@@ -57,15 +84,73 @@ pub fn available() -> bool {
         && std::arch::is_x86_feature_detected!("avx512ifma")
 }
 
-/// An affine point's coordinates, each as five canonical limbs.
-#[derive(Clone, Copy, Default)]
-struct Limbs {
-    x: [u64; 5],
-    y: [u64; 5],
+/// A curve whose base field this module computes in, with `N` limbs per element.
+pub(super) trait LaneCurve<const N: usize>: SWCurveConfig {
+    /// The limbs of `a`.
+    fn to_limbs(a: Self::BaseField) -> [u64; N];
+    /// The element whose canonical limbs are `l`.
+    fn from_limbs(l: &[u64; N]) -> Self::BaseField;
+    /// Lane-wise Montgomery product; each component of the result is below `2p` when each of
+    /// the inputs' is below `4p`.
+    ///
+    /// # Safety
+    /// The CPU must have `avx512f` and `avx512ifma`.
+    unsafe fn mul(a: &[V; N], b: &[V; N]) -> [V; N];
+}
+
+impl LaneCurve<5> for g1::Config {
+    fn to_limbs(a: Fq) -> [u64; 5] {
+        fq_limbs(a)
+    }
+
+    fn from_limbs(l: &[u64; 5]) -> Fq {
+        fq_from_limbs(l)
+    }
+
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    unsafe fn mul(a: &[V; 5], b: &[V; 5]) -> [V; 5] {
+        mul5(a, b)
+    }
+}
+
+impl LaneCurve<10> for g2::Config {
+    fn to_limbs(a: Fq2) -> [u64; 10] {
+        join(&fq_limbs(a.c0), &fq_limbs(a.c1))
+    }
+
+    fn from_limbs(l: &[u64; 10]) -> Fq2 {
+        let (c0, c1) = split(l);
+        Fq2::new(fq_from_limbs(&c0), fq_from_limbs(&c1))
+    }
+
+    /// `(a0 + a1 u)(b0 + b1 u) = a0 b0 - a1 b1 + ((a0 + a1)(b0 + b1) - a0 b0 - a1 b1) u`.
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    unsafe fn mul(a: &[V; 10], b: &[V; 10]) -> [V; 10] {
+        let ((a0, a1), (b0, b1)) = (split(a), split(b));
+        let (v0, v1) = (mul5(&a0, &b0), mul5(&a1, &b1));
+        // Sums below 4p, products below 1.25p.
+        let s = mul5(&add(a0, a1), &add(b0, b1));
+        // v0 + 2p - v1 is below 4p; s + 4p - v0 - v1 below 6p.
+        let c0 = subtract_if_above(sub(v0, v1, &P2), &P2);
+        let c1 = sub(sub(s, v0, &P2), v1, &P2);
+        let c1 = subtract_if_above(subtract_if_above(c1, &P4), &P2);
+        join(&c0, &c1)
+    }
+}
+
+fn split<T: Copy, const N: usize>(a: &[T; N]) -> ([T; 5], [T; 5]) {
+    (
+        std::array::from_fn(|i| a[i]),
+        std::array::from_fn(|i| a[5 + i]),
+    )
+}
+
+fn join<T: Copy, const N: usize>(a: &[T; 5], b: &[T; 5]) -> [T; N] {
+    std::array::from_fn(|i| if i < 5 { a[i] } else { b[i - 5] })
 }
 
 /// `a` as five 52-bit limbs of `a · 2^260 mod p`.
-fn to_limbs(a: Fq) -> [u64; 5] {
+fn fq_limbs(a: Fq) -> [u64; 5] {
     // Sixteen times `a` has the arkworks representation `16a · 2^256 = a · 2^260`.
     let mut b = a;
     for _ in 0..4 {
@@ -81,8 +166,8 @@ fn to_limbs(a: Fq) -> [u64; 5] {
     ]
 }
 
-/// The element whose canonical limbs are `l` (the inverse of [`to_limbs`]).
-fn from_limbs(l: &[u64]) -> Fq {
+/// The element whose canonical limbs are `l` (the inverse of [`fq_limbs`]).
+fn fq_from_limbs(l: &[u64; 5]) -> Fq {
     let big = BigInt::new([
         l[0] | l[1] << 52,
         l[1] >> 12 | l[2] << 40,
@@ -93,43 +178,58 @@ fn from_limbs(l: &[u64]) -> Fq {
     Fq::new_unchecked(big) * SIXTEENTH
 }
 
-fn point_limbs(p: &G1Affine) -> Limbs {
+/// An affine point's coordinates as canonical limbs.
+#[derive(Clone, Copy)]
+struct Limbs<const N: usize> {
+    x: [u64; N],
+    y: [u64; N],
+}
+
+fn point_limbs<C: LaneCurve<N>, const N: usize>(p: &Affine<C>) -> Limbs<N> {
     if p.is_zero() {
-        return Limbs::default();
+        return Limbs {
+            x: [0; N],
+            y: [0; N],
+        };
     }
     Limbs {
-        x: to_limbs(p.x),
-        y: to_limbs(p.y),
+        x: C::to_limbs(p.x),
+        y: C::to_limbs(p.y),
     }
 }
 
-/// `p - y` for canonical limbs of a non-zero `y`, and zero for zero.
-fn negate(y: &[u64; 5]) -> [u64; 5] {
-    if *y == [0; 5] {
-        return [0; 5];
-    }
-    let mut out = [0u64; 5];
-    let mut borrow = 0i64;
-    for i in 0..5 {
-        let d = P[i] as i64 - y[i] as i64 + borrow;
-        out[i] = (d as u64) & MASK;
-        borrow = d >> 52;
+/// The negation of canonical limbs: `p - c` for each non-zero component `c`.
+fn negate<const N: usize>(y: &[u64; N]) -> [u64; N] {
+    let mut out = [0u64; N];
+    for (o, c) in out.chunks_exact_mut(5).zip(y.chunks_exact(5)) {
+        if c.iter().all(|&l| l == 0) {
+            continue;
+        }
+        let mut borrow = 0i64;
+        for ((o, &p), &c) in o.iter_mut().zip(&P).zip(c) {
+            let d = p as i64 - c as i64 + borrow;
+            *o = (d as u64) & MASK;
+            borrow = d >> 52;
+        }
     }
     out
 }
 
 /// Whether two canonical coordinates are equal (an inlined comparison: `==` on arrays calls
 /// `memcmp`, which showed in profiles).
-fn same(a: &[u64; 5], b: &[u64; 5]) -> bool {
+fn same<const N: usize>(a: &[u64; N], b: &[u64; N]) -> bool {
     a.iter().zip(b).fold(true, |eq, (x, y)| eq & (x == y))
 }
 
 /// One window sum per window of `digits`, or `None` where the CPU lacks IFMA.
-pub(super) fn window_sums(bases: &[G1Affine], digits: &Digits) -> Option<Vec<G1Projective>> {
+pub(super) fn window_sums<C: LaneCurve<N>, const N: usize>(
+    bases: &[Affine<C>],
+    digits: &Digits,
+) -> Option<Vec<Projective<C>>> {
     if !available() {
         return None;
     }
-    let limbs: Vec<Limbs> = bases[..digits.n].par_iter().map(point_limbs).collect();
+    let limbs: Vec<Limbs<N>> = bases[..digits.n].par_iter().map(point_limbs).collect();
     Some(
         (0..digits.windows)
             .into_par_iter()
@@ -138,7 +238,12 @@ pub(super) fn window_sums(bases: &[G1Affine], digits: &Digits) -> Option<Vec<G1P
     )
 }
 
-fn window_sum(bases: &[G1Affine], limbs: &[Limbs], digits: &[i32], c: usize) -> G1Projective {
+fn window_sum<C: LaneCurve<N>, const N: usize>(
+    bases: &[Affine<C>],
+    limbs: &[Limbs<N>],
+    digits: &[i32],
+    c: usize,
+) -> Projective<C> {
     let mut acc = Lanes::new(bases, limbs, 1 << (c - 1));
     for (i, &d) in digits.iter().enumerate() {
         if d != 0 && !bases[i].is_zero() {
@@ -154,24 +259,21 @@ fn window_sum(bases: &[G1Affine], limbs: &[Limbs], digits: &[i32], c: usize) -> 
     }
     let affine = acc.buckets.iter().zip(&acc.filled).map(|(l, &f)| {
         if f {
-            G1Affine::new_unchecked(from_limbs(&l.x), from_limbs(&l.y))
+            Affine::new_unchecked(C::from_limbs(&l.x), C::from_limbs(&l.y))
         } else {
-            G1Affine::identity()
+            Affine::identity()
         }
     });
     running_sum(affine.zip(&acc.jacobian))
 }
 
-/// Eight field elements, one vector per limb.
-type F8 = [__m512i; 5];
-
 /// The waiting additions of a batch, laid out by lane group: element `e` is lane `e % 8` of
 /// group `e / 8`.
-struct Stage {
-    qx: Vec<[[u64; 8]; 5]>,
-    qy: Vec<[[u64; 8]; 5]>,
-    px: Vec<[[u64; 8]; 5]>,
-    py: Vec<[[u64; 8]; 5]>,
+struct Stage<const N: usize> {
+    qx: Vec<[[u64; 8]; N]>,
+    qy: Vec<[[u64; 8]; N]>,
+    px: Vec<[[u64; 8]; N]>,
+    py: Vec<[[u64; 8]; N]>,
 }
 
 /// An addition of `±bases[base]` to a bucket.
@@ -187,12 +289,12 @@ struct Entry {
 /// already has one in the current batch waits in a queue for the next batch, one per bucket (a
 /// bucket that many additions hit, as with repeated scalars, would otherwise fill the queue and
 /// drain it one batch at a time).
-struct Lanes<'a> {
-    bases: &'a [G1Affine],
-    limbs: &'a [Limbs],
-    buckets: Vec<Limbs>,
+struct Lanes<'a, C: LaneCurve<N>, const N: usize> {
+    bases: &'a [Affine<C>],
+    limbs: &'a [Limbs<N>],
+    buckets: Vec<Limbs<N>>,
     filled: Vec<bool>,
-    jacobian: Vec<Bucket>,
+    jacobian: Vec<Bucket<C>>,
     waiting: Vec<bool>,
     batch: Vec<usize>,
     /// Additions per batch: a quarter of the buckets, so that few additions find their bucket
@@ -203,19 +305,25 @@ struct Lanes<'a> {
     /// coordinates.
     queue: Vec<Entry>,
     queued: Vec<bool>,
-    stage: Stage,
+    stage: Stage<N>,
 }
 
-impl<'a> Lanes<'a> {
-    fn new(bases: &'a [G1Affine], limbs: &'a [Limbs], buckets: usize) -> Self {
+impl<'a, C: LaneCurve<N>, const N: usize> Lanes<'a, C, N> {
+    fn new(bases: &'a [Affine<C>], limbs: &'a [Limbs<N>], buckets: usize) -> Self {
         let limit = (buckets / 4).clamp(8, BATCH) / 8 * 8;
-        let empty = vec![[[0u64; 8]; 5]; limit / 8];
+        let empty = vec![[[0u64; 8]; N]; limit / 8];
         Lanes {
             bases,
             limbs,
-            buckets: vec![Limbs::default(); buckets],
+            buckets: vec![
+                Limbs {
+                    x: [0; N],
+                    y: [0; N]
+                };
+                buckets
+            ],
             filled: vec![false; buckets],
-            jacobian: vec![<Projective<Config> as VariableBaseMSM>::ZERO_BUCKET; buckets],
+            jacobian: vec![<Projective<C> as VariableBaseMSM>::ZERO_BUCKET; buckets],
             waiting: vec![false; buckets],
             batch: Vec::with_capacity(limit),
             limit,
@@ -276,18 +384,20 @@ impl<'a> Lanes<'a> {
         }
     }
 
-    /// Performs the batch's additions, then starts the queued ones whose bucket is free.
+    /// Performs the batch's additions, then starts the queued ones.
     fn flush(&mut self) {
         let n = self.batch.len();
         // Unused lanes of the last group get x-coordinates 0 and 1: a harmless addition.
+        let mut unit = [0u64; N];
+        unit[0] = 1;
         for e in n..n.next_multiple_of(8) {
             let (g, lane) = (e / 8, e % 8);
-            put(&mut self.stage.qx[g], lane, &[0; 5]);
-            put(&mut self.stage.px[g], lane, &[1, 0, 0, 0, 0]);
+            put(&mut self.stage.qx[g], lane, &[0; N]);
+            put(&mut self.stage.px[g], lane, &unit);
         }
         // SAFETY: `Lanes` is only built by `window_sums`, after `available()` has confirmed that
         // the CPU has the target features `add_batch` is compiled for.
-        unsafe { add_batch(&mut self.stage, n.div_ceil(8)) };
+        unsafe { add_batch::<C, N>(&mut self.stage, n.div_ceil(8)) };
         for (e, &k) in self.batch.iter().enumerate() {
             let (g, lane) = (e / 8, e % 8);
             self.buckets[k] = Limbs {
@@ -306,140 +416,146 @@ impl<'a> Lanes<'a> {
 }
 
 /// Writes `v` into lane `lane` of a group.
-fn put(group: &mut [[u64; 8]; 5], lane: usize, v: &[u64; 5]) {
+fn put<const N: usize>(group: &mut [[u64; 8]; N], lane: usize, v: &[u64; N]) {
     for (limb, x) in group.iter_mut().zip(v) {
         limb[lane] = *x;
     }
 }
 
 /// Lane `lane` of a group.
-fn get(group: &[[u64; 8]; 5], lane: usize) -> [u64; 5] {
+fn get<const N: usize>(group: &[[u64; 8]; N], lane: usize) -> [u64; N] {
     group.map(|limb| limb[lane])
 }
 
 /// Adds the points `(px, py)` to `(qx, qy)` in the first `groups` lane groups, writing the sums
 /// over `(qx, qy)`. No two x-coordinates of a lane may be equal.
 #[target_feature(enable = "avx512f,avx512ifma")]
-fn add_batch(stage: &mut Stage, groups: usize) {
-    let p = splat5(&P);
+fn add_batch<C: LaneCurve<N>, const N: usize>(stage: &mut Stage<N>, groups: usize) {
+    // SAFETY (for each `C::mul`): this function has the features `mul` needs.
+    let mul = |a: &[V; N], b: &[V; N]| unsafe { C::mul(a, b) };
     // Forward: the running product of the denominators `dx`, per lane.
-    let mut prefix: Vec<F8> = Vec::with_capacity(groups);
-    let mut product = one();
+    let mut prefix: Vec<[V; N]> = Vec::with_capacity(groups);
+    let mut product = one::<N>();
     for g in 0..groups {
         prefix.push(product);
-        let dx = sub(load5(&stage.px[g]), load5(&stage.qx[g]), &p);
+        let dx = sub(load(&stage.px[g]), load(&stage.qx[g]), &P);
         product = mul(&product, &dx);
     }
     // One inversion for the whole batch, in arkworks.
-    let mut inverse = invert(&canonical(product, &p));
+    let mut inverse = invert::<C, N>(&canonical(product));
     // Backward: each lane's inverse of `dx`, then the affine addition.
     for g in (0..groups).rev() {
-        let (qx, qy) = (load5(&stage.qx[g]), load5(&stage.qy[g]));
-        let (px, py) = (load5(&stage.px[g]), load5(&stage.py[g]));
-        let dx = sub(px, qx, &p);
+        let (qx, qy) = (load(&stage.qx[g]), load(&stage.qy[g]));
+        let (px, py) = (load(&stage.px[g]), load(&stage.py[g]));
+        let dx = sub(px, qx, &P);
         let inv = mul(&inverse, &prefix[g]);
         inverse = mul(&inverse, &dx);
-        let lambda = mul(&sub(py, qy, &p), &inv);
-        // x = λ² - qx - px, y = λ (qx - x) - qy, both made canonical for storage.
-        let x = canonical(sub(sub(mul(&lambda, &lambda), qx, &p), px, &p), &p);
-        let y = canonical(sub(mul(&lambda, &sub(qx, x, &p)), qy, &p), &p);
-        store5(&mut stage.qx[g], &x);
-        store5(&mut stage.qy[g], &y);
+        let lambda = mul(&sub(py, qy, &P), &inv);
+        // x = λ² - qx - px (below 4p), y = λ (qx - x) - qy (below 3p), made canonical.
+        let x = canonical(sub(sub(mul(&lambda, &lambda), qx, &P), px, &P));
+        let y = canonical(sub(mul(&lambda, &sub(qx, x, &P)), qy, &P));
+        store(&mut stage.qx[g], &x);
+        store(&mut stage.qy[g], &y);
     }
 }
 
 /// The inverses of the eight lanes of `a` (canonical, non-zero), with one arkworks inversion.
 #[target_feature(enable = "avx512f")]
-fn invert(a: &F8) -> F8 {
-    let mut limbs = [[0u64; 8]; 5];
-    store5(&mut limbs, a);
-    let lanes: [Fq; 8] = std::array::from_fn(|j| from_limbs(&get(&limbs, j)));
-    let mut prefix = [Fq::ONE; 8];
-    let mut acc = Fq::ONE;
+fn invert<C: LaneCurve<N>, const N: usize>(a: &[V; N]) -> [V; N] {
+    let mut limbs = [[0u64; 8]; N];
+    store(&mut limbs, a);
+    let lanes: [C::BaseField; 8] = std::array::from_fn(|j| C::from_limbs(&get(&limbs, j)));
+    let mut prefix = [C::BaseField::ONE; 8];
+    let mut acc = C::BaseField::ONE;
     for (p, x) in prefix.iter_mut().zip(&lanes) {
         *p = acc;
         acc *= x;
     }
-    let mut inv = acc.inverse().unwrap_or(Fq::ZERO);
-    let mut out = [[0u64; 8]; 5];
+    let mut inv = acc.inverse().unwrap_or(C::BaseField::ZERO);
+    let mut out = [[0u64; 8]; N];
     for j in (0..8).rev() {
         let lane_inv = inv * prefix[j];
         inv *= lanes[j];
-        put(&mut out, j, &to_limbs(lane_inv));
+        put(&mut out, j, &C::to_limbs(lane_inv));
     }
-    load5(&out)
+    load(&out)
 }
 
 #[target_feature(enable = "avx512f")]
-fn splat5(c: &[u64; 5]) -> F8 {
-    c.map(|l| _mm512_set1_epi64(l as i64))
+fn splat(c: u64) -> V {
+    _mm512_set1_epi64(c as i64)
 }
 
 #[target_feature(enable = "avx512f")]
-fn load5(a: &[[u64; 8]; 5]) -> F8 {
+fn load<const N: usize>(a: &[[u64; 8]; N]) -> [V; N] {
     // SAFETY: each `[u64; 8]` is 64 readable bytes; the load has no alignment requirement.
     a.map(|l| unsafe { _mm512_loadu_si512(l.as_ptr().cast()) })
 }
 
 #[target_feature(enable = "avx512f")]
-fn store5(out: &mut [[u64; 8]; 5], a: &F8) {
+fn store<const N: usize>(out: &mut [[u64; 8]; N], a: &[V; N]) {
     for (o, v) in out.iter_mut().zip(a) {
         // SAFETY: each `[u64; 8]` is 64 writable bytes; the store has no alignment requirement.
         unsafe { _mm512_storeu_si512(o.as_mut_ptr().cast(), *v) };
     }
 }
 
-/// The element one (`2^260 mod p` in limbs).
+/// One in every lane (the first component; any others zero).
 #[target_feature(enable = "avx512f")]
-fn one() -> F8 {
-    const ONE: [u64; 5] = [
-        0x20880f6fce4b4,
-        0x49baa989a8455,
-        0x18f014a498908,
-        0x724f85a9201d8,
-        0x1f16424e1bb7,
-    ];
-    splat5(&ONE)
+fn one<const N: usize>() -> [V; N] {
+    std::array::from_fn(|i| splat(if i < 5 { ONE[i] } else { 0 }))
 }
 
-/// Propagates carries (and borrows) so that every limb but the top one is below `2^52`.
+/// Propagates carries (and borrows) within each component, so that every limb but a
+/// component's top one is below `2^52`.
 #[target_feature(enable = "avx512f")]
-fn carry(mut a: F8) -> F8 {
-    let mask = _mm512_set1_epi64(MASK as i64);
-    for i in 0..4 {
-        a[i + 1] = _mm512_add_epi64(a[i + 1], _mm512_srai_epi64::<52>(a[i]));
-        a[i] = _mm512_and_si512(a[i], mask);
+fn carry<const N: usize>(mut a: [V; N]) -> [V; N] {
+    let mask = splat(MASK);
+    for i in 0..N {
+        if i % 5 != 4 {
+            a[i + 1] = _mm512_add_epi64(a[i + 1], _mm512_srai_epi64::<52>(a[i]));
+            a[i] = _mm512_and_si512(a[i], mask);
+        }
     }
     a
 }
 
-/// `a - b + p` with carried limbs, for `b ≤ p`: below `a + p`, so below `2p` for `a < p` and
-/// below `4p` (what [`mul`] and [`canonical`] accept) for `a < 3p`.
+/// `a + k - b` per component, for a multiple `k` of `p` (in limbs) at least `b`'s bound.
 #[target_feature(enable = "avx512f")]
-fn sub(a: F8, b: F8, p: &F8) -> F8 {
+fn sub<const N: usize>(a: [V; N], b: [V; N], k: &[u64; 5]) -> [V; N] {
     carry(std::array::from_fn(|i| {
-        _mm512_sub_epi64(_mm512_add_epi64(a[i], p[i]), b[i])
+        _mm512_sub_epi64(_mm512_add_epi64(a[i], splat(k[i % 5])), b[i])
     }))
 }
 
-/// `a` reduced below `p`, for `a < 4p` with carried limbs.
+/// `a + b` per component.
 #[target_feature(enable = "avx512f")]
-fn canonical(a: F8, p: &F8) -> F8 {
-    let a = subtract_if_above(a, &splat5(&P2));
-    subtract_if_above(a, p)
+fn add<const N: usize>(a: [V; N], b: [V; N]) -> [V; N] {
+    carry(std::array::from_fn(|i| _mm512_add_epi64(a[i], b[i])))
 }
 
-/// `a - q` where `a ≥ q`, else `a`.
+/// `a` reduced below `p`, for components below `4p` with carried limbs.
 #[target_feature(enable = "avx512f")]
-fn subtract_if_above(a: F8, q: &F8) -> F8 {
-    let d = carry(std::array::from_fn(|i| _mm512_sub_epi64(a[i], q[i])));
-    let below = _mm512_cmplt_epi64_mask(d[4], _mm512_setzero_si512());
-    std::array::from_fn(|i| _mm512_mask_blend_epi64(below, d[i], a[i]))
+fn canonical<const N: usize>(a: [V; N]) -> [V; N] {
+    subtract_if_above(subtract_if_above(a, &P2), &P)
+}
+
+/// `a - q` per component where it is at least `q`, else `a`.
+#[target_feature(enable = "avx512f")]
+fn subtract_if_above<const N: usize>(a: [V; N], q: &[u64; 5]) -> [V; N] {
+    let d: [V; N] = carry(std::array::from_fn(|i| {
+        _mm512_sub_epi64(a[i], splat(q[i % 5]))
+    }));
+    let zero = _mm512_setzero_si512();
+    std::array::from_fn(|i| {
+        let below = _mm512_cmplt_epi64_mask(d[i - i % 5 + 4], zero);
+        _mm512_mask_blend_epi64(below, d[i], a[i])
+    })
 }
 
 /// Montgomery product `a · b / 2^260 mod p`, below `2p` for inputs below `4p` (carried limbs).
 #[target_feature(enable = "avx512f,avx512ifma")]
-fn mul(a: &F8, b: &F8) -> F8 {
+fn mul5(a: &[V; 5], b: &[V; 5]) -> [V; 5] {
     let zero = _mm512_setzero_si512();
     let mut t = [zero; 10];
     for i in 0..5 {
@@ -448,12 +564,12 @@ fn mul(a: &F8, b: &F8) -> F8 {
             t[i + j + 1] = _mm512_madd52hi_epu64(t[i + j + 1], a[i], b[j]);
         }
     }
-    let p_inv = _mm512_set1_epi64(P_INV as i64);
+    let p_inv = splat(P_INV);
     for i in 0..5 {
         // m makes limb i divisible by 2^52; its carry moves up.
         let m = _mm512_madd52lo_epu64(zero, t[i], p_inv);
         for j in 0..5 {
-            let pj = _mm512_set1_epi64(P[j] as i64);
+            let pj = splat(P[j]);
             t[i + j] = _mm512_madd52lo_epu64(t[i + j], m, pj);
             t[i + j + 1] = _mm512_madd52hi_epu64(t[i + j + 1], m, pj);
         }
@@ -468,26 +584,71 @@ mod tests {
     use ark_ff::{UniformRand, Zero};
     use rand::{rngs::StdRng, SeedableRng};
 
-    fn lanes(xs: &[Fq; 8]) -> [[u64; 8]; 5] {
-        let mut out = [[0u64; 8]; 5];
+    fn lanes<C: LaneCurve<N>, const N: usize>(xs: &[C::BaseField; 8]) -> [[u64; 8]; N] {
+        let mut out = [[0u64; 8]; N];
         for (j, x) in xs.iter().enumerate() {
-            put(&mut out, j, &to_limbs(*x));
+            put(&mut out, j, &C::to_limbs(*x));
         }
         out
     }
 
-    fn values(l: &[[u64; 8]; 5]) -> [Fq; 8] {
-        std::array::from_fn(|j| from_limbs(&get(l, j)))
+    fn values<C: LaneCurve<N>, const N: usize>(l: &[[u64; 8]; N]) -> [C::BaseField; 8] {
+        std::array::from_fn(|j| C::from_limbs(&get(l, j)))
     }
 
     #[test]
     fn limbs_round_trip() {
         let mut rng = StdRng::seed_from_u64(1);
         for x in [Fq::ZERO, Fq::ONE, -Fq::ONE, Fq::rand(&mut rng)] {
-            let l = to_limbs(x);
+            let l = fq_limbs(x);
             assert!(l.iter().all(|&v| v <= MASK));
-            assert_eq!(from_limbs(&l), x);
-            assert_eq!(from_limbs(&negate(&l)), -x);
+            assert_eq!(fq_from_limbs(&l), x);
+            assert_eq!(fq_from_limbs(&negate(&l)), -x);
+        }
+        for x in [Fq2::ZERO, Fq2::new(Fq::ZERO, Fq::ONE), Fq2::rand(&mut rng)] {
+            let l = <g2::Config as LaneCurve<10>>::to_limbs(x);
+            assert_eq!(<g2::Config as LaneCurve<10>>::from_limbs(&l), x);
+            assert_eq!(<g2::Config as LaneCurve<10>>::from_limbs(&negate(&l)), -x);
+        }
+    }
+
+    /// Products, differences and inverses of eight lanes against arkworks, including zero, one,
+    /// `p - 1` and unreduced inputs up to `4p`.
+    fn field_operations<C: LaneCurve<N>, const N: usize>(rng: &mut StdRng)
+    where
+        C::BaseField: UniformRand,
+    {
+        let special = [C::BaseField::ZERO, C::BaseField::ONE, -C::BaseField::ONE];
+        for round in 0..50 {
+            let a: [C::BaseField; 8] = std::array::from_fn(|j| match (round, j) {
+                (0, 0..=2) => special[j],
+                _ => C::BaseField::rand(rng),
+            });
+            let b: [C::BaseField; 8] = std::array::from_fn(|j| {
+                if j == 3 {
+                    special[2]
+                } else {
+                    C::BaseField::rand(rng)
+                }
+            });
+            let (la, lb) = (lanes::<C, N>(&a), lanes::<C, N>(&b));
+            let mut out = [[0u64; 8]; N];
+            // SAFETY: the caller checked `available()`.
+            unsafe {
+                let (va, vb) = (load(&la), load(&lb));
+                store(&mut out, &canonical(C::mul(&va, &vb)));
+                assert_eq!(values::<C, N>(&out), std::array::from_fn(|j| a[j] * b[j]));
+                store(&mut out, &canonical(sub(va, vb, &P)));
+                assert_eq!(values::<C, N>(&out), std::array::from_fn(|j| a[j] - b[j]));
+                // Inputs just below 4p: a - b + p - b + p, then its square.
+                let wide = sub(sub(va, vb, &P), vb, &P);
+                store(&mut out, &canonical(C::mul(&wide, &wide)));
+                let want = std::array::from_fn(|j| (a[j] - b[j] - b[j]).square());
+                assert_eq!(values::<C, N>(&out), want);
+                let nonzero = a.map(|x| if x.is_zero() { C::BaseField::ONE } else { x });
+                store(&mut out, &invert::<C, N>(&load(&lanes::<C, N>(&nonzero))));
+                assert_eq!(values::<C, N>(&out), nonzero.map(|x| x.inverse().unwrap()));
+            }
         }
     }
 
@@ -498,35 +659,7 @@ mod tests {
             return;
         }
         let mut rng = StdRng::seed_from_u64(2);
-        for round in 0..50 {
-            let a: [Fq; 8] = std::array::from_fn(|j| match (round, j) {
-                (0, 0) => Fq::ZERO,
-                (0, 1) => -Fq::ONE,
-                _ => Fq::rand(&mut rng),
-            });
-            let b: [Fq; 8] =
-                std::array::from_fn(|j| if j == 2 { -Fq::ONE } else { Fq::rand(&mut rng) });
-            let (la, lb) = (lanes(&a), lanes(&b));
-            let mut out = [[0u64; 8]; 5];
-            // SAFETY: `available()` confirmed the target features.
-            unsafe {
-                let (va, vb, p) = (load5(&la), load5(&lb), splat5(&P));
-                store5(&mut out, &canonical(mul(&va, &vb), &p));
-                assert_eq!(values(&out), std::array::from_fn(|j| a[j] * b[j]));
-                store5(&mut out, &canonical(sub(va, vb, &p), &p));
-                assert_eq!(values(&out), std::array::from_fn(|j| a[j] - b[j]));
-                // Products of unreduced values stay correct.
-                let wide = sub(sub(va, vb, &p), vb, &p);
-                store5(&mut out, &canonical(mul(&wide, &wide), &p));
-                assert_eq!(
-                    values(&out),
-                    std::array::from_fn(|j| (a[j] - b[j] - b[j]).square())
-                );
-                let nonzero: [Fq; 8] =
-                    std::array::from_fn(|j| a[j] + Fq::from(u64::from(a[j].is_zero())));
-                store5(&mut out, &invert(&load5(&lanes(&nonzero))));
-                assert_eq!(values(&out), nonzero.map(|x| x.inverse().unwrap()));
-            }
-        }
+        field_operations::<g1::Config, 5>(&mut rng);
+        field_operations::<g2::Config, 10>(&mut rng);
     }
 }

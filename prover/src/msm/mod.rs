@@ -91,14 +91,23 @@ pub trait MsmCurve: SWCurveConfig {
 impl MsmCurve for ark_bn254::g1::Config {
     fn window_sums(bases: &[Affine<Self>], digits: &Digits) -> Vec<Projective<Self>> {
         #[cfg(target_arch = "x86_64")]
-        if let Some(sums) = ifma::window_sums(bases, digits) {
+        if let Some(sums) = ifma::window_sums::<Self, 5>(bases, digits) {
             return sums;
         }
         portable_window_sums(bases, digits)
     }
 }
 
-impl MsmCurve for ark_bn254::g2::Config {}
+/// BN254's G2: the same, with `Fq2` arithmetic.
+impl MsmCurve for ark_bn254::g2::Config {
+    fn window_sums(bases: &[Affine<Self>], digits: &Digits) -> Vec<Projective<Self>> {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(sums) = ifma::window_sums::<Self, 10>(bases, digits) {
+            return sums;
+        }
+        portable_window_sums(bases, digits)
+    }
+}
 
 fn portable_window_sums<P: SWCurveConfig>(
     bases: &[Affine<P>],
