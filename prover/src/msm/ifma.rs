@@ -24,13 +24,13 @@
 //! the MSM against arkworks' MSM on the same inputs.
 #![allow(unsafe_code)]
 
-use super::{running_sum, window_span, Bucket, Digits};
+use super::{window_span, Digits};
 use ark_bn254::{g1, g2, Fq, Fq2};
 use ark_ec::{
     short_weierstrass::{Affine, Projective, SWCurveConfig},
-    AffineRepr, VariableBaseMSM,
+    AffineRepr, CurveGroup,
 };
-use ark_ff::{AdditiveGroup, BigInt, Field, MontFp};
+use ark_ff::{AdditiveGroup, BigInt, Field, MontFp, Zero};
 use core::arch::x86_64::*;
 use rayon::prelude::*;
 
@@ -244,7 +244,7 @@ fn window_sum<C: LaneCurve<N>, const N: usize>(
     digits: &[i32],
     c: usize,
 ) -> Projective<C> {
-    let mut acc = Lanes::new(bases, limbs, 1 << (c - 1));
+    let mut acc = Lanes::<C, N>::new(limbs, 1 << (c - 1));
     for (i, &d) in digits.iter().enumerate() {
         if d != 0 && !bases[i].is_zero() {
             acc.add(Entry {
@@ -254,17 +254,188 @@ fn window_sum<C: LaneCurve<N>, const N: usize>(
             });
         }
     }
-    while !acc.batch.is_empty() {
-        acc.flush();
-    }
-    let affine = acc.buckets.iter().zip(&acc.filled).map(|(l, &f)| {
-        if f {
-            Affine::new_unchecked(C::from_limbs(&l.x), C::from_limbs(&l.y))
-        } else {
-            Affine::identity()
+    acc.finish();
+    // SAFETY: as in `Lanes::run`, the CPU has the features.
+    unsafe { bucket_sum::<C, N>(&acc.buckets, &acc.filled) }
+}
+
+/// `n · p` by doubling and adding: for the small multiples here, much cheaper than arkworks'
+/// scalar multiplication, which is GLV over the full scalar width on BN254.
+fn times<C: SWCurveConfig>(p: Projective<C>, n: u64) -> Projective<C> {
+    let mut acc = Projective::<C>::zero();
+    for bit in (0..u64::BITS - n.leading_zeros()).rev() {
+        acc.double_in_place();
+        if n >> bit & 1 == 1 {
+            acc += p;
         }
-    });
-    running_sum(affine.zip(&acc.jacobian))
+    }
+    acc
+}
+
+/// A point in homogeneous projective coordinates `(X : Y : Z)`, `x = X/Z`, `y = Y/Z`, eight
+/// lanes.
+#[derive(Clone, Copy)]
+struct Proj<const N: usize> {
+    x: [V; N],
+    y: [V; N],
+    z: [V; N],
+}
+
+/// `Σ_k (k + 1) · bucket_k` over the affine buckets (`filled` marks the non-empty ones).
+///
+/// The buckets are cut into eight equal segments, one per lane; each lane keeps the running sum
+/// `R` and total `T` of its segment from the top down with the complete addition formulas of
+/// Renes, Costello and Batina (2016, algorithms 7 and 8 for `a = 0`), which have no exceptional
+/// cases for points of the prime-order subgroup, and then `Σ_j (T_j + j·m·R_j)` for segments of
+/// `m` buckets, in arkworks.
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn bucket_sum<C: LaneCurve<N>, const N: usize>(
+    buckets: &[Limbs<N>],
+    filled: &[bool],
+) -> Projective<C> {
+    let m = buckets.len() / 8;
+    let b3 = C::to_limbs(C::COEFF_B.double() + C::COEFF_B).map(|l| splat(l));
+    let ops = Ops::<C, N> {
+        b3,
+        curve: std::marker::PhantomData,
+    };
+    let zero = [_mm512_setzero_si512(); N];
+    let identity = Proj {
+        x: zero,
+        y: one::<N>(),
+        z: zero,
+    };
+    let (mut running, mut total) = (identity, identity);
+    let (mut gx, mut gy) = ([[0u64; 8]; N], [[0u64; 8]; N]);
+    for t in (0..m).rev() {
+        let mut mask = 0u8;
+        for lane in 0..8 {
+            let k = lane * m + t;
+            if filled[k] {
+                put(&mut gx, lane, &buckets[k].x);
+                put(&mut gy, lane, &buckets[k].y);
+                mask |= 1 << lane;
+            }
+        }
+        if mask != 0 {
+            let sum = ops.add_affine(&running, &load(&gx), &load(&gy));
+            running = Proj {
+                x: blend(mask, &running.x, &sum.x),
+                y: blend(mask, &running.y, &sum.y),
+                z: blend(mask, &running.z, &sum.z),
+            };
+        }
+        total = ops.add(&total, &running);
+    }
+    let (r, t) = (lanes_of::<C, N>(&running), lanes_of::<C, N>(&total));
+    (0..8).fold(Projective::zero(), |acc, j| {
+        acc + t[j] + times(r[j], (j * m) as u64)
+    })
+}
+
+/// Lane-wise `a` where `mask` is clear and `b` where it is set.
+#[target_feature(enable = "avx512f")]
+fn blend<const N: usize>(mask: u8, a: &[V; N], b: &[V; N]) -> [V; N] {
+    std::array::from_fn(|i| _mm512_mask_blend_epi64(mask, a[i], b[i]))
+}
+
+/// The eight lanes of `p` as arkworks points.
+#[target_feature(enable = "avx512f")]
+fn lanes_of<C: LaneCurve<N>, const N: usize>(p: &Proj<N>) -> [Projective<C>; 8] {
+    let (mut x, mut y, mut z) = ([[0u64; 8]; N], [[0u64; 8]; N], [[0u64; 8]; N]);
+    store(&mut x, &canonical(p.x));
+    store(&mut y, &canonical(p.y));
+    store(&mut z, &canonical(p.z));
+    std::array::from_fn(|j| {
+        let z = C::from_limbs(&get(&z, j));
+        match z.inverse() {
+            Some(zi) => Affine::<C>::new_unchecked(
+                C::from_limbs(&get(&x, j)) * zi,
+                C::from_limbs(&get(&y, j)) * zi,
+            )
+            .into(),
+            None => Projective::zero(),
+        }
+    })
+}
+
+/// Lane-wise field and curve operations; every value stays below `2p` per component.
+struct Ops<C, const N: usize> {
+    b3: [V; N],
+    curve: std::marker::PhantomData<C>,
+}
+
+impl<C: LaneCurve<N>, const N: usize> Ops<C, N> {
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    fn mul(&self, a: &[V; N], b: &[V; N]) -> [V; N] {
+        // SAFETY: this function has the features `mul` needs.
+        unsafe { C::mul(a, b) }
+    }
+
+    #[target_feature(enable = "avx512f")]
+    fn add_(&self, a: &[V; N], b: &[V; N]) -> [V; N] {
+        subtract_if_above(add(*a, *b), &P2)
+    }
+
+    #[target_feature(enable = "avx512f")]
+    fn sub_(&self, a: &[V; N], b: &[V; N]) -> [V; N] {
+        subtract_if_above(sub(*a, *b, &P2), &P2)
+    }
+
+    /// `p + q` (algorithm 7).
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    fn add(&self, p: &Proj<N>, q: &Proj<N>) -> Proj<N> {
+        let (x1, y1, z1, x2, y2, z2) = (&p.x, &p.y, &p.z, &q.x, &q.y, &q.z);
+        let t0 = self.mul(x1, x2);
+        let t1 = self.mul(y1, y2);
+        let t2 = self.mul(z1, z2);
+        let t3 = self.mul(&self.add_(x1, y1), &self.add_(x2, y2));
+        let t3 = self.sub_(&t3, &self.add_(&t0, &t1));
+        let t4 = self.mul(&self.add_(y1, z1), &self.add_(y2, z2));
+        let t4 = self.sub_(&t4, &self.add_(&t1, &t2));
+        let x3 = self.mul(&self.add_(x1, z1), &self.add_(x2, z2));
+        let y3 = self.sub_(&x3, &self.add_(&t0, &t2));
+        self.finish(t0, t1, t2, t3, t4, y3)
+    }
+
+    /// `p + (x2, y2)` for an affine point that is not the identity (algorithm 8).
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    fn add_affine(&self, p: &Proj<N>, x2: &[V; N], y2: &[V; N]) -> Proj<N> {
+        let (x1, y1, z1) = (&p.x, &p.y, &p.z);
+        let t0 = self.mul(x1, x2);
+        let t1 = self.mul(y1, y2);
+        let t3 = self.mul(&self.add_(x2, y2), &self.add_(x1, y1));
+        let t3 = self.sub_(&t3, &self.add_(&t0, &t1));
+        let t4 = self.add_(&self.mul(y2, z1), y1);
+        let y3 = self.add_(&self.mul(x2, z1), x1);
+        self.finish(t0, t1, *z1, t3, t4, y3)
+    }
+
+    /// The common tail of both additions, from `t2 = Z1·Z2` (`Z1` for the mixed one).
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    fn finish(
+        &self,
+        t0: [V; N],
+        t1: [V; N],
+        t2: [V; N],
+        t3: [V; N],
+        t4: [V; N],
+        y3: [V; N],
+    ) -> Proj<N> {
+        let t0 = self.add_(&self.add_(&t0, &t0), &t0);
+        let t2 = self.mul(&self.b3, &t2);
+        let z3 = self.add_(&t1, &t2);
+        let t1 = self.sub_(&t1, &t2);
+        let y3 = self.mul(&self.b3, &y3);
+        let x3 = self.sub_(&self.mul(&t3, &t1), &self.mul(&t4, &y3));
+        let y3 = self.add_(&self.mul(&t1, &z3), &self.mul(&y3, &t0));
+        let z3 = self.add_(&self.mul(&z3, &t4), &self.mul(&t0, &t3));
+        Proj {
+            x: x3,
+            y: y3,
+            z: z3,
+        }
+    }
 }
 
 /// The waiting additions of a batch, laid out by lane group: element `e` is lane `e % 8` of
@@ -284,36 +455,34 @@ struct Entry {
     negative: bool,
 }
 
-/// One window's buckets: affine ones in limbs, filled in batches, and extended-Jacobian ones for
-/// additions that could not wait (as in the portable accumulator). An addition to a bucket that
-/// already has one in the current batch waits in a queue for the next batch, one per bucket (a
-/// bucket that many additions hit, as with repeated scalars, would otherwise fill the queue and
-/// drain it one batch at a time).
+/// One window's buckets, in limbs, filled in batches of affine additions.
+///
+/// An addition whose bucket already has one in the current batch waits in a queue for the next
+/// batch, one per bucket. The others that find their bucket busy (many, where few buckets take
+/// many points: the top window, or repeated scalars) and the additions of a point with equal x
+/// go to an overflow list, summed at the end of the window by pairs in batches
+/// ([`Self::finish`]).
 struct Lanes<'a, C: LaneCurve<N>, const N: usize> {
-    bases: &'a [Affine<C>],
     limbs: &'a [Limbs<N>],
     buckets: Vec<Limbs<N>>,
     filled: Vec<bool>,
-    jacobian: Vec<Bucket<C>>,
     waiting: Vec<bool>,
     batch: Vec<usize>,
     /// Additions per batch: a quarter of the buckets, so that few additions find their bucket
     /// busy, up to [`BATCH`].
     limit: usize,
-    /// Additions waiting for their bucket's addition in the batch, at most one per bucket and
-    /// half a batch; other additions to a busy bucket are done at once in extended-Jacobian
-    /// coordinates.
     queue: Vec<Entry>,
     queued: Vec<bool>,
+    overflow: Vec<Entry>,
     stage: Stage<N>,
+    curve: std::marker::PhantomData<C>,
 }
 
 impl<'a, C: LaneCurve<N>, const N: usize> Lanes<'a, C, N> {
-    fn new(bases: &'a [Affine<C>], limbs: &'a [Limbs<N>], buckets: usize) -> Self {
+    fn new(limbs: &'a [Limbs<N>], buckets: usize) -> Self {
         let limit = (buckets / 4).clamp(8, BATCH) / 8 * 8;
         let empty = vec![[[0u64; 8]; N]; limit / 8];
         Lanes {
-            bases,
             limbs,
             buckets: vec![
                 Limbs {
@@ -323,18 +492,19 @@ impl<'a, C: LaneCurve<N>, const N: usize> Lanes<'a, C, N> {
                 buckets
             ],
             filled: vec![false; buckets],
-            jacobian: vec![<Projective<C> as VariableBaseMSM>::ZERO_BUCKET; buckets],
             waiting: vec![false; buckets],
             batch: Vec::with_capacity(limit),
             limit,
             queue: Vec::with_capacity(limit / 2),
             queued: vec![false; buckets],
+            overflow: Vec::new(),
             stage: Stage {
                 qx: empty.clone(),
                 qy: empty.clone(),
                 px: empty.clone(),
                 py: empty,
             },
+            curve: std::marker::PhantomData,
         }
     }
 
@@ -344,7 +514,7 @@ impl<'a, C: LaneCurve<N>, const N: usize> Lanes<'a, C, N> {
                 self.queued[e.bucket] = true;
                 self.queue.push(e);
             } else {
-                self.add_jacobian(e);
+                self.overflow.push(e);
             }
             return;
         }
@@ -354,32 +524,31 @@ impl<'a, C: LaneCurve<N>, const N: usize> Lanes<'a, C, N> {
         }
     }
 
-    fn add_jacobian(&mut self, e: Entry) {
-        let base = self.bases[e.base];
-        self.jacobian[e.bucket] += &if e.negative { -base } else { base };
-    }
-
     /// Starts addition `e`, whose bucket has none in the batch.
     fn stage(&mut self, e: Entry) {
         let k = e.bucket;
-        let l = self.limbs[e.base];
-        let y = if e.negative { negate(&l.y) } else { l.y };
+        let l = &self.limbs[e.base];
         if !self.filled[k] {
-            self.buckets[k] = Limbs { x: l.x, y };
+            let bucket = &mut self.buckets[k];
+            bucket.x = l.x;
+            bucket.y = if e.negative { negate(&l.y) } else { l.y };
             self.filled[k] = true;
         } else if same(&self.buckets[k].x, &l.x) {
             // Doubling, or a point plus its negation: not for the affine formula.
-            self.add_jacobian(e);
+            self.overflow.push(e);
         } else {
             self.waiting[k] = true;
             let n = self.batch.len();
             let (g, lane) = (n / 8, n % 8);
-            let q = self.buckets[k];
-            let stage = &mut self.stage;
+            let (q, stage) = (&self.buckets[k], &mut self.stage);
             put(&mut stage.qx[g], lane, &q.x);
             put(&mut stage.qy[g], lane, &q.y);
             put(&mut stage.px[g], lane, &l.x);
-            put(&mut stage.py[g], lane, &y);
+            if e.negative {
+                put(&mut stage.py[g], lane, &negate(&l.y));
+            } else {
+                put(&mut stage.py[g], lane, &l.y);
+            }
             self.batch.push(k);
         }
     }
@@ -387,6 +556,24 @@ impl<'a, C: LaneCurve<N>, const N: usize> Lanes<'a, C, N> {
     /// Performs the batch's additions, then starts the queued ones.
     fn flush(&mut self) {
         let n = self.batch.len();
+        self.run(n);
+        for (e, &k) in self.batch.iter().enumerate() {
+            let (g, lane) = (e / 8, e % 8);
+            let bucket = &mut self.buckets[k];
+            take(&mut bucket.x, &self.stage.qx[g], lane);
+            take(&mut bucket.y, &self.stage.qy[g], lane);
+            self.waiting[k] = false;
+        }
+        self.batch.clear();
+        // The queued additions have distinct buckets, all free now, and are at most half a batch.
+        for e in std::mem::take(&mut self.queue) {
+            self.queued[e.bucket] = false;
+            self.stage(e);
+        }
+    }
+
+    /// Runs the kernel on the first `n` staged additions.
+    fn run(&mut self, n: usize) {
         // Unused lanes of the last group get x-coordinates 0 and 1: a harmless addition.
         let mut unit = [0u64; N];
         unit[0] = 1;
@@ -398,21 +585,115 @@ impl<'a, C: LaneCurve<N>, const N: usize> Lanes<'a, C, N> {
         // SAFETY: `Lanes` is only built by `window_sums`, after `available()` has confirmed that
         // the CPU has the target features `add_batch` is compiled for.
         unsafe { add_batch::<C, N>(&mut self.stage, n.div_ceil(8)) };
-        for (e, &k) in self.batch.iter().enumerate() {
-            let (g, lane) = (e / 8, e % 8);
-            self.buckets[k] = Limbs {
-                x: get(&self.stage.qx[g], lane),
-                y: get(&self.stage.qy[g], lane),
-            };
-            self.waiting[k] = false;
+    }
+
+    /// Completes the window: the last batches, then the overflow. Each overflowing bucket's
+    /// points, with the bucket's own value, are summed by pairs, each round one batch (or a few)
+    /// for all buckets, until one point per bucket is left.
+    fn finish(&mut self) {
+        while !self.batch.is_empty() {
+            self.flush();
         }
-        self.batch.clear();
-        // The queued additions have distinct buckets, all free now, and are at most half a batch.
-        for e in std::mem::take(&mut self.queue) {
-            self.queued[e.bucket] = false;
-            self.stage(e);
+        if self.overflow.is_empty() {
+            return;
+        }
+        let mut items: Vec<(usize, Limbs<N>)> = std::mem::take(&mut self.overflow)
+            .into_iter()
+            .map(|e| {
+                let l = &self.limbs[e.base];
+                let y = if e.negative { negate(&l.y) } else { l.y };
+                (e.bucket, Limbs { x: l.x, y })
+            })
+            .collect();
+        items.sort_unstable_by_key(|(k, _)| *k);
+        let mut last = usize::MAX;
+        for i in 0..items.len() {
+            let k = items[i].0;
+            if k != last && self.filled[k] {
+                items.push((k, self.buckets[k]));
+                self.filled[k] = false;
+            }
+            last = k;
+        }
+        items.sort_by_key(|(k, _)| *k);
+        loop {
+            // Pairs of neighbours in the same bucket; a point left alone passes to the next round.
+            let mut next: Vec<(usize, Option<Limbs<N>>)> = Vec::with_capacity(items.len() / 2 + 1);
+            let mut pairs: Vec<(usize, usize)> = Vec::new();
+            let mut i = 0;
+            while i < items.len() {
+                if i + 1 < items.len() && items[i].0 == items[i + 1].0 {
+                    pairs.push((i, next.len()));
+                    next.push((items[i].0, None));
+                    i += 2;
+                } else {
+                    next.push((items[i].0, Some(items[i].1)));
+                    i += 1;
+                }
+            }
+            if pairs.is_empty() {
+                break;
+            }
+            self.sum_pairs(&items, &pairs, &mut next);
+            items = next
+                .into_iter()
+                .filter_map(|(k, p)| p.map(|p| (k, p)))
+                .collect();
+        }
+        for (k, p) in items {
+            self.buckets[k] = p;
+            self.filled[k] = true;
         }
     }
+
+    /// For each `(i, j)` of `pairs`, `next[j]` becomes `items[i] + items[i + 1]` (`None` for the
+    /// identity).
+    fn sum_pairs(
+        &mut self,
+        items: &[(usize, Limbs<N>)],
+        pairs: &[(usize, usize)],
+        next: &mut [(usize, Option<Limbs<N>>)],
+    ) {
+        let mut staged: Vec<usize> = Vec::with_capacity(self.limit);
+        for (n, &(i, j)) in pairs.iter().enumerate() {
+            let (a, b) = (&items[i].1, &items[i + 1].1);
+            if same(&a.x, &b.x) {
+                next[j].1 = double_or_cancel::<C, N>(a, b);
+            } else {
+                let e = staged.len();
+                let (g, lane) = (e / 8, e % 8);
+                put(&mut self.stage.qx[g], lane, &a.x);
+                put(&mut self.stage.qy[g], lane, &a.y);
+                put(&mut self.stage.px[g], lane, &b.x);
+                put(&mut self.stage.py[g], lane, &b.y);
+                staged.push(j);
+            }
+            if staged.len() == self.limit || (n + 1 == pairs.len() && !staged.is_empty()) {
+                self.run(staged.len());
+                for (e, &j) in staged.iter().enumerate() {
+                    let (g, lane) = (e / 8, e % 8);
+                    next[j].1 = Some(Limbs {
+                        x: get(&self.stage.qx[g], lane),
+                        y: get(&self.stage.qy[g], lane),
+                    });
+                }
+                staged.clear();
+            }
+        }
+    }
+}
+
+/// `a + b` for points with equal x: twice `a` if they are equal, else the identity (`None`).
+fn double_or_cancel<C: LaneCurve<N>, const N: usize>(
+    a: &Limbs<N>,
+    b: &Limbs<N>,
+) -> Option<Limbs<N>> {
+    if !same(&a.y, &b.y) {
+        return None;
+    }
+    let p = Affine::<C>::new_unchecked(C::from_limbs(&a.x), C::from_limbs(&a.y));
+    let twice = (p + p).into_affine();
+    (!twice.is_zero()).then(|| point_limbs(&twice))
 }
 
 /// Writes `v` into lane `lane` of a group.
@@ -422,9 +703,18 @@ fn put<const N: usize>(group: &mut [[u64; 8]; N], lane: usize, v: &[u64; N]) {
     }
 }
 
+/// Reads lane `lane` of a group into `out`.
+fn take<const N: usize>(out: &mut [u64; N], group: &[[u64; 8]; N], lane: usize) {
+    for (o, limb) in out.iter_mut().zip(group) {
+        *o = limb[lane];
+    }
+}
+
 /// Lane `lane` of a group.
 fn get<const N: usize>(group: &[[u64; 8]; N], lane: usize) -> [u64; N] {
-    group.map(|limb| limb[lane])
+    let mut out = [0; N];
+    take(&mut out, group, lane);
+    out
 }
 
 /// Adds the points `(px, py)` to `(qx, qy)` in the first `groups` lane groups, writing the sums
