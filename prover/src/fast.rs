@@ -4,9 +4,10 @@
 //! call: it records every linear combination, inlines them all and builds the A, B, C matrices,
 //! although they are the same for every proof of a capacity class. Here the matrices are built
 //! once per circuit shape ([`PreparedCircuit`]); each proof then runs only witness generation
-//! (synthesis in value-only mode), the QAP witness map (arkworks' libsnark reduction, seven FFTs)
-//! and five MSMs with zkgov's batch-affine MSM ([`crate::msm`]); the A and B MSMs share one digit
-//! decomposition of the assignment. The proof is the standard Groth16 proof for the same key:
+//! (synthesis in value-only mode), the QAP witness map (seven FFTs: in eight lanes with AVX-512
+//! IFMA where the CPU has it, [`crate::qap`], else arkworks' libsnark reduction) and five MSMs with
+//! zkgov's batch-affine MSM ([`crate::msm`]); the A and B MSMs share one digit decomposition of
+//! the assignment. The proof is the standard Groth16 proof for the same key:
 //! `A = α + Σ aᵢ·Aᵢ + r·δ`, `B = β + Σ aᵢ·Bᵢ + s·δ`, `C = s·A + r·B₁ − r·s·δ + Σ wⱼ·Lⱼ + Σ hₖ·Hₖ`,
 //! and tests check every proof with stock `Groth16::verify`.
 //!
@@ -46,6 +47,9 @@ pub struct PreparedCircuit {
     num_inputs: usize,
     num_witnesses: usize,
     num_constraints: usize,
+    /// The FFT tables of the lane QAP, where the CPU has AVX-512 IFMA.
+    #[cfg(target_arch = "x86_64")]
+    qap: Option<crate::qap::Qap>,
 }
 
 impl PreparedCircuit {
@@ -60,11 +64,15 @@ impl PreparedCircuit {
         let matrices = all
             .remove(R1CS_PREDICATE_LABEL)
             .ok_or_else(|| synthesis("the circuit has no R1CS constraints"))?;
+        let (num_inputs, num_constraints) = (cs.num_instance_variables(), cs.num_constraints());
         Ok(PreparedCircuit {
             matrices,
-            num_inputs: cs.num_instance_variables(),
+            num_inputs,
             num_witnesses: cs.num_witness_variables(),
-            num_constraints: cs.num_constraints(),
+            num_constraints,
+            #[cfg(target_arch = "x86_64")]
+            qap: GeneralEvaluationDomain::<Fr>::new(num_constraints + num_inputs)
+                .and_then(|d| crate::qap::Qap::new(d.size())),
         })
     }
 
@@ -145,15 +153,7 @@ impl PreparedCircuit {
             ));
         }
         let full = timed(&mut stages.witness, || self.assignment(circuit))?;
-        let h = timed(&mut stages.qap, || {
-            LibsnarkReduction::witness_map_from_matrices::<Fr, GeneralEvaluationDomain<Fr>>(
-                &self.matrices,
-                self.num_inputs,
-                self.num_constraints,
-                &full,
-            )
-        })
-        .map_err(synthesis)?;
+        let h = timed(&mut stages.qap, || self.witness_map(&full))?;
         let (r, s) = (Fr::rand(rng), Fr::rand(rng));
         let (scalars, h) = timed(&mut stages.convert, || {
             let big = |v: &[Fr]| -> Vec<BigInt> { v.par_iter().map(|x| x.into_bigint()).collect() };
@@ -183,6 +183,29 @@ impl PreparedCircuit {
             b: b2.into_affine(),
             c: c.into_affine(),
         })
+    }
+}
+
+impl PreparedCircuit {
+    /// The coefficients of the quotient `h` for the assignment `full`: with the lane FFTs where
+    /// the CPU has AVX-512 IFMA ([`crate::qap`]), else arkworks' libsnark reduction; the two agree.
+    fn witness_map(&self, full: &[Fr]) -> Result<Vec<Fr>, ProveError> {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(qap) = &self.qap {
+            return Ok(qap.witness_map(
+                &self.matrices,
+                self.num_inputs,
+                self.num_constraints,
+                full,
+            ));
+        }
+        LibsnarkReduction::witness_map_from_matrices::<Fr, GeneralEvaluationDomain<Fr>>(
+            &self.matrices,
+            self.num_inputs,
+            self.num_constraints,
+            full,
+        )
+        .map_err(synthesis)
     }
 }
 

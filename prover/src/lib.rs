@@ -16,8 +16,12 @@ pub mod eval;
 pub mod fast;
 pub mod import;
 pub mod keys;
+#[cfg(target_arch = "x86_64")]
+mod lanes;
 pub mod ledger;
 pub mod msm;
 pub mod prove;
+#[cfg(target_arch = "x86_64")]
+mod qap;
 
 pub use error::ProveError;

@@ -1,0 +1,335 @@
+//! The QAP witness map (the quotient `h = (A·B - C) / Z`) with FFTs in eight lanes.
+//!
+//! The same map as arkworks' `LibsnarkReduction::witness_map_from_matrices`, and for a satisfying
+//! assignment the same output, as `h` is the unique polynomial with `A·B - C = h·Z`:
+//! 1. `a = A·z`, `b = B·z`, `c = C·z` on the domain (with arkworks' rows for the inputs);
+//! 2. for each: an inverse FFT to coefficients, scaled by powers of the coset generator `g`,
+//!    then an FFT to evaluations on the coset `g·H`;
+//! 3. `(a·b - c) / Z(g)` pointwise, then an inverse FFT and the scaling by powers of `1/g`.
+//!
+//! The FFTs are radix-2 in the lane form of [`crate::lanes`], eight butterflies at a time,
+//! without a bit-reversal between them: inverse FFTs decimate in frequency (natural order in,
+//! bit-reversed out), FFTs decimate in time (bit-reversed in, natural out), and the coset
+//! scalings use their factors in bit-reversed order. Only `h` is reordered, as it is read back.
+//! The twiddles and coset factors depend only on the domain, so they are computed once per
+//! circuit shape ([`Qap::new`]).
+#![allow(unsafe_code)]
+
+use crate::lanes::{
+    add, canonical, load, mul, put, store, sub, subtract_if_above, take, Modulus, Scalar, V,
+};
+use ark_bn254::Fr;
+use ark_ff::{AdditiveGroup, FftField, Field};
+use ark_groth16::r1cs_to_qap::evaluate_constraint;
+use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
+use ark_relations::gr1cs::Matrix;
+use core::arch::x86_64::*;
+use rayon::prelude::*;
+
+/// Eight elements, one limb array per limb.
+type Group = [[u64; 8]; 5];
+
+/// Twiddles and coset factors for one domain size.
+#[derive(Debug, Clone)]
+pub(crate) struct Qap {
+    log_n: u32,
+    /// Per stage, half-size `m = 1, 2, 4, …`: `ω_{2m}^j` for `j < m` (groups of eight; for
+    /// `m < 8`, one group in the order the butterflies use them).
+    forward: Vec<Vec<Group>>,
+    /// The same for `ω^-1`.
+    inverse: Vec<Vec<Group>>,
+    /// Position `p` of bit-reversed coefficients: `g^rev(p) / n`.
+    coset: Vec<Group>,
+    /// Position `p`: `g^-rev(p) / n`.
+    uncoset: Vec<Group>,
+    /// `1 / Z(g) = 1 / (g^n - 1)`.
+    z_inverse: Fr,
+}
+
+impl Qap {
+    /// The tables for a domain of `n` points, or `None` where the lane code does not serve (no
+    /// IFMA, or a domain under sixteen points).
+    pub(crate) fn new(n: usize) -> Option<Qap> {
+        let domain = Radix2EvaluationDomain::<Fr>::new(n)?;
+        if !crate::lanes::available() || domain.size() != n || n < 16 {
+            return None;
+        }
+        let log_n = n.trailing_zeros();
+        let g = Fr::GENERATOR;
+        let n_inv = domain.size_inv();
+        let stages = |root: Fr| -> Vec<Vec<Group>> {
+            (0..log_n)
+                .map(|s| {
+                    let m = 1usize << s;
+                    // ω_{2m} = root^(n / 2m).
+                    let w = root.pow([(n / (2 * m)) as u64]);
+                    let powers = powers(w, m);
+                    if m >= 8 {
+                        groups(&powers)
+                    } else {
+                        let lanes = small_stage_lanes(m).0;
+                        vec![group_of(|lane| powers[lanes[lane] % m])]
+                    }
+                })
+                .collect()
+        };
+        let reversed = |base: Fr| -> Vec<Group> {
+            let p = powers(base, n);
+            let rev: Vec<Fr> = (0..n).map(|i| p[reverse(i, log_n)] * n_inv).collect();
+            groups(&rev)
+        };
+        Some(Qap {
+            log_n,
+            forward: stages(domain.group_gen()),
+            inverse: stages(domain.group_gen_inv()),
+            coset: reversed(g),
+            uncoset: reversed(g.inverse()?),
+            z_inverse: (g.pow([n as u64]) - Fr::ONE).inverse()?,
+        })
+    }
+
+    /// The coefficients of `h` (length `n`) for `full_assignment`, from the R1CS matrices.
+    pub(crate) fn witness_map(
+        &self,
+        matrices: &[Matrix<Fr>],
+        num_inputs: usize,
+        num_constraints: usize,
+        full_assignment: &[Fr],
+    ) -> Vec<Fr> {
+        let n = 1usize << self.log_n;
+        let rows = |m: &Matrix<Fr>, with_inputs: bool| -> Vec<Group> {
+            let mut v = vec![Fr::ZERO; n];
+            v[..num_constraints]
+                .par_iter_mut()
+                .zip(m)
+                .for_each(|(v, row)| *v = evaluate_constraint(row, full_assignment));
+            if with_inputs {
+                v[num_constraints..num_constraints + num_inputs]
+                    .copy_from_slice(&full_assignment[..num_inputs]);
+            }
+            groups(&v)
+        };
+        let to_coset = |mut v: Vec<Group>| {
+            // SAFETY: `Qap::new` returned tables only after `available()`.
+            unsafe {
+                self.dif(&mut v, &self.inverse);
+                scale(&mut v, &self.coset);
+                self.dit(&mut v, &self.forward);
+            }
+            v
+        };
+        let (a, b) = rayon::join(
+            || to_coset(rows(&matrices[0], true)),
+            || to_coset(rows(&matrices[1], false)),
+        );
+        let mut h = to_coset(rows(&matrices[2], false));
+        // SAFETY: as above.
+        unsafe {
+            quotient(&mut h, &a, &b, &Scalar::to_limbs(self.z_inverse));
+            self.dif(&mut h, &self.inverse);
+            scale(&mut h, &self.uncoset);
+        }
+        (0..n)
+            .into_par_iter()
+            .map(|i| {
+                let p = reverse(i, self.log_n);
+                let mut l = [0u64; 5];
+                take(&mut l, &h[p / 8], p % 8);
+                Scalar::from_limbs(&l)
+            })
+            .collect()
+    }
+
+    /// Decimation in frequency: natural order in, bit-reversed out (values below `2p`).
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    fn dif(&self, v: &mut [Group], twiddles: &[Vec<Group>]) {
+        for s in (0..self.log_n as usize).rev() {
+            stage(v, 1 << s, &twiddles[s], false);
+        }
+    }
+
+    /// Decimation in time: bit-reversed order in, natural out (values below `2p`).
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    fn dit(&self, v: &mut [Group], twiddles: &[Vec<Group>]) {
+        for (s, t) in twiddles.iter().enumerate() {
+            stage(v, 1 << s, t, true);
+        }
+    }
+}
+
+/// `1, w, w², …` (`count` of them).
+fn powers(w: Fr, count: usize) -> Vec<Fr> {
+    std::iter::successors(Some(Fr::ONE), |p| Some(*p * w))
+        .take(count)
+        .collect()
+}
+
+/// The lowest `bits` bits of `i`, reversed.
+fn reverse(i: usize, bits: u32) -> usize {
+    i.reverse_bits() >> (usize::BITS - bits)
+}
+
+/// Elements (a multiple of eight) in lane form, canonical.
+fn groups(v: &[Fr]) -> Vec<Group> {
+    v.par_chunks(8).map(|c| group_of(|lane| c[lane])).collect()
+}
+
+fn group_of(f: impl Fn(usize) -> Fr) -> Group {
+    let mut g = [[0u64; 8]; 5];
+    for lane in 0..8 {
+        put(&mut g, lane, &Scalar::to_limbs(f(lane)));
+    }
+    g
+}
+
+/// For a stage of half-size `m < 8`, done on two groups (sixteen elements) at once: the
+/// positions of the butterflies' first elements (`u`) and of their partners (`v`), in lane
+/// order; then the inverse permutation indices (positions 0..8 from `u`, 8..16 from `v`) that
+/// put the results back.
+fn small_stage_lanes(m: usize) -> ([usize; 8], [usize; 8], [[i64; 8]; 2]) {
+    let (mut u, mut v) = ([0usize; 8], [0usize; 8]);
+    let (mut nu, mut nv) = (0, 0);
+    let mut back = [0i64; 16];
+    for (p, b) in back.iter_mut().enumerate() {
+        if (p / m).is_multiple_of(2) {
+            u[nu] = p;
+            *b = nu as i64;
+            nu += 1;
+        } else {
+            v[nv] = p;
+            *b = 8 + nv as i64;
+            nv += 1;
+        }
+    }
+    let halves = [
+        std::array::from_fn(|i| back[i]),
+        std::array::from_fn(|i| back[8 + i]),
+    ];
+    (u, v, halves)
+}
+
+/// One radix-2 stage of half-size `m` over all blocks: decimation in time (`t = v·w`,
+/// `(u + t, u - t)`) or in frequency (`(u + v, (u - v)·w)`).
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn stage(v: &mut [Group], m: usize, twiddles: &[Group], dit: bool) {
+    let butterfly = |u: &mut [V; 5], x: &mut [V; 5], w: &[V; 5]| {
+        if dit {
+            let t = mul::<Scalar>(x, w);
+            let (a, b) = (add(*u, t), sub(*u, t, &Scalar::P2));
+            *u = subtract_if_above(a, &Scalar::P2);
+            *x = subtract_if_above(b, &Scalar::P2);
+        } else {
+            let (a, b) = (add(*u, *x), sub(*u, *x, &Scalar::P2));
+            *u = subtract_if_above(a, &Scalar::P2);
+            *x = mul::<Scalar>(&b, w);
+        }
+    };
+    if m >= 8 {
+        let half = m / 8;
+        v.par_chunks_mut(2 * half).for_each(|block| {
+            let (lo, hi) = block.split_at_mut(half);
+            lo.par_iter_mut()
+                .zip(hi.par_iter_mut())
+                .zip(twiddles.par_iter())
+                .with_min_len(64)
+                .for_each(|((lo, hi), w)| {
+                    let (mut u, mut x, w) = (load(lo), load(hi), load(w));
+                    butterfly(&mut u, &mut x, &w);
+                    store(lo, &u);
+                    store(hi, &x);
+                });
+        });
+        return;
+    }
+    let (u_lanes, v_lanes, back) = small_stage_lanes(m);
+    let idx = |l: &[usize; 8]| l.map(|p| p as i64);
+    v.par_chunks_mut(2).with_min_len(64).for_each(|pair| {
+        // SAFETY: the index arrays are 64 readable bytes each.
+        unsafe {
+            let ld = |a: &[i64; 8]| _mm512_loadu_si512(a.as_ptr().cast());
+            let (iu, iv) = (ld(&idx(&u_lanes)), ld(&idx(&v_lanes)));
+            let (b0, b1) = (ld(&back[0]), ld(&back[1]));
+            let (x, y) = (load(&pair[0]), load(&pair[1]));
+            let mut u: [V; 5] = std::array::from_fn(|i| _mm512_permutex2var_epi64(x[i], iu, y[i]));
+            let mut t: [V; 5] = std::array::from_fn(|i| _mm512_permutex2var_epi64(x[i], iv, y[i]));
+            butterfly(&mut u, &mut t, &load(&twiddles[0]));
+            let x: [V; 5] = std::array::from_fn(|i| _mm512_permutex2var_epi64(u[i], b0, t[i]));
+            let y: [V; 5] = std::array::from_fn(|i| _mm512_permutex2var_epi64(u[i], b1, t[i]));
+            store(&mut pair[0], &x);
+            store(&mut pair[1], &y);
+        }
+    });
+}
+
+/// Multiplies each element by its factor (values below `2p` in, canonical out).
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn scale(v: &mut [Group], factors: &[Group]) {
+    v.par_iter_mut()
+        .zip(factors)
+        .with_min_len(256)
+        .for_each(|(x, f)| {
+            let product = mul::<Scalar>(&load(x), &load(f));
+            store(x, &canonical::<Scalar, 5>(product));
+        });
+}
+
+/// `h = (a·b - h) · z` pointwise, with `h` holding `c` on entry; the result canonical.
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn quotient(h: &mut [Group], a: &[Group], b: &[Group], z: &[u64; 5]) {
+    let z = group_of(|_| Scalar::from_limbs(z));
+    h.par_iter_mut()
+        .zip(a)
+        .zip(b)
+        .with_min_len(256)
+        .for_each(|((h, a), b)| {
+            let ab = mul::<Scalar>(&load(a), &load(b));
+            let d = sub(ab, load(h), &Scalar::P2);
+            store(h, &canonical::<Scalar, 5>(mul::<Scalar>(&d, &load(&z))));
+        });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_ff::UniformRand;
+    use ark_groth16::r1cs_to_qap::{LibsnarkReduction, R1CSToQAP};
+    use ark_poly::GeneralEvaluationDomain;
+    use rand::{rngs::StdRng, SeedableRng};
+
+    /// On a random satisfied R1CS (`x·y = z` rows over random variables), the lane QAP gives
+    /// arkworks' coefficients exactly, for domains from sixteen points (small stages only) up.
+    #[test]
+    fn matches_arkworks() {
+        if !crate::lanes::available() {
+            eprintln!("skipped: this CPU has no AVX-512 IFMA");
+            return;
+        }
+        let mut rng = StdRng::seed_from_u64(9);
+        for (constraints, inputs) in [(10usize, 3usize), (100, 5), (3000, 2)] {
+            let vars = inputs + 2 * constraints;
+            let mut z: Vec<Fr> = (0..vars).map(|_| Fr::rand(&mut rng)).collect();
+            z[0] = Fr::ONE;
+            let (mut a, mut b, mut c) = (Vec::new(), Vec::new(), Vec::new());
+            for i in 0..constraints {
+                // Row i: (2·z[x] + 1) · z[y] = (its value) · 1.
+                let (x, y) = (inputs + 2 * i, inputs + 2 * i + 1);
+                a.push(vec![(Fr::from(2u64), x), (Fr::ONE, 0)]);
+                b.push(vec![(Fr::ONE, y)]);
+                c.push(vec![((z[x].double() + Fr::ONE) * z[y], 0)]);
+            }
+            let matrices = vec![a, b, c];
+            let n = GeneralEvaluationDomain::<Fr>::new(constraints + inputs)
+                .unwrap()
+                .size();
+            let want = LibsnarkReduction::witness_map_from_matrices::<
+                Fr,
+                GeneralEvaluationDomain<Fr>,
+            >(&matrices, inputs, constraints, &z)
+            .unwrap();
+            let got = Qap::new(n)
+                .unwrap()
+                .witness_map(&matrices, inputs, constraints, &z);
+            assert_eq!(got, want, "{constraints} constraints");
+        }
+    }
+}
