@@ -28,10 +28,15 @@ pub(crate) type V = __m512i;
 
 pub(crate) const MASK: u64 = (1 << 52) - 1;
 
-/// Whether this CPU runs the IFMA code.
+/// Whether the IFMA code runs: the CPU has `avx512f` and `avx512ifma`, and `ZKGOV_NO_IFMA` is
+/// not set (to measure or check the portable paths on such a CPU).
 pub fn available() -> bool {
-    std::arch::is_x86_feature_detected!("avx512f")
-        && std::arch::is_x86_feature_detected!("avx512ifma")
+    static AVAILABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *AVAILABLE.get_or_init(|| {
+        std::env::var_os("ZKGOV_NO_IFMA").is_none()
+            && std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512ifma")
+    })
 }
 
 /// A prime below `2^254` and its constants, in 52-bit limbs.
