@@ -16,7 +16,7 @@
 #![allow(unsafe_code)]
 
 use crate::lanes::{
-    add, canonical, load, mul, put, store, sub, subtract_if_above, take, Modulus, Scalar, V,
+    add, canonical, load, mul, put, splat, store, sub, subtract_if_above, take, Modulus, Scalar, V,
 };
 use ark_bn254::Fr;
 use ark_ff::{AdditiveGroup, FftField, Field};
@@ -38,10 +38,10 @@ pub(crate) struct Qap {
     forward: Vec<Vec<Group>>,
     /// The same for `ω^-1`.
     inverse: Vec<Vec<Group>>,
-    /// Position `p` of bit-reversed coefficients: `g^rev(p) / n`.
-    coset: Vec<Group>,
-    /// Position `p`: `g^-rev(p) / n`.
-    uncoset: Vec<Group>,
+    /// The factors `g^rev(p) / n` of the bit-reversed coefficients.
+    coset: Coset,
+    /// The factors `g^-rev(p) / n`.
+    uncoset: Coset,
     /// `1 / Z(g) = 1 / (g^n - 1)`.
     z_inverse: Fr,
 }
@@ -73,17 +73,23 @@ impl Qap {
                 })
                 .collect()
         };
-        let reversed = |base: Fr| -> Vec<Group> {
-            let p = powers(base, n);
-            let rev: Vec<Fr> = (0..n).map(|i| p[reverse(i, log_n)] * n_inv).collect();
-            groups(&rev)
+        // Position p = 8q + l reverses to rev3(l)·n/8 + rev(q), so its factor is a per-lane one
+        // times a per-group one: an eighth of the table.
+        let coset = |base: Fr| {
+            let p = powers(base, n / 8);
+            Coset {
+                lanes: group_of(|l| base.pow([(reverse(l, 3) * n / 8) as u64]) * n_inv),
+                groups: (0..n / 8)
+                    .map(|q| Scalar::to_limbs(p[reverse(q, log_n - 3)]))
+                    .collect(),
+            }
         };
         Some(Qap {
             log_n,
             forward: stages(domain.group_gen()),
             inverse: stages(domain.group_gen_inv()),
-            coset: reversed(g),
-            uncoset: reversed(g.inverse()?),
+            coset: coset(g),
+            uncoset: coset(g.inverse()?),
             z_inverse: (g.pow([n as u64]) - Fr::ONE).inverse()?,
         })
     }
@@ -155,6 +161,14 @@ impl Qap {
             stage(v, 1 << s, t, true);
         }
     }
+}
+
+/// Factors for the elements of a vector in lane form: `lanes[l] · groups[q]` for lane `l` of
+/// group `q`.
+#[derive(Debug, Clone)]
+struct Coset {
+    lanes: Group,
+    groups: Vec<[u64; 5]>,
 }
 
 /// `1, w, w², …` (`count` of them).
@@ -263,12 +277,13 @@ fn stage(v: &mut [Group], m: usize, twiddles: &[Group], dit: bool) {
 
 /// Multiplies each element by its factor (values below `2p` in, canonical out).
 #[target_feature(enable = "avx512f,avx512ifma")]
-fn scale(v: &mut [Group], factors: &[Group]) {
+fn scale(v: &mut [Group], factors: &Coset) {
+    let lanes = load(&factors.lanes);
     v.par_iter_mut()
-        .zip(factors)
+        .zip(&factors.groups)
         .with_min_len(256)
-        .for_each(|(x, f)| {
-            let product = mul::<Scalar>(&load(x), &load(f));
+        .for_each(|(x, g)| {
+            let product = mul::<Scalar>(&mul::<Scalar>(&load(x), &lanes), &g.map(|l| splat(l)));
             store(x, &canonical::<Scalar, 5>(product));
         });
 }

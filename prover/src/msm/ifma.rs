@@ -39,6 +39,9 @@ use rayon::prelude::*;
 /// Additions of one batch at most (a multiple of the eight lanes).
 const BATCH: usize = 1024;
 
+/// Overflowing additions gathered before they are summed ([`Lanes::finish`]).
+const OVERFLOW: usize = 8192;
+
 /// A curve whose base field this module computes in, with `N` limbs per element.
 pub(super) trait LaneCurve<const N: usize>: SWCurveConfig {
     /// The limbs of `a`.
@@ -425,11 +428,14 @@ impl<'a, C: LaneCurve<N>, const N: usize> Lanes<'a, C, N> {
             } else {
                 self.overflow.push(e);
             }
-            return;
+        } else {
+            self.stage(e);
+            if self.batch.len() == self.limit {
+                self.flush();
+            }
         }
-        self.stage(e);
-        if self.batch.len() == self.limit {
-            self.flush();
+        if self.overflow.len() >= OVERFLOW {
+            self.finish();
         }
     }
 
@@ -500,9 +506,10 @@ impl<'a, C: LaneCurve<N>, const N: usize> Lanes<'a, C, N> {
         unsafe { add_batch::<C, N>(&mut self.stage, n.div_ceil(8)) };
     }
 
-    /// Completes the window: the last batches, then the overflow. Each overflowing bucket's
-    /// points, with the bucket's own value, are summed by pairs, each round one batch (or a few)
-    /// for all buckets, until one point per bucket is left.
+    /// Completes the batches, then sums the overflow into the buckets: each overflowing
+    /// bucket's points, with the bucket's own value, are summed by pairs, each round one batch
+    /// (or a few) for all buckets, until one point per bucket is left. Runs at the end of the
+    /// window and whenever [`OVERFLOW`] additions have gathered, which bounds their memory.
     fn finish(&mut self) {
         while !self.batch.is_empty() {
             self.flush();
