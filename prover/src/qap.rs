@@ -15,6 +15,7 @@
 //! circuit shape ([`Qap::new`]).
 #![allow(unsafe_code)]
 
+use crate::ceremony::phase1::powers_of;
 use crate::lanes::{
     add, canonical, load, mul, put, splat, store, sub, subtract_if_above, take, Modulus, Scalar, V,
 };
@@ -63,7 +64,7 @@ impl Qap {
                     let m = 1usize << s;
                     // ω_{2m} = root^(n / 2m).
                     let w = root.pow([(n / (2 * m)) as u64]);
-                    let powers = powers(w, m);
+                    let powers = powers_of(w, Fr::ONE, m);
                     if m >= 8 {
                         groups(&powers)
                     } else {
@@ -76,7 +77,7 @@ impl Qap {
         // Position p = 8q + l reverses to rev3(l)·n/8 + rev(q), so its factor is a per-lane one
         // times a per-group one: an eighth of the table.
         let coset = |base: Fr| {
-            let p = powers(base, n / 8);
+            let p = powers_of(base, Fr::ONE, n / 8);
             Coset {
                 lanes: group_of(|l| base.pow([(reverse(l, 3) * n / 8) as u64]) * n_inv),
                 groups: (0..n / 8)
@@ -169,13 +170,6 @@ impl Qap {
 struct Coset {
     lanes: Group,
     groups: Vec<[u64; 5]>,
-}
-
-/// `1, w, w², …` (`count` of them).
-fn powers(w: Fr, count: usize) -> Vec<Fr> {
-    std::iter::successors(Some(Fr::ONE), |p| Some(*p * w))
-        .take(count)
-        .collect()
 }
 
 /// The lowest `bits` bits of `i`, reversed.
