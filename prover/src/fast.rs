@@ -5,7 +5,7 @@
 //! although they are the same for every proof of a capacity class. Here the matrices are built
 //! once per circuit shape ([`PreparedCircuit`]); each proof then runs only witness generation
 //! (synthesis in value-only mode), the QAP witness map (seven FFTs: in eight lanes with AVX-512
-//! IFMA where the CPU has it, [`crate::qap`], else arkworks' libsnark reduction) and five MSMs with
+//! IFMA where the CPU has it, module `qap`, else arkworks' libsnark reduction) and five MSMs with
 //! zkgov's batch-affine MSM ([`crate::msm`]); the A and B MSMs share one digit decomposition of
 //! the assignment. The proof is the standard Groth16 proof for the same key:
 //! `A = α + Σ aᵢ·Aᵢ + r·δ`, `B = β + Σ aᵢ·Bᵢ + s·δ`, `C = s·A + r·B₁ − r·s·δ + Σ wⱼ·Lⱼ + Σ hₖ·Hₖ`,
@@ -188,7 +188,7 @@ impl PreparedCircuit {
 
 impl PreparedCircuit {
     /// The coefficients of the quotient `h` for the assignment `full`: with the lane FFTs where
-    /// the CPU has AVX-512 IFMA ([`crate::qap`]), else arkworks' libsnark reduction; the two agree.
+    /// the CPU has AVX-512 IFMA (module `qap`), else arkworks' libsnark reduction; the two agree.
     fn witness_map(&self, full: &[Fr]) -> Result<Vec<Fr>, ProveError> {
         #[cfg(target_arch = "x86_64")]
         if let Some(qap) = &self.qap {

@@ -7,9 +7,9 @@
 //! is the technique of gnark and of the ZPrize MSM entries; the code here is zkgov's own.
 //!
 //! Two accumulators, chosen per curve by [`MsmCurve`]:
-//! - on CPUs with AVX-512 IFMA, BN254's G1 and G2 use [`ifma`]: eight additions at a time in
-//!   52-bit limbs, busy-bucket additions summed by pairs at the end of the window, and the
-//!   buckets' weighted sum in lanes too;
+//! - on CPUs with AVX-512 IFMA, BN254's G1 and G2 use the `ifma` module: eight additions at a
+//!   time in 52-bit limbs, busy-bucket additions summed by pairs at the end of the window, and
+//!   the buckets' weighted sum in lanes too;
 //! - elsewhere, the portable accumulator here: a point whose bucket already has an addition
 //!   waiting in the current batch (a collision, or an addition of a point to itself or to its
 //!   negation) goes into a second, extended-Jacobian bucket instead, so many equal scalars (the
