@@ -386,6 +386,8 @@ struct Lanes<'a, C: LaneCurve<N>, const N: usize> {
     queue: Vec<Entry>,
     queued: Vec<bool>,
     overflow: Vec<Entry>,
+    /// Scratch for [`Self::finish`], `usize::MAX` between uses.
+    slot: Vec<usize>,
     stage: Stage<N>,
     curve: std::marker::PhantomData<C>,
 }
@@ -410,6 +412,7 @@ impl<'a, C: LaneCurve<N>, const N: usize> Lanes<'a, C, N> {
             queue: Vec::with_capacity(limit / 2),
             queued: vec![false; buckets],
             overflow: Vec::new(),
+            slot: vec![usize::MAX; buckets],
             stage: Stage {
                 qx: empty.clone(),
                 qy: empty.clone(),
@@ -507,8 +510,8 @@ impl<'a, C: LaneCurve<N>, const N: usize> Lanes<'a, C, N> {
     }
 
     /// Completes the batches, then sums the overflow into the buckets: each overflowing
-    /// bucket's points, with the bucket's own value, are summed by pairs, each round one batch
-    /// (or a few) for all buckets, until one point per bucket is left. Runs at the end of the
+    /// bucket's points, with the bucket's own value, are summed by pairs, each round a batch (or
+    /// a few) for all buckets, until one point per bucket is left. Runs at the end of the
     /// window and whenever [`OVERFLOW`] additions have gathered, which bounds their memory.
     fn finish(&mut self) {
         while !self.batch.is_empty() {
@@ -529,40 +532,39 @@ impl<'a, C: LaneCurve<N>, const N: usize> Lanes<'a, C, N> {
                 (e.bucket, Limbs { x: l.x, y })
             })
             .collect();
-        items.sort_unstable_by_key(|(k, _)| *k);
-        let mut last = usize::MAX;
+        // The buckets' own values join their points (once per bucket: `filled` is cleared).
         for i in 0..items.len() {
             let k = items[i].0;
-            if k != last && self.filled[k] {
+            if self.filled[k] {
                 items.push((k, self.buckets[k]));
                 self.filled[k] = false;
             }
-            last = k;
         }
-        items.sort_by_key(|(k, _)| *k);
         loop {
-            // Pairs of neighbours in the same bucket; a point left alone passes to the next round.
-            let mut next: Vec<(usize, Option<Limbs<N>>)> = Vec::with_capacity(items.len() / 2 + 1);
+            // Each point pairs with the next one of its bucket; a point left alone passes to the
+            // next round. `slot[k]` holds the index of bucket k's unpaired point.
             let mut pairs: Vec<(usize, usize)> = Vec::new();
-            let mut i = 0;
-            while i < items.len() {
-                if i + 1 < items.len() && items[i].0 == items[i + 1].0 {
-                    pairs.push((i, next.len()));
-                    next.push((items[i].0, None));
-                    i += 2;
-                } else {
-                    next.push((items[i].0, Some(items[i].1)));
-                    i += 1;
+            for (i, (k, _)) in items.iter().enumerate() {
+                match self.slot[*k] {
+                    usize::MAX => self.slot[*k] = i,
+                    j => {
+                        pairs.push((j, i));
+                        self.slot[*k] = usize::MAX;
+                    }
+                }
+            }
+            let mut next: Vec<(usize, Limbs<N>)> = Vec::with_capacity(items.len() / 2 + 1);
+            for (k, _) in &items {
+                let i = std::mem::replace(&mut self.slot[*k], usize::MAX);
+                if i != usize::MAX {
+                    next.push(items[i]);
                 }
             }
             if pairs.is_empty() {
                 break;
             }
             self.sum_pairs(&items, &pairs, &mut next);
-            items = next
-                .into_iter()
-                .filter_map(|(k, p)| p.map(|p| (k, p)))
-                .collect();
+            items = next;
         }
         for (k, p) in items {
             self.buckets[k] = p;
@@ -570,19 +572,19 @@ impl<'a, C: LaneCurve<N>, const N: usize> Lanes<'a, C, N> {
         }
     }
 
-    /// For each `(i, j)` of `pairs`, `next[j]` becomes `items[i] + items[i + 1]` (`None` for the
+    /// Appends `items[i] + items[j]` to `next` for each `(i, j)` of `pairs` (nothing for the
     /// identity).
     fn sum_pairs(
         &mut self,
         items: &[(usize, Limbs<N>)],
         pairs: &[(usize, usize)],
-        next: &mut [(usize, Option<Limbs<N>>)],
+        next: &mut Vec<(usize, Limbs<N>)>,
     ) {
         let mut staged: Vec<usize> = Vec::with_capacity(self.limit);
         for (n, &(i, j)) in pairs.iter().enumerate() {
-            let (a, b) = (&items[i].1, &items[i + 1].1);
+            let (k, a, b) = (items[i].0, &items[i].1, &items[j].1);
             if same(&a.x, &b.x) {
-                next[j].1 = double_or_cancel::<C, N>(a, b);
+                next.extend(double_or_cancel::<C, N>(a, b).map(|p| (k, p)));
             } else {
                 let e = staged.len();
                 let (g, lane) = (e / 8, e % 8);
@@ -590,16 +592,20 @@ impl<'a, C: LaneCurve<N>, const N: usize> Lanes<'a, C, N> {
                 put(&mut self.stage.qy[g], lane, &a.y);
                 put(&mut self.stage.px[g], lane, &b.x);
                 put(&mut self.stage.py[g], lane, &b.y);
-                staged.push(j);
+                staged.push(k);
             }
             if staged.len() == self.limit || (n + 1 == pairs.len() && !staged.is_empty()) {
                 self.run(staged.len());
-                for (e, &j) in staged.iter().enumerate() {
+                for (e, &k) in staged.iter().enumerate() {
                     let (g, lane) = (e / 8, e % 8);
-                    next[j].1 = Some(Limbs {
-                        x: get(&self.stage.qx[g], lane),
-                        y: get(&self.stage.qy[g], lane),
-                    });
+                    let x = get(&self.stage.qx[g], lane);
+                    next.push((
+                        k,
+                        Limbs {
+                            x,
+                            y: get(&self.stage.qy[g], lane),
+                        },
+                    ));
                 }
                 staged.clear();
             }
