@@ -16,7 +16,7 @@
 //! uses arkworks' arithmetic. Tests check every operation against arkworks.
 #![allow(unsafe_code)]
 
-use ark_bn254::{Fq, Fr};
+use ark_bn254::{Fq, FqConfig, Fr, FrConfig};
 use ark_ff::{
     fields::models::fp::{Fp256, MontBackend, MontConfig},
     AdditiveGroup, BigInt, Field, MontFp,
@@ -39,21 +39,43 @@ pub fn available() -> bool {
     })
 }
 
-/// A prime below `2^254` and its constants, in 52-bit limbs.
-pub(crate) trait Modulus {
-    /// The arkworks field.
-    type F: Field;
-    const P: [u64; 5];
-    const P2: [u64; 5];
-    const P4: [u64; 5];
-    /// `-p^-1 mod 2^52`.
-    const P_INV: u64;
-    /// One: `2^260 mod p`.
-    const ONE: [u64; 5];
-    /// The limbs of `a`.
-    fn to_limbs(a: Self::F) -> [u64; 5];
-    /// The element whose canonical limbs are `l`.
-    fn from_limbs(l: &[u64; 5]) -> Self::F;
+/// An element of the field of [`Modulus`] `M`, in arkworks.
+pub(crate) type Elem<M> = Fp256<MontBackend<<M as Modulus>::Config, 4>>;
+
+/// A prime below `2^254` (an arkworks field of four 64-bit limbs) and its constants in 52-bit
+/// limbs, derived from arkworks' own.
+pub(crate) trait Modulus: Sized {
+    /// The arkworks field's configuration.
+    type Config: MontConfig<4>;
+    /// `1/16`: arkworks' Montgomery form has `R = 2^256`, this module's `2^260`.
+    const SIXTEENTH: Elem<Self>;
+    const P: [u64; 5] = split52(Self::Config::MODULUS.0);
+    const P2: [u64; 5] = split52(shl(Self::Config::MODULUS.0, 1));
+    const P4: [u64; 5] = split52(shl(Self::Config::MODULUS.0, 2));
+    /// `-p^-1 mod 2^52`, from arkworks' `-p^-1 mod 2^64`.
+    const P_INV: u64 = Self::Config::INV & MASK;
+
+    /// `a` as five 52-bit limbs of `a · 2^260 mod p`: sixteen times `a` has the arkworks
+    /// representation `16a · 2^256 = a · 2^260`.
+    fn to_limbs(a: Elem<Self>) -> [u64; 5] {
+        let mut b = a;
+        for _ in 0..4 {
+            b.double_in_place();
+        }
+        split52((b.0).0)
+    }
+
+    /// The element whose canonical limbs are `l`: the arkworks element with the limbs' integer
+    /// as its representation is sixteen times it.
+    fn from_limbs(l: &[u64; 5]) -> Elem<Self> {
+        let big = BigInt::new([
+            l[0] | l[1] << 52,
+            l[1] >> 12 | l[2] << 40,
+            l[2] >> 24 | l[3] << 28,
+            l[3] >> 36 | l[4] << 16,
+        ]);
+        Fp256::new_unchecked(big) * Self::SIXTEENTH
+    }
 }
 
 /// BN254's base field, of the curve points' coordinates.
@@ -63,101 +85,19 @@ pub(crate) struct Base;
 pub(crate) struct Scalar;
 
 impl Modulus for Base {
-    type F = Fq;
-    const P: [u64; 5] = [
-        0x8c16d87cfd47,
-        0x916871ca8d3c2,
-        0x181585d97816a,
-        0xa029b85045b68,
-        0x30644e72e131,
-    ];
-    const P2: [u64; 5] = [
-        0x1182db0f9fa8e,
-        0x22d0e3951a784,
-        0x302b0bb2f02d5,
-        0x405370a08b6d0,
-        0x60c89ce5c263,
-    ];
-    const P4: [u64; 5] = [
-        0x2305b61f3f51c,
-        0x45a1c72a34f08,
-        0x60561765e05aa,
-        0x80a6e14116da0,
-        0xc19139cb84c6,
-    ];
-    const P_INV: u64 = 0x20782e4866389;
-    const ONE: [u64; 5] = [
-        0x20880f6fce4b4,
-        0x49baa989a8455,
-        0x18f014a498908,
-        0x724f85a9201d8,
-        0x1f16424e1bb7,
-    ];
-
-    fn to_limbs(a: Fq) -> [u64; 5] {
-        mont_limbs(a)
-    }
-
-    fn from_limbs(l: &[u64; 5]) -> Fq {
-        const SIXTEENTH: Fq = MontFp!(
-            "12312136615409592312513603231707217237391675025980025810262583815737939742328"
-        );
-        mont_from_limbs(l) * SIXTEENTH
-    }
+    type Config = FqConfig;
+    const SIXTEENTH: Fq =
+        MontFp!("12312136615409592312513603231707217237391675025980025810262583815737939742328");
 }
 
 impl Modulus for Scalar {
-    type F = Fr;
-    const P: [u64; 5] = [
-        0x1f593f0000001,
-        0x4879b9709143e,
-        0x181585d2833e8,
-        0xa029b85045b68,
-        0x30644e72e131,
-    ];
-    const P2: [u64; 5] = [
-        0x3eb27e0000002,
-        0x90f372e12287c,
-        0x302b0ba5067d0,
-        0x405370a08b6d0,
-        0x60c89ce5c263,
-    ];
-    const P4: [u64; 5] = [
-        0x7d64fc0000004,
-        0x21e6e5c2450f8,
-        0x6056174a0cfa1,
-        0x80a6e14116da0,
-        0xc19139cb84c6,
-    ];
-    const P_INV: u64 = 0x1f593efffffff;
-    const ONE: [u64; 5] = [
-        0xb6b753fffffac,
-        0x380f271055b9d,
-        0x18f016ecef7c8,
-        0x724f85a9201d8,
-        0x1f16424e1bb7,
-    ];
-
-    fn to_limbs(a: Fr) -> [u64; 5] {
-        mont_limbs(a)
-    }
-
-    fn from_limbs(l: &[u64; 5]) -> Fr {
-        const SIXTEENTH: Fr = MontFp!(
-            "20520227692349320520856005386178695395514091625390032197217066424914820464641"
-        );
-        mont_from_limbs(l) * SIXTEENTH
-    }
+    type Config = FrConfig;
+    const SIXTEENTH: Fr =
+        MontFp!("20520227692349320520856005386178695395514091625390032197217066424914820464641");
 }
 
-/// `a` as five 52-bit limbs of `a · 2^260 mod p`: sixteen times `a` has the arkworks
-/// representation `16a · 2^256 = a · 2^260`.
-fn mont_limbs<T: MontConfig<4>>(a: Fp256<MontBackend<T, 4>>) -> [u64; 5] {
-    let mut b = a;
-    for _ in 0..4 {
-        b.double_in_place();
-    }
-    let l = (b.0).0;
+/// A 256-bit integer below `2^260` as five 52-bit limbs.
+const fn split52(l: [u64; 4]) -> [u64; 5] {
     [
         l[0] & MASK,
         (l[0] >> 52 | l[1] << 12) & MASK,
@@ -167,15 +107,14 @@ fn mont_limbs<T: MontConfig<4>>(a: Fp256<MontBackend<T, 4>>) -> [u64; 5] {
     ]
 }
 
-/// The element with arkworks representation equal to the integer of the canonical limbs `l`:
-/// sixteen times the element the limbs stand for.
-fn mont_from_limbs<T: MontConfig<4>>(l: &[u64; 5]) -> Fp256<MontBackend<T, 4>> {
-    Fp256::new_unchecked(BigInt::new([
-        l[0] | l[1] << 52,
-        l[1] >> 12 | l[2] << 40,
-        l[2] >> 24 | l[3] << 28,
-        l[3] >> 36 | l[4] << 16,
-    ]))
+/// `x · 2^k` for `0 < k < 64`, for a product below `2^256`.
+const fn shl(x: [u64; 4], k: u32) -> [u64; 4] {
+    [
+        x[0] << k,
+        x[1] << k | x[0] >> (64 - k),
+        x[2] << k | x[1] >> (64 - k),
+        x[3] << k | x[2] >> (64 - k),
+    ]
 }
 
 /// The negation of canonical limbs: `p - c` for each non-zero component `c`.
@@ -249,7 +188,8 @@ pub(crate) fn store<const N: usize>(out: &mut [[u64; 8]; N], a: &[V; N]) {
 /// One in every lane (the first component; any others zero).
 #[target_feature(enable = "avx512f")]
 pub(crate) fn one<M: Modulus, const N: usize>() -> [V; N] {
-    std::array::from_fn(|i| splat(if i < 5 { M::ONE[i] } else { 0 }))
+    let one = M::to_limbs(Elem::<M>::ONE);
+    std::array::from_fn(|i| splat(if i < 5 { one[i] } else { 0 }))
 }
 
 /// Propagates carries (and borrows) within each component, so that every limb but a
@@ -331,25 +271,36 @@ pub(crate) mod tests {
     use ark_ff::UniformRand;
     use rand::{rngs::StdRng, SeedableRng};
 
-    /// Eight elements as one lane group.
-    pub(crate) fn lanes<M: Modulus>(xs: &[M::F; 8]) -> [[u64; 8]; 5] {
-        let mut out = [[0u64; 8]; 5];
+    /// Eight elements as one lane group, by `limbs`.
+    pub(crate) fn lanes<F: Copy, const N: usize>(
+        xs: &[F; 8],
+        limbs: impl Fn(F) -> [u64; N],
+    ) -> [[u64; 8]; N] {
+        let mut out = [[0u64; 8]; N];
         for (j, x) in xs.iter().enumerate() {
-            put(&mut out, j, &M::to_limbs(*x));
+            put(&mut out, j, &limbs(*x));
         }
         out
     }
 
-    /// The eight elements of a lane group of canonical limbs.
-    pub(crate) fn values<M: Modulus>(l: &[[u64; 8]; 5]) -> [M::F; 8] {
-        std::array::from_fn(|j| M::from_limbs(&get(l, j)))
+    /// The eight elements of a lane group of canonical limbs, by `element`.
+    pub(crate) fn values<F, const N: usize>(
+        l: &[[u64; 8]; N],
+        element: impl Fn(&[u64; N]) -> F,
+    ) -> [F; 8] {
+        std::array::from_fn(|j| element(&get(l, j)))
     }
 
     fn round_trip<M: Modulus>(rng: &mut StdRng)
     where
-        M::F: UniformRand,
+        Elem<M>: UniformRand,
     {
-        for x in [M::F::ZERO, M::F::ONE, -M::F::ONE, M::F::rand(rng)] {
+        for x in [
+            Elem::<M>::ZERO,
+            Elem::<M>::ONE,
+            -Elem::<M>::ONE,
+            Elem::<M>::rand(rng),
+        ] {
             let l = M::to_limbs(x);
             assert!(l.iter().all(|&v| v <= MASK));
             assert_eq!(M::from_limbs(&l), x);
@@ -368,30 +319,44 @@ pub(crate) mod tests {
     /// and unreduced inputs just below `4p`.
     fn operations<M: Modulus>(rng: &mut StdRng)
     where
-        M::F: UniformRand,
+        Elem<M>: UniformRand,
     {
-        let special = [M::F::ZERO, M::F::ONE, -M::F::ONE];
+        let special = [Elem::<M>::ZERO, Elem::<M>::ONE, -Elem::<M>::ONE];
         for round in 0..50 {
-            let a: [M::F; 8] = std::array::from_fn(|j| match (round, j) {
+            let a: [Elem<M>; 8] = std::array::from_fn(|j| match (round, j) {
                 (0, 0..=2) => special[j],
-                _ => M::F::rand(rng),
+                _ => Elem::<M>::rand(rng),
             });
-            let b: [M::F; 8] =
-                std::array::from_fn(|j| if j == 3 { special[2] } else { M::F::rand(rng) });
+            let b: [Elem<M>; 8] = std::array::from_fn(|j| {
+                if j == 3 {
+                    special[2]
+                } else {
+                    Elem::<M>::rand(rng)
+                }
+            });
             let mut out = [[0u64; 8]; 5];
             // SAFETY: the caller checked `available()`.
             unsafe {
-                let (va, vb) = (load(&lanes::<M>(&a)), load(&lanes::<M>(&b)));
+                let (va, vb) = (load(&lanes(&a, M::to_limbs)), load(&lanes(&b, M::to_limbs)));
                 store(&mut out, &canonical::<M, 5>(mul::<M>(&va, &vb)));
-                assert_eq!(values::<M>(&out), std::array::from_fn(|j| a[j] * b[j]));
+                assert_eq!(
+                    values(&out, M::from_limbs),
+                    std::array::from_fn(|j| a[j] * b[j])
+                );
                 store(&mut out, &canonical::<M, 5>(sub(va, vb, &M::P)));
-                assert_eq!(values::<M>(&out), std::array::from_fn(|j| a[j] - b[j]));
+                assert_eq!(
+                    values(&out, M::from_limbs),
+                    std::array::from_fn(|j| a[j] - b[j])
+                );
                 store(&mut out, &canonical::<M, 5>(add(va, vb)));
-                assert_eq!(values::<M>(&out), std::array::from_fn(|j| a[j] + b[j]));
+                assert_eq!(
+                    values(&out, M::from_limbs),
+                    std::array::from_fn(|j| a[j] + b[j])
+                );
                 let wide = sub(sub(va, vb, &M::P), vb, &M::P);
                 store(&mut out, &canonical::<M, 5>(mul::<M>(&wide, &wide)));
                 let want = std::array::from_fn(|j| (a[j] - b[j] - b[j]).square());
-                assert_eq!(values::<M>(&out), want);
+                assert_eq!(values(&out, M::from_limbs), want);
             }
         }
     }

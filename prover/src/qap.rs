@@ -17,7 +17,8 @@
 
 use crate::ceremony::phase1::powers_of;
 use crate::lanes::{
-    add, canonical, load, mul, put, splat, store, sub, subtract_if_above, take, Modulus, Scalar, V,
+    add, canonical, load, load8, mul, put, splat, store, sub, subtract_if_above, take, Modulus,
+    Scalar, V,
 };
 use ark_bn254::Fr;
 use ark_ff::{AdditiveGroup, FftField, Field};
@@ -68,8 +69,8 @@ impl Qap {
                     if m >= 8 {
                         groups(&powers)
                     } else {
-                        let lanes = small_stage_lanes(m).0;
-                        vec![group_of(|lane| powers[lanes[lane] % m])]
+                        let [u, ..] = small_stage_lanes(m);
+                        vec![group_of(|lane| powers[u[lane] as usize % m])]
                     }
                 })
                 .collect()
@@ -132,7 +133,7 @@ impl Qap {
         let mut h = to_coset(rows(&matrices[2], false));
         // SAFETY: as above.
         unsafe {
-            quotient(&mut h, &a, &b, &Scalar::to_limbs(self.z_inverse));
+            quotient(&mut h, &a, &b, self.z_inverse);
             self.dif(&mut h, &self.inverse);
             scale(&mut h, &self.uncoset);
         }
@@ -190,30 +191,31 @@ fn group_of(f: impl Fn(usize) -> Fr) -> Group {
     g
 }
 
-/// For a stage of half-size `m < 8`, done on two groups (sixteen elements) at once: the
-/// positions of the butterflies' first elements (`u`) and of their partners (`v`), in lane
-/// order; then the inverse permutation indices (positions 0..8 from `u`, 8..16 from `v`) that
-/// put the results back.
-fn small_stage_lanes(m: usize) -> ([usize; 8], [usize; 8], [[i64; 8]; 2]) {
-    let (mut u, mut v) = ([0usize; 8], [0usize; 8]);
+/// For a stage of half-size `m < 8`, done on two groups (sixteen elements) at once, as
+/// permutation indices into the pair (0..8 the first group, 8..16 the second): the positions of
+/// the butterflies' first elements (`u`) and of their partners (`v`), in lane order; then, for
+/// each of the two groups, where its results come from (0..8 from `u`, 8..16 from `v`).
+fn small_stage_lanes(m: usize) -> [[u64; 8]; 4] {
+    let (mut u, mut v) = ([0u64; 8], [0u64; 8]);
     let (mut nu, mut nv) = (0, 0);
-    let mut back = [0i64; 16];
+    let mut back = [0u64; 16];
     for (p, b) in back.iter_mut().enumerate() {
         if (p / m).is_multiple_of(2) {
-            u[nu] = p;
-            *b = nu as i64;
+            u[nu] = p as u64;
+            *b = nu as u64;
             nu += 1;
         } else {
-            v[nv] = p;
-            *b = 8 + nv as i64;
+            v[nv] = p as u64;
+            *b = 8 + nv as u64;
             nv += 1;
         }
     }
-    let halves = [
+    [
+        u,
+        v,
         std::array::from_fn(|i| back[i]),
         std::array::from_fn(|i| back[8 + i]),
-    ];
-    (u, v, halves)
+    ]
 }
 
 /// One radix-2 stage of half-size `m` over all blocks: decimation in time (`t = v·w`,
@@ -249,23 +251,16 @@ fn stage(v: &mut [Group], m: usize, twiddles: &[Group], dit: bool) {
         });
         return;
     }
-    let (u_lanes, v_lanes, back) = small_stage_lanes(m);
-    let idx = |l: &[usize; 8]| l.map(|p| p as i64);
+    let [iu, iv, b0, b1] = small_stage_lanes(m).map(|i| load8(&i));
     v.par_chunks_mut(2).with_min_len(64).for_each(|pair| {
-        // SAFETY: the index arrays are 64 readable bytes each.
-        unsafe {
-            let ld = |a: &[i64; 8]| _mm512_loadu_si512(a.as_ptr().cast());
-            let (iu, iv) = (ld(&idx(&u_lanes)), ld(&idx(&v_lanes)));
-            let (b0, b1) = (ld(&back[0]), ld(&back[1]));
-            let (x, y) = (load(&pair[0]), load(&pair[1]));
-            let mut u: [V; 5] = std::array::from_fn(|i| _mm512_permutex2var_epi64(x[i], iu, y[i]));
-            let mut t: [V; 5] = std::array::from_fn(|i| _mm512_permutex2var_epi64(x[i], iv, y[i]));
-            butterfly(&mut u, &mut t, &load(&twiddles[0]));
-            let x: [V; 5] = std::array::from_fn(|i| _mm512_permutex2var_epi64(u[i], b0, t[i]));
-            let y: [V; 5] = std::array::from_fn(|i| _mm512_permutex2var_epi64(u[i], b1, t[i]));
-            store(&mut pair[0], &x);
-            store(&mut pair[1], &y);
-        }
+        let (x, y) = (load(&pair[0]), load(&pair[1]));
+        let mut u: [V; 5] = std::array::from_fn(|i| _mm512_permutex2var_epi64(x[i], iu, y[i]));
+        let mut t: [V; 5] = std::array::from_fn(|i| _mm512_permutex2var_epi64(x[i], iv, y[i]));
+        butterfly(&mut u, &mut t, &load(&twiddles[0]));
+        let x: [V; 5] = std::array::from_fn(|i| _mm512_permutex2var_epi64(u[i], b0, t[i]));
+        let y: [V; 5] = std::array::from_fn(|i| _mm512_permutex2var_epi64(u[i], b1, t[i]));
+        store(&mut pair[0], &x);
+        store(&mut pair[1], &y);
     });
 }
 
@@ -284,8 +279,8 @@ fn scale(v: &mut [Group], factors: &Coset) {
 
 /// `h = (a·b - h) · z` pointwise, with `h` holding `c` on entry; the result canonical.
 #[target_feature(enable = "avx512f,avx512ifma")]
-fn quotient(h: &mut [Group], a: &[Group], b: &[Group], z: &[u64; 5]) {
-    let z = group_of(|_| Scalar::from_limbs(z));
+fn quotient(h: &mut [Group], a: &[Group], b: &[Group], z: Fr) {
+    let z = group_of(|_| z);
     h.par_iter_mut()
         .zip(a)
         .zip(b)

@@ -683,6 +683,7 @@ fn invert<C: LaneCurve<N>, const N: usize>(a: &[V; N]) -> [V; N] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lanes::tests::{lanes, values};
     use ark_ff::UniformRand;
     use rand::{rngs::StdRng, SeedableRng};
 
@@ -697,18 +698,6 @@ mod tests {
                 -x
             );
         }
-    }
-
-    fn lanes<C: LaneCurve<N>, const N: usize>(xs: &[C::BaseField; 8]) -> [[u64; 8]; N] {
-        let mut out = [[0u64; 8]; N];
-        for (j, x) in xs.iter().enumerate() {
-            put(&mut out, j, &C::to_limbs(*x));
-        }
-        out
-    }
-
-    fn values<C: LaneCurve<N>, const N: usize>(l: &[[u64; 8]; N]) -> [C::BaseField; 8] {
-        std::array::from_fn(|j| C::from_limbs(&get(l, j)))
     }
 
     /// Products and inverses of eight lanes against arkworks, with inputs up to `4p`.
@@ -732,16 +721,25 @@ mod tests {
             let mut out = [[0u64; 8]; N];
             // SAFETY: the caller checked `available()`.
             unsafe {
-                let (va, vb) = (load(&lanes::<C, N>(&a)), load(&lanes::<C, N>(&b)));
+                let (va, vb) = (load(&lanes(&a, C::to_limbs)), load(&lanes(&b, C::to_limbs)));
                 store(&mut out, &canonical::<Base, N>(C::mul(&va, &vb)));
-                assert_eq!(values::<C, N>(&out), std::array::from_fn(|j| a[j] * b[j]));
+                assert_eq!(
+                    values(&out, C::from_limbs),
+                    std::array::from_fn(|j| a[j] * b[j])
+                );
                 let wide = sub(sub(va, vb, &Base::P), vb, &Base::P);
                 store(&mut out, &canonical::<Base, N>(C::mul(&wide, &wide)));
                 let want = std::array::from_fn(|j| (a[j] - b[j] - b[j]).square());
-                assert_eq!(values::<C, N>(&out), want);
+                assert_eq!(values(&out, C::from_limbs), want);
                 let nonzero = a.map(|x| if x.is_zero() { C::BaseField::ONE } else { x });
-                store(&mut out, &invert::<C, N>(&load(&lanes::<C, N>(&nonzero))));
-                assert_eq!(values::<C, N>(&out), nonzero.map(|x| x.inverse().unwrap()));
+                store(
+                    &mut out,
+                    &invert::<C, N>(&load(&lanes(&nonzero, C::to_limbs))),
+                );
+                assert_eq!(
+                    values(&out, C::from_limbs),
+                    nonzero.map(|x| x.inverse().unwrap())
+                );
             }
         }
     }

@@ -203,18 +203,11 @@ fn window_sum<P: SWCurveConfig>(bases: &[Affine<P>], digits: &[i32], c: usize) -
         acc.add(d.unsigned_abs() as usize - 1, point);
     }
     acc.flush();
-    running_sum(acc.affine.iter().copied().zip(&acc.jacobian))
-}
-
-/// `Σ_k (k + 1) · bucket_k` for buckets given as an affine and an extended-Jacobian part: running
-/// sums from the top bucket down.
-fn running_sum<'a, P: SWCurveConfig>(
-    buckets: impl DoubleEndedIterator<Item = (Affine<P>, &'a Bucket<P>)>,
-) -> Projective<P> {
+    // Running sums from the top bucket down: bucket k is counted k + 1 times.
     let zero = <Projective<P> as VariableBaseMSM>::ZERO_BUCKET;
     let (mut running, mut total) = (zero, zero);
-    for (a, j) in buckets.rev() {
-        running += &a;
+    for (a, j) in acc.affine.iter().zip(&acc.jacobian).rev() {
+        running += a;
         running += j;
         total += &running;
     }
