@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Proves and verifies an eval red-line claim over Inspect's large-exact-1200 fixture (1200 samples,
 # capacity class 2048) and prints constraints, times and peak memory.
-#   bash benches/eval_large.sh            (from the repository root; needs ../shared/fixtures)
+#   bash benches/eval_large.sh            (from the repository root)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
 Z="$PWD/target/release/zkgov"
-LOG="$PWD/../shared/fixtures/inspect/large-exact-1200.eval"
+LOG="$PWD/fixtures/inspect/large-exact-1200.eval"
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 cd "$W"

@@ -9,7 +9,7 @@ use std::process::Output;
 
 fn fixture() -> PathBuf {
     let shared = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/fixtures/slurm/sacct_h100_pretrain.psv");
+        .join("fixtures/slurm/sacct_h100_pretrain.psv");
     if shared.exists() {
         shared
     } else {

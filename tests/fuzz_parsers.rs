@@ -82,7 +82,7 @@ proptest! {
         let results = write("results_x.json", &bytes);
         let _ = lmeval::read_lm_eval(&samples, &results, "acc", "none");
         // A real Inspect JSON log with a few bytes changed.
-        let real = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/inspect/edge-cases.json"))
+        let real = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/inspect/edge-cases.json"))
             .unwrap_or_default();
         let _ = inspect::read_inspect(&write("m.json", &mutate(&real, &edits)), None, None);
     }
@@ -92,7 +92,7 @@ proptest! {
         edits in prop::collection::vec((any::<usize>(), any::<u8>()), 1..6),
         cut in any::<usize>(),
     ) {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/inspect/edge-cases.eval");
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/inspect/edge-cases.eval");
         let Ok(real) = std::fs::read(path) else { return Ok(()) };
         let dir = tempfile::tempdir().unwrap();
         let mut m = real.clone();

@@ -11,7 +11,7 @@ use zkgov_verifier::eval::SCALE;
 fn fixtures() -> PathBuf {
     PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/fixtures"
+        "/../fixtures"
     ))
 }
 

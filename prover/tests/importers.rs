@@ -1,4 +1,4 @@
-//! Evidence importers against real tool output in `shared/fixtures`.
+//! Evidence importers against real tool output in the repository's `fixtures/`.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -12,7 +12,7 @@ use zkgov_prover::import::{
     EvalLog, ImportError,
 };
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/fixtures");
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures");
 
 fn fixture(rel: &str) -> PathBuf {
     Path::new(FIXTURES).join(rel)

@@ -2,7 +2,7 @@
 
 use zkgov_prover::import::sacct::parse_sacct;
 
-const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/fixtures/slurm/");
+const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/slurm/");
 
 #[test]
 fn gpu_seconds_match_the_expected_file() {
