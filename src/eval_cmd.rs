@@ -138,7 +138,8 @@ struct SuiteFile {
     claims: Vec<EvalClaimArgs>,
 }
 
-fn read_log(c: &EvalClaimArgs) -> Result<(EvalLog, String), ProveError> {
+/// The log, and the scorer (or lm-eval `metric,filter`) and score key its scores come from.
+fn read_log(c: &EvalClaimArgs) -> Result<(EvalLog, String, Option<String>), ProveError> {
     let log_path = c
         .log
         .as_ref()
@@ -149,7 +150,7 @@ fn read_log(c: &EvalClaimArgs) -> Result<(EvalLog, String), ProveError> {
     match &c.lm_eval_results {
         Some(results) => {
             let log = lmeval::read_lm_eval(log_path, results, &c.metric, &c.filter).map_err(imp)?;
-            Ok((log, format!("{},{}", c.metric, c.filter)))
+            Ok((log, format!("{},{}", c.metric, c.filter), None))
         }
         None => {
             let log = inspect::read_inspect(log_path, c.scorer.as_deref(), c.key.as_deref())
@@ -159,16 +160,16 @@ fn read_log(c: &EvalClaimArgs) -> Result<(EvalLog, String), ProveError> {
                 .clone()
                 .or_else(|| log.headline.as_ref().map(|h| h.scorer.clone()))
                 .unwrap_or_else(|| "score".into());
-            let label = match &c.key {
-                Some(k) => format!("{scorer}/{k}"),
-                None => scorer,
-            };
-            Ok((log, label))
+            Ok((log, scorer, c.key.clone()))
         }
     }
 }
 
-fn spec(c: &EvalClaimArgs, scorer_label: String) -> Result<EvalClaimSpec, ProveError> {
+fn spec(
+    c: &EvalClaimArgs,
+    scorer: String,
+    score_key: Option<String>,
+) -> Result<EvalClaimSpec, ProveError> {
     let (direction, line) = match (&c.below, &c.at_least) {
         (Some(b), None) => (Direction::Below, b),
         (None, Some(a)) => (Direction::AtLeast, a),
@@ -187,7 +188,8 @@ fn spec(c: &EvalClaimArgs, scorer_label: String) -> Result<EvalClaimSpec, ProveE
             ErroredArg::Worst => ErroredPolicy::Worst,
             ErroredArg::Exclude => ErroredPolicy::Exclude,
         },
-        scorer_label,
+        scorer,
+        score_key,
     })
 }
 
@@ -275,8 +277,8 @@ pub fn prove(a: &EvalArgs, json: bool) -> Result<ExitCode, ProveError> {
     let prepared: Vec<(EvalLog, EvalClaimSpec, Option<u64>)> = claims
         .iter()
         .map(|c| {
-            let (log, label) = read_log(c)?;
-            Ok((log, spec(c, label)?, c.capacity))
+            let (log, scorer, key) = read_log(c)?;
+            Ok((log, spec(c, scorer, key)?, c.capacity))
         })
         .collect::<Result<_, ProveError>>()?;
     let per_sample: Vec<Vec<(String, Option<f64>)>> = prepared

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 fn fixture() -> PathBuf {
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/slurm/sacct_h100_pretrain.psv");
+    let shared =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/slurm/sacct_h100_pretrain.psv");
     if shared.exists() {
         shared
     } else {

@@ -24,8 +24,10 @@ use zkgov_verifier::{
     bundle::{Claim, Statement},
     eval::Direction,
     keys::KeyStore,
+    policy::Policy,
     statement::{Context, EVAL_CIRCUIT},
-    verify::{encode_proof, verify_claim},
+    verdict::{evaluate, Outcome, PolicyVerdict},
+    verify::{encode_proof, verify_claim, verify_claims},
     VerifyError,
 };
 
@@ -60,14 +62,28 @@ fn job(
     line: &str,
     errored: ErroredPolicy,
 ) -> Result<EvalJob, zkgov_prover::ProveError> {
-    let log = inspect::read_inspect(&fixtures().join("inspect").join(file), None, None).unwrap();
+    scorer_job(file, None, None, direction, line, errored)
+}
+
+/// A job for one scorer (and key) of an Inspect log (`None`: the headline scorer).
+fn scorer_job(
+    file: &str,
+    scorer: Option<&str>,
+    key: Option<&str>,
+    direction: Direction,
+    line: &str,
+    errored: ErroredPolicy,
+) -> Result<EvalJob, zkgov_prover::ProveError> {
+    let path = fixtures().join("inspect").join(file);
+    let log = inspect::read_inspect(&path, scorer, key).unwrap();
     let samples = inspect::reduce_epochs(&log);
     let spec = EvalClaimSpec {
         direction,
         red_line: parse_red_line(line).unwrap(),
         score_max: 1.0,
         errored,
-        scorer_label: "headline".into(),
+        scorer: scorer.unwrap_or("headline").into(),
+        score_key: key.map(String::from),
     };
     let context = Context {
         policy_id: "uk-aisi".into(),
@@ -230,8 +246,11 @@ fn lying_witnesses_give_proofs_that_fail() {
     ));
 }
 
+/// The evaluator's signature covers the whole results description: changing any field of it,
+/// even to a value that parses, is stopped by the signature check (and by nothing earlier), while
+/// the developer's claim and context are bound by the proof alone.
 #[test]
-fn attestation_is_checked() {
+fn attestation_covers_the_whole_results_description() {
     let j = job(
         "arith-exact.eval",
         Direction::Below,
@@ -250,41 +269,277 @@ fn attestation_is_checked() {
         f(s);
         verify_claim(&c, &store())
     };
-    // A flipped signature bit, another evaluator's key, another model or eval id: rejected.
-    let bad_sig = edit(&|s| {
-        let mut b = hex::decode(&s.attestation.signature).unwrap();
-        b[5] ^= 1;
-        s.attestation.signature = hex::encode(b);
-    });
-    assert!(
-        matches!(bad_sig, Err(VerifyError::BadValue { .. })),
-        "{bad_sig:?}"
-    );
-    let other_key = edit(&|s| {
-        s.attestation.evaluator_key =
-            hex::encode(SigningKey::from_bytes(&[9; 32]).verifying_key().to_bytes())
-    });
-    assert!(other_key.is_err());
-    assert!(edit(&|s| s.source.model = "other/model".into()).is_err());
-    assert!(edit(&|s| s.source.eval_id = "another-run".into()).is_err());
+    type Edit = Box<dyn Fn(&mut zkgov_verifier::statement::EvalStatement)>;
+    let signed: Vec<(&str, Edit)> = vec![
+        (
+            "signature bit",
+            Box::new(|s| {
+                let mut b = hex::decode(&s.attestation.signature).unwrap();
+                b[5] ^= 1;
+                s.attestation.signature = hex::encode(b);
+            }),
+        ),
+        (
+            "evaluator key",
+            Box::new(|s| {
+                s.attestation.evaluator_key =
+                    hex::encode(SigningKey::from_bytes(&[9; 32]).verifying_key().to_bytes())
+            }),
+        ),
+        ("model", Box::new(|s| s.source.model = "other/model".into())),
+        (
+            "eval id",
+            Box::new(|s| s.source.eval_id = "another-run".into()),
+        ),
+        ("task", Box::new(|s| s.source.task = "other_task".into())),
+        (
+            "format",
+            Box::new(|s| s.source.format = "inspect-json".into()),
+        ),
+        ("scorer", Box::new(|s| s.source.scorer = "other".into())),
+        (
+            "score key",
+            Box::new(|s| s.source.score_key = Some("harm".into())),
+        ),
+        ("reducer", Box::new(|s| s.source.reducer = "max".into())),
+        (
+            "score maximum",
+            Box::new(|s| {
+                s.scoring.score_max = 2_000_000;
+                s.errored.worst_score = 2_000_000;
+            }),
+        ),
+        ("errored count", Box::new(|s| s.errored.count = 1)),
+        (
+            "errored counted as",
+            Box::new(|s| s.errored.counted_as = "excluded".into()),
+        ),
+        ("sample count", Box::new(|s| s.sample_count = 31)),
+        ("capacity", Box::new(|s| s.capacity = 64)),
+        (
+            "benchmark digest",
+            Box::new(|s| s.benchmark_digest = s.results_root.clone()),
+        ),
+        (
+            "results root",
+            Box::new(|s| s.results_root = s.benchmark_digest.clone()),
+        ),
+    ];
+    for (what, f) in &signed {
+        let e = edit(f.as_ref()).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("evaluator signature does not cover this results description"),
+            "{what}: {e}"
+        );
+    }
     // A small-order evaluator key is refused outright (the identity point).
     let mut id = [0u8; 32];
     id[0] = 1;
     let weak = edit(&|s| s.attestation.evaluator_key = hex::encode(id));
     assert!(weak.unwrap_err().to_string().contains("small order"));
-    // Statement fields bound only through the context digest: changing them breaks the proof.
-    assert!(matches!(
-        edit(&|s| s.context.epoch += 1),
-        Err(VerifyError::InvalidProof)
-    ));
-    assert!(matches!(
-        edit(&|s| s.errored.count += 1),
-        Err(VerifyError::InvalidProof)
-    ));
-    assert!(matches!(
-        edit(&|s| s.source.scorer = "other".into()),
-        Err(VerifyError::InvalidProof)
-    ));
+    // The claim and its context are not signed: the proof binds them.
+    for f in [
+        Box::new(|s: &mut zkgov_verifier::statement::EvalStatement| s.context.epoch += 1) as Edit,
+        Box::new(|s| s.red_line_numerator = "19".into()),
+    ] {
+        assert!(matches!(edit(f.as_ref()), Err(VerifyError::InvalidProof)));
+    }
+}
+
+/// Issue 14, item 2, end to end: results the evaluator attested for one reading re-labelled as
+/// another, and proved with the real prover. The proof itself is valid for the re-labelled
+/// statement; the evaluator's signature is what refuses it.
+#[test]
+fn relabelled_attestations_back_no_claim() {
+    // The evaluator attests the harm key of refusal_and_harm (mean 0.276).
+    let harm = scorer_job(
+        "risk-numeric.eval",
+        Some("refusal_and_harm"),
+        Some("harm"),
+        Direction::Below,
+        "3/10",
+        ErroredPolicy::Worst,
+    )
+    .unwrap();
+    // risk_score's true mean is 0.311: "risk_score below 3/10" is false and refused.
+    assert!(scorer_job(
+        "risk-numeric.eval",
+        Some("risk_score"),
+        None,
+        Direction::Below,
+        "3/10",
+        ErroredPolicy::Worst
+    )
+    .is_err());
+    let mut lie = harm.clone();
+    lie.inputs.statement.source.scorer = "risk_score".into();
+    lie.inputs.statement.source.score_key = None;
+    let e = verify_claim(&prove_witness(&lie, lie.circuit()), &store()).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("evaluator signature does not cover this results description"),
+        "{e}"
+    );
+
+    // Results prepared for an "at least" claim (rounded down, errored at 0) backing "below".
+    let floor = job(
+        "edge-cases.eval",
+        Direction::AtLeast,
+        "0.3",
+        ErroredPolicy::Worst,
+    )
+    .unwrap();
+    let mut lie = floor.clone();
+    lie.inputs.statement.direction = Direction::Below;
+    lie.inputs.statement.red_line_numerator = "1".into();
+    lie.inputs.statement.red_line_denominator = "2".into();
+    (lie.inputs.num, lie.inputs.den) = (1, 2);
+    let e = verify_claim(&prove_witness(&lie, lie.circuit()), &store()).unwrap_err();
+    assert!(e.to_string().contains("scoring.rounding"), "{e}");
+    // Re-labelled to look prepared for "below": the signature no longer covers it.
+    lie.inputs.statement.scoring.rounding = "up".into();
+    lie.inputs.statement.errored.worst_score = lie.inputs.statement.scoring.score_max;
+    let e = verify_claim(&prove_witness(&lie, lie.circuit()), &store()).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("evaluator signature does not cover this results description"),
+        "{e}"
+    );
+}
+
+/// A version 2 policy asking for `eval_id`'s mean below `red_line`, trusting the test evaluator
+/// (key `[8; 32]`), with `extra` lines added to its eval rule.
+fn eval_policy(eval_id: &str, red_line: &str, extra: &str) -> Policy {
+    let evaluator = hex::encode(SigningKey::from_bytes(&[8; 32]).verifying_key().to_bytes());
+    Policy::from_toml(&format!(
+        r#"format = "zkgov-policy"
+version = 2
+id = "uk-aisi"
+jurisdiction = "United Kingdom (example)"
+legal_source = "example red line"
+example = true
+
+[context]
+epochs = [2026]
+
+[keys]
+allow_test_keys = true
+
+[[accelerators]]
+name = "H100"
+peak_flop_per_s = "989.4e12"
+
+[[attesters]]
+name = "evaluator"
+ed25519 = "{evaluator}"
+
+[[claims]]
+kind = "eval-red-line"
+eval_id = "{eval_id}"
+direction = "below"
+red_line = "{red_line}"
+attesters = ["evaluator"]
+{extra}
+"#
+    ))
+    .unwrap()
+}
+
+fn eval_verdict(policy: &Policy, job: &EvalJob) -> PolicyVerdict {
+    let claim = job
+        .prove(&fixture().keys, &mut StdRng::seed_from_u64(3))
+        .unwrap();
+    let results = verify_claims(&[&claim], &store());
+    evaluate(policy, &[claim], &results)
+}
+
+/// Issue 14, item 5: a policy says which results it means. By default a claim that left errored
+/// samples out is not shown (reproduced: edge-cases' worst-case mean is 0.5417, and "below 1/2"
+/// with the errored samples excluded was COMPLIANT); a policy pins the benchmark digest, the
+/// sample count, the scorer and the key.
+#[test]
+fn policies_pin_the_benchmark_and_refuse_exclusions_by_default() {
+    let excluded = job(
+        "edge-cases.eval",
+        Direction::Below,
+        "0.46",
+        ErroredPolicy::Exclude,
+    )
+    .unwrap();
+    let eval_id = excluded.inputs.statement.source.eval_id.clone();
+    let v = eval_verdict(&eval_policy(&eval_id, "1/2", ""), &excluded);
+    assert_eq!(v.outcome, Outcome::NotShown, "{v:?}");
+    assert!(
+        v.requirements[0]
+            .reason
+            .contains("leaves 2 errored sample(s) out of the mean"),
+        "{}",
+        v.requirements[0].reason
+    );
+    let allowing = eval_policy(&eval_id, "1/2", "allow_excluded_errored = true");
+    assert_eq!(
+        eval_verdict(&allowing, &excluded).outcome,
+        Outcome::Compliant
+    );
+
+    // Errored samples at the worst score: 12 samples, mean 0.5417, "below 0.55" shows 0.6.
+    let worst = job(
+        "edge-cases.eval",
+        Direction::Below,
+        "0.55",
+        ErroredPolicy::Worst,
+    )
+    .unwrap();
+    let full = zkgov_verifier::eval::benchmark_digest(&worst.ids, 32).unwrap();
+    let full = zkgov_verifier::num::fr_to_hex(&full);
+    let pinned = format!("benchmark_digest = \"{full}\"\nsample_count = 12\nscorer = \"headline\"");
+    assert_eq!(
+        eval_verdict(&eval_policy(&eval_id, "3/5", &pinned), &worst).outcome,
+        Outcome::Compliant
+    );
+    // The excluded claim is about another benchmark (10 of the 12 samples), even where the
+    // policy allows exclusions.
+    let v = eval_verdict(
+        &eval_policy(
+            &eval_id,
+            "3/5",
+            &format!("{pinned}\nallow_excluded_errored = true"),
+        ),
+        &excluded,
+    );
+    assert_eq!(v.outcome, Outcome::NotShown);
+    assert!(v.requirements[0]
+        .reason
+        .contains("not this policy's benchmark"));
+    for (pin, why) in [
+        (
+            "sample_count = 13",
+            "covers 12 samples, but this policy's benchmark has 13",
+        ),
+        (
+            "scorer = \"letter_cycle\"",
+            "not this policy's \"letter_cycle\"",
+        ),
+        ("score_key = \"harm\"", "not this policy's key \"harm\""),
+    ] {
+        let v = eval_verdict(&eval_policy(&eval_id, "3/5", pin), &worst);
+        assert_eq!(v.outcome, Outcome::NotShown, "{pin}");
+        assert!(
+            v.requirements[0].reason.contains(why),
+            "{pin}: {}",
+            v.requirements[0].reason
+        );
+    }
+    // Version 1 policy files still load, with exclusions refused.
+    assert!(Policy::from_toml(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/eu-ai-act-art51.example.toml")
+        )
+        .unwrap()
+        .replace("version = 2", "version = 1")
+    )
+    .is_ok());
 }
 
 #[test]

@@ -1,16 +1,23 @@
 //! The eval red-line claim circuit: the in-circuit twin of `zkgov_verifier::eval`.
 //!
-//! Statement: the committed results hold one fixed-point score for each sample of the benchmark
-//! (its digest recomputed from the slots' sample-id digests, and the scores tree built in the same
-//! slot order), and their mean is below `num/den` (direction 0) or at least it (direction 1).
-//! Scores, the salt and the mean stay private.
+//! Statement: the committed results hold one fixed-point score, at most the public score maximum,
+//! for each sample of the benchmark (its digest recomputed from the slots' sample-id digests and
+//! their number, and the scores tree built in the same slot order), and their mean is below
+//! `num/den` (direction 0) or at least it (direction 1). Scores, the salt and the mean stay
+//! private.
+//!
+//! Padding cannot pass for data: a present slot carries a non-zero id (padding ids are zero), and
+//! the benchmark digest hashes in the number of samples, so marking a padding slot present changes
+//! the digest the regulator and the evaluator fixed.
 
 use crate::{alloc_inputs, bits::enforce_bits, labels::Labels, merkle, poseidon::hash2};
 use ark_bn254::Fr;
+use ark_ff::Zero;
 use ark_ff::{AdditiveGroup, Field};
 use ark_r1cs_std::{alloc::AllocVar, eq::EqGadget, fields::fp::FpVar, fields::FieldVar};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 use zkgov_verifier::{
+    eval::benchmark_size,
     eval::{DIFF_BITS, RED_LINE_BITS, SCALE, SCORE_BITS},
     merkle::depth_for,
     poseidon::Domain,
@@ -91,6 +98,9 @@ impl EvalCircuit {
         labels.mark(&cs, || "direction is a bit".into());
         let d = &inputs[idx::DIRECTION];
         d.mul_equals(&(FpVar::one() - d), &FpVar::zero())?;
+        labels.mark(&cs, || "score maximum range".into());
+        let score_max = &inputs[idx::SCORE_MAX];
+        enforce_bits(score_max, SCORE_BITS)?;
 
         let mut sum = FpVar::<Fr>::zero();
         let mut count = FpVar::<Fr>::zero();
@@ -101,9 +111,11 @@ impl EvalCircuit {
             let wit = |x: Fr| FpVar::new_witness(cs.clone(), || Ok(x));
             let (id, score, present) = (wit(w.id)?, wit(w.score)?, wit(w.present)?);
 
-            // Every score is an integer below 2^32 (fixed point, scale 10^6).
+            // Every score is an integer between 0 and the score maximum (fixed point, 10^6).
             labels.mark(&cs, || format!("sample {i}: score range"));
             enforce_bits(&score, SCORE_BITS)?;
+            labels.mark(&cs, || format!("sample {i}: score at most the maximum"));
+            enforce_bits(&(score_max - &score), SCORE_BITS)?;
 
             // `present` is a bit; samples fill the slots from the front; the first slot is a
             // sample (a mean over no samples is no claim).
@@ -122,6 +134,12 @@ impl EvalCircuit {
             absent.mul_equals(&id, &FpVar::zero())?;
             absent.mul_equals(&score, &FpVar::zero())?;
 
+            // A present slot is a real sample: its id is not the padding id 0 (id · id⁻¹ = 1).
+            labels.mark(&cs, || format!("sample {i}: present slot has an id"));
+            let inverse =
+                FpVar::new_witness(cs.clone(), || Ok(w.id.inverse().unwrap_or(Fr::ZERO)))?;
+            id.mul_equals(&inverse, &present)?;
+
             // Slot i's score is leaf i of the scores tree and its id leaf i of the benchmark tree:
             // the position binds each score to its sample.
             ids.push(id);
@@ -139,10 +157,13 @@ impl EvalCircuit {
         let salt = FpVar::new_witness(cs.clone(), || Ok(self.salt))?;
         hash2(Domain::EvalCommitment, &root, &salt)?.enforce_equal(&inputs[idx::RESULTS_ROOT])?;
 
-        // The leaves' ids, in slot order and zero-padded, are exactly the benchmark's sorted ids:
-        // every expected sample is scored exactly once, and no other sample is.
+        // The leaves' ids, in slot order and zero-padded, with their number and the capacity,
+        // are exactly the benchmark's: every expected sample is scored exactly once, no other
+        // sample is, and no padding slot counts.
         labels.mark(&cs, || "benchmark digest".into());
-        merkle::root(ids, Fr::ZERO, depth)?.enforce_equal(&inputs[idx::BENCHMARK])?;
+        let ids_root = merkle::root(ids, Fr::ZERO, depth)?;
+        let size = &count + benchmark_size(0, self.slots.len() as u64);
+        hash2(Domain::BenchmarkDigest, &ids_root, &size)?.enforce_equal(&inputs[idx::BENCHMARK])?;
 
         // mean < num/den  ⇔  den·Σ < num·SCALE·n  ⇔  num·SCALE·n − den·Σ − 1 ∈ [0, 2^128);
         // mean ≥ num/den  ⇔  den·Σ − num·SCALE·n ∈ [0, 2^128). Both sides are below 2^111.
@@ -175,7 +196,7 @@ pub fn check_satisfaction(c: &EvalCircuit) -> Result<(), String> {
         }
         Ok(b.0[0] as u128 | (b.0[1] as u128) << 64)
     };
-    let depth = depth_for(c.slots.len() as u64).map_err(|e| e.to_string())?;
+    depth_for(c.slots.len() as u64).map_err(|e| e.to_string())?;
     let num = int(&c.inputs[idx::RED_NUM], RED_LINE_BITS, "red line range")?;
     let den = int(
         &(c.inputs[idx::RED_DEN] - Fr::ONE),
@@ -183,16 +204,23 @@ pub fn check_satisfaction(c: &EvalCircuit) -> Result<(), String> {
         "red line range",
     )? + 1;
     let d = int(&c.inputs[idx::DIRECTION], 1, "direction is a bit")?;
+    let score_max = int(&c.inputs[idx::SCORE_MAX], SCORE_BITS, "score maximum range")?;
     let mut scores = Vec::new();
     let mut previous = true;
     for (i, w) in c.slots.iter().enumerate() {
         let score = int(&w.score, SCORE_BITS, "score range")?;
+        if score > score_max {
+            return Err("score at most the maximum".into());
+        }
         let present = int(&w.present, 1, "present is a bit")? == 1;
         if (i == 0 && !present) || (present && !previous) {
             return Err("slots filled in order".into());
         }
         if !present && (w.id != Fr::ZERO || score != 0) {
             return Err("empty slot is zero".into());
+        }
+        if present && w.id.is_zero() {
+            return Err("present slot has an id".into());
         }
         if present {
             scores.push(score as u64);
@@ -206,8 +234,9 @@ pub fn check_satisfaction(c: &EvalCircuit) -> Result<(), String> {
     if committed.map_err(|e| e.to_string())? != c.inputs[idx::RESULTS_ROOT] {
         return Err("results commitment".into());
     }
-    let ids = c.slots.iter().map(|w| w.id).collect();
-    if zkgov_verifier::merkle::root(ids, Fr::ZERO, depth) != c.inputs[idx::BENCHMARK] {
+    let ids: Vec<Fr> = c.slots.iter().map(|w| w.id).take(scores.len()).collect();
+    let digest = zkgov_verifier::eval::benchmark_digest_of(ids, c.slots.len() as u64);
+    if digest.map_err(|e| e.to_string())? != c.inputs[idx::BENCHMARK] {
         return Err("benchmark digest".into());
     }
     let direction = if d == 1 {

@@ -1,6 +1,7 @@
 //! Constraint-system tests of the eval red-line claim: honest results satisfy it; a missing,
-//! duplicated or extra sample, a changed score, a false claim and malformed public inputs each
-//! break exactly the check they target, in the native checker and in the constraint system.
+//! duplicated or extra sample, padding passed off as samples, a score above the maximum, a
+//! changed score, a false claim and malformed public inputs each break exactly the check they
+//! target, in the native checker and in the constraint system.
 
 use ark_bn254::Fr;
 use ark_ff::{AdditiveGroup, Field};
@@ -37,6 +38,7 @@ fn circuit(scores: &[u64], num: u64, den: u64, at_least: bool) -> EvalCircuit {
     inputs[idx::RED_DEN] = Fr::from(den);
     inputs[idx::DIRECTION] = Fr::from(at_least as u64);
     inputs[idx::SAMPLE_COUNT] = Fr::from(scores.len() as u64);
+    inputs[idx::SCORE_MAX] = Fr::from(u32::MAX);
     inputs[idx::RESULTS_ROOT] = results_root(&slots);
     inputs[idx::BENCHMARK] = benchmark_digest(&ids, CAPACITY as u64).unwrap();
     inputs[idx::CONTEXT] = Fr::from(77u64);
@@ -106,6 +108,43 @@ fn malformed_public_inputs() {
     let mut c = circuit(&scores(), 1, 2, false);
     c.inputs[idx::DIRECTION] = Fr::from(2u64);
     rejects(c, "direction is a bit");
+    let mut c = circuit(&scores(), 1, 2, false);
+    c.inputs[idx::SCORE_MAX] = Fr::from(1u64 << 32);
+    rejects(c, "score maximum range");
+}
+
+#[test]
+fn scores_are_held_to_the_stated_maximum() {
+    // Maximum 1.0: a score of 1.0 passes, 1.000001 fails, although it is far below 2^32.
+    let mut c = circuit(&scores(), 1, 2, false);
+    c.inputs[idx::SCORE_MAX] = Fr::from(SCALE);
+    assert_eq!(check(c), OK);
+    let mut s = scores();
+    s[1] = SCALE + 1;
+    let mut c = circuit(&s, 1, 1, false);
+    c.inputs[idx::SCORE_MAX] = Fr::from(SCALE);
+    rejects(c, "score at most the maximum");
+}
+
+#[test]
+fn padding_cannot_pass_for_samples() {
+    // The review's forgery: a padding slot (id 0, score 0) marked present raises the count and
+    // lowers the mean while both trees keep their roots. The present-slot id check stops it.
+    let mut c = circuit(&scores(), 1, 2, false);
+    c.slots[5].present = Fr::ONE;
+    c.inputs[idx::SAMPLE_COUNT] = Fr::from(6u64);
+    rejects(c, "present slot has an id");
+    // The benchmark digest hashes in the capacity: capacities 32 to 256 share a tree depth, yet
+    // the same ids give another digest at each, so a digest (and an attestation over it) made
+    // for one capacity never serves another.
+    let ids: Vec<String> = (0..5).map(|i| format!("s{i}")).collect();
+    assert_ne!(
+        benchmark_digest(&ids, 32).unwrap(),
+        benchmark_digest(&ids, 64).unwrap()
+    );
+    let mut c = circuit(&scores(), 1, 2, false);
+    c.inputs[idx::BENCHMARK] = benchmark_digest(&ids, 32).unwrap();
+    rejects(c, "benchmark digest");
 }
 
 #[test]

@@ -12,7 +12,9 @@ use zkgov_verifier::{
         attestation_message, canonical_order, claim_holds, results_commitment, Direction, SCALE,
     },
     num::fr_to_hex,
-    statement::{Attestation, Context, ErroredSamples, EvalInputs, EvalSource, EvalStatement},
+    statement::{
+        Attestation, Context, ErroredSamples, EvalInputs, EvalSource, EvalStatement, Scoring,
+    },
     verify::{encode_proof, verify_claim_with_key},
 };
 
@@ -37,8 +39,10 @@ pub struct EvalClaimSpec {
     pub score_max: f64,
     /// Errored samples.
     pub errored: ErroredPolicy,
-    /// Scorer label recorded in the statement.
-    pub scorer_label: String,
+    /// The scorer (Inspect) or `metric,filter` (lm-eval) recorded in the statement.
+    pub scorer: String,
+    /// The key of a dict-valued score, if any.
+    pub score_key: Option<String>,
 }
 
 /// Parses a red line written as a decimal (`0.5`) or a rational (`1/3`) into lowest terms.
@@ -118,8 +122,10 @@ pub struct EvalJob {
 
 impl EvalJob {
     /// Builds the statement for `log`, refusing (before any proving) when the claim is false.
-    /// `evaluator` signs the commitment: in deployment the evaluator who ran the eval runs this
-    /// step (or signs the printed root) and shares the salt seed with the developer.
+    /// `evaluator` signs the whole results description (run, scorer, key, reducer, scale,
+    /// rounding, errored samples, count, capacity, benchmark digest and results commitment): in
+    /// deployment the evaluator who ran the eval runs this step (or signs the printed digest) and
+    /// shares the salt seed with the developer.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         log: &EvalLog,
@@ -193,9 +199,12 @@ impl EvalJob {
         let salt = root_salt(seed);
         let root = results_commitment(&scores, salt, capacity)?;
         let benchmark = zkgov_verifier::eval::benchmark_digest(&ids, capacity)?;
-        let message = attestation_message(&root, &benchmark, &log.model, &log.eval_id);
-        let signature = evaluator.sign(&message);
-        let statement = EvalStatement {
+        let reducer = match (&log.reducer, log.source_format.as_str()) {
+            (Some(r), _) => r.clone(),
+            (None, "lm-eval") => "none".into(),
+            (None, _) => "mean".into(),
+        };
+        let mut statement = EvalStatement {
             capacity,
             sample_count: samples.len() as u64,
             direction: spec.direction,
@@ -208,7 +217,14 @@ impl EvalJob {
                 task: log.task.clone(),
                 eval_id: log.eval_id.clone(),
                 model: log.model.clone(),
-                scorer: spec.scorer_label.clone(),
+                scorer: spec.scorer.clone(),
+                score_key: spec.score_key.clone(),
+                reducer,
+            },
+            scoring: Scoring {
+                scale: SCALE,
+                score_max: max,
+                rounding: if round_up { "up" } else { "down" }.into(),
             },
             errored: ErroredSamples {
                 count: errored,
@@ -220,10 +236,12 @@ impl EvalJob {
             },
             attestation: Attestation {
                 evaluator_key: hex::encode(evaluator.verifying_key().to_bytes()),
-                signature: hex::encode(signature.to_bytes()),
+                signature: String::new(),
             },
             context,
         };
+        let signature = evaluator.sign(&attestation_message(&statement.attested_digest()));
+        statement.attestation.signature = hex::encode(signature.to_bytes());
         let inputs = statement.parse()?;
         Ok(EvalJob {
             inputs,

@@ -9,10 +9,7 @@ use zkgov_prover::{
 use zkgov_verifier::eval::SCALE;
 
 fn fixtures() -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../fixtures"
-    ))
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures"))
 }
 
 /// Mean of the scored samples' fixed-point values (as Inspect computes its headline: errored and

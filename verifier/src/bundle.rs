@@ -1,13 +1,17 @@
-//! Bundle format v1: what a developer hands a regulator.
+//! Bundle format v2: what a developer hands a regulator.
 //!
 //! ```json
-//! { "format": "zkgov-bundle", "version": 1,
+//! { "format": "zkgov-bundle", "version": 2,
 //!   "claims": [ { "statement": { "kind": "training-compute", ... },
 //!                 "key_id": "<64 hex>", "proof": "<256 hex: compressed Groth16 proof>" } ] }
 //! ```
 //! The statement is human-readable and is the claim's identity (proofs are re-randomizable, so a
 //! proof's bytes never identify anything). Public inputs are re-derived from it by
 //! [`crate::statement`]; no key travels inside a bundle.
+//!
+//! Version 1 bundles were made by zkgov versions whose circuits and attestations let a prover state
+//! false claims (padding counted as samples, relabelled attestations); they are refused with a
+//! request to re-prove, never verified under the old rules.
 
 use crate::{
     error::VerifyError,
@@ -18,7 +22,7 @@ use serde::{Deserialize, Serialize};
 /// Format name.
 pub const BUNDLE_FORMAT: &str = "zkgov-bundle";
 /// Version.
-pub const BUNDLE_VERSION: u32 = 1;
+pub const BUNDLE_VERSION: u32 = 2;
 /// Largest bundle file read (a bundle is small; anything larger is refused before parsing).
 pub const MAX_BUNDLE_BYTES: u64 = 16 << 20;
 
@@ -74,6 +78,15 @@ impl Bundle {
             serde_json::from_str(text).map_err(|e| VerifyError::malformed("bundle", e))?;
         let format = v.get("format").and_then(|f| f.as_str()).unwrap_or("");
         let version = v.get("version").and_then(|f| f.as_u64());
+        if format == BUNDLE_FORMAT && version.is_some_and(|v| v < BUNDLE_VERSION as u64) {
+            return Err(VerifyError::malformed(
+                "bundle",
+                format!(
+                    "version {} was made by an unsound zkgov version (its claims could be forged); re-prove with this version (bundle v{BUNDLE_VERSION})",
+                    version.unwrap_or(0)
+                ),
+            ));
+        }
         if format != BUNDLE_FORMAT || version != Some(BUNDLE_VERSION as u64) {
             return Err(VerifyError::UnsupportedFormat {
                 what: "bundle".into(),
@@ -113,5 +126,23 @@ impl Bundle {
     pub fn to_json(&self) -> String {
         // Serializing plain data to a string cannot fail.
         serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundles_of_an_unsound_version_are_refused_with_a_request_to_re_prove() {
+        let old = r#"{"format":"zkgov-bundle","version":1,"claims":[]}"#;
+        let e = Bundle::from_json(old).unwrap_err().to_string();
+        assert!(e.contains("made by an unsound zkgov version"), "{e}");
+        assert!(e.contains("re-prove"), "{e}");
+        let future = r#"{"format":"zkgov-bundle","version":3,"claims":[]}"#;
+        assert!(matches!(
+            Bundle::from_json(future),
+            Err(VerifyError::UnsupportedFormat { .. })
+        ));
     }
 }

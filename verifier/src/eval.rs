@@ -11,11 +11,7 @@
 //! with `num, den < 2^64`; the compared difference must fit in 128 bits, far below p.
 
 use crate::{
-    error::VerifyError,
-    merkle,
-    num::{digest_to_fr, fr_to_hex},
-    poseidon::Domain,
-    signature::SignatureProblem,
+    error::VerifyError, merkle, num::digest_to_fr, poseidon::Domain, signature::SignatureProblem,
     Fr,
 };
 use sha2::{Digest, Sha256};
@@ -59,12 +55,19 @@ impl Direction {
     }
 }
 
-/// The digest of a sample id: the first 248 bits of SHA-256("zkgov/sample-id/v1" || id).
+/// The digest of a sample id: the first 248 bits of SHA-256("zkgov/sample-id/v1" || id), or 1
+/// where those bits are all zero (probability 2^-248), so that no sample's digest equals the
+/// padding leaf 0. The circuit requires a non-zero id in every present slot.
 pub fn sample_id_digest(id: &str) -> Fr {
     let mut h = Sha256::new();
     h.update(b"zkgov/sample-id/v1");
     h.update(id.as_bytes());
-    digest_to_fr(&h.finalize().into())
+    let d = digest_to_fr(&h.finalize().into());
+    if d == Fr::from(0u64) {
+        Fr::from(1u64)
+    } else {
+        d
+    }
 }
 
 /// Sample ids in the canonical order: by digest, ascending. Duplicates are an error.
@@ -83,20 +86,41 @@ pub fn canonical_order(ids: &[String]) -> Result<Vec<(Fr, String)>, VerifyError>
     Ok(v)
 }
 
-/// The benchmark digest of a list of sample ids for a capacity class: the 16-ary Merkle root over
-/// their digests in canonical order, padded with zeros. A regulator computes it from the ids it
-/// expects; the circuit recomputes it from the committed leaves, so the results hold exactly these
-/// samples, each once.
+/// The benchmark digest of a list of sample ids for a capacity class. A regulator computes it from
+/// the ids it expects; the circuit recomputes it from the committed slots, so the results hold
+/// exactly these samples, each once, and no padding slot can pass for a sample.
+///
+/// It is `hash2(BenchmarkDigest, ids_root, n + capacity · 2^32)`: `ids_root` is the 16-ary Merkle
+/// root over the ids' digests in canonical order, padded with zeros (no id digest is zero, see
+/// [`sample_id_digest`]), and `n` the number of ids. The count and the capacity are hashed in
+/// because several capacities share a tree depth and a zero leaf is the padding: without them one
+/// root would stand for several lists.
 pub fn benchmark_digest(ids: &[String], capacity: u64) -> Result<Fr, VerifyError> {
-    let depth = merkle::depth_for(capacity)?;
     if ids.len() as u64 > capacity {
         return Err(VerifyError::bad_value(
             "sample ids",
             format!("{} samples exceed the capacity {capacity}", ids.len()),
         ));
     }
-    let digests = canonical_order(ids)?.into_iter().map(|(d, _)| d).collect();
-    Ok(merkle::root(digests, Fr::from(0u64), depth))
+    let digests: Vec<Fr> = canonical_order(ids)?.into_iter().map(|(d, _)| d).collect();
+    benchmark_digest_of(digests, capacity)
+}
+
+/// [`benchmark_digest`] from the id digests in slot order (the leaves; at most `capacity`).
+pub fn benchmark_digest_of(leaves: Vec<Fr>, capacity: u64) -> Result<Fr, VerifyError> {
+    let depth = merkle::depth_for(capacity)?;
+    let n = leaves.len() as u64;
+    let root = merkle::root(leaves, Fr::from(0u64), depth);
+    Ok(crate::poseidon::hash2(
+        Domain::BenchmarkDigest,
+        root,
+        benchmark_size(n, capacity),
+    ))
+}
+
+/// The second input of the benchmark digest: `count + capacity · 2^32` (both below 2^15).
+pub fn benchmark_size(count: u64, capacity: u64) -> Fr {
+    Fr::from(count) + Fr::from(capacity) * Fr::from(1u64 << 32)
 }
 
 /// The commitment to a run's results: `hash2(EvalCommitment, root, salt)`, where `root` is the
@@ -129,32 +153,14 @@ pub fn claim_holds(scores: &[u64], num: u64, den: u64, direction: Direction) -> 
     }
 }
 
-/// SHA-256 of a model identifier (as named by the log), bound in the attestation.
-pub fn model_digest(model: &str) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(b"zkgov/model-id/v1");
-    h.update(model.as_bytes());
-    h.finalize().into()
-}
-
-/// The message an evaluator signs: it vouches that `results_root` commits to its scores for the
-/// benchmark `benchmark_digest`, of model `model`, in eval run `eval_id`.
-pub fn attestation_message(
-    results_root: &Fr,
-    benchmark: &Fr,
-    model: &str,
-    eval_id: &str,
-) -> Vec<u8> {
-    let mut m = b"zkgov/eval-attestation/v1".to_vec();
-    for part in [
-        fr_to_hex(results_root).as_bytes(),
-        fr_to_hex(benchmark).as_bytes(),
-        &model_digest(model)[..],
-        eval_id.as_bytes(),
-    ] {
-        m.extend_from_slice(&(part.len() as u64).to_be_bytes());
-        m.extend_from_slice(part);
-    }
+/// The message an evaluator signs: a domain tag followed by the SHA-256 digest of the whole
+/// results description (see [`crate::statement::EvalStatement::attested_digest`]): the run, the
+/// task, model, scorer, key, reducer, scale, maximum, rounding, errored samples, count, capacity,
+/// benchmark digest and results commitment. Only the developer's claim (red line, direction) and
+/// the context are outside it, so a signed root cannot be relabelled or reused for another reading.
+pub fn attestation_message(attested_digest: &[u8; 32]) -> Vec<u8> {
+    let mut m = b"zkgov/eval-attestation/v2".to_vec();
+    m.extend_from_slice(attested_digest);
     m
 }
 
@@ -167,7 +173,7 @@ pub fn verify_attestation(
     crate::signature::verify_strict(key, signature, message).map_err(|p| {
         let reason = match p {
             SignatureProblem::Mismatch => {
-                "evaluator signature does not match the results, benchmark, model and eval id"
+                "evaluator signature does not cover this results description (run, task, model, scorer, key, reducer, scale, rounding, errored samples, count, capacity, benchmark or results commitment differ from what the evaluator signed)"
                     .to_string()
             }
             other => other.describe("evaluator"),

@@ -1,6 +1,8 @@
 //! Policy files: what one jurisdiction requires, in a form a regulator can read and sign off.
 //!
-//! A policy is a TOML file (`format = "zkgov-policy"`, `version = 1`). It names the jurisdiction
+//! A policy is a TOML file (`format = "zkgov-policy"`, `version = 2`; version 1 files still load,
+//! read under version 2's stricter rules: every rule a version 2 file can relax defaults to the
+//! safe side). It names the jurisdiction
 //! and its legal source, which proof contexts it accepts (policy ids, reporting epochs, an optional
 //! nonce), which verifying keys and evaluator (attester) keys it trusts, the accelerator peak table
 //! it counts compute with, and the claims it requires: per claim kind, a bound and its direction.
@@ -8,7 +10,7 @@
 //!
 //! ```toml
 //! format = "zkgov-policy"
-//! version = 1
+//! version = 2
 //! id = "eu-ai-act-art51"
 //! jurisdiction = "European Union"
 //! legal_source = "Regulation (EU) 2024/1689, Article 51(2)"
@@ -37,7 +39,7 @@ use crate::{
     error::VerifyError,
     keys::check_key_id,
     ledger::{NUM_CLASSES, PEAK_BITS},
-    num::{bytes_from_hex, parse_quantity},
+    num::{bytes_from_hex, fr_from_hex, parse_quantity},
     statement::sci,
 };
 use serde::Deserialize;
@@ -45,8 +47,12 @@ use std::path::Path;
 
 /// Format name of a policy file.
 pub const POLICY_FORMAT: &str = "zkgov-policy";
-/// Version of the policy format this verifier reads.
-pub const POLICY_VERSION: u32 = 1;
+/// Version of the policy format this verifier writes in its examples. Version 2 added the eval
+/// pins (benchmark digest, sample count, scorer, key, errored samples); version 1 files load with
+/// those unset and errored-sample exclusions refused.
+pub const POLICY_VERSION: u32 = 2;
+/// Oldest policy version still read.
+pub const OLDEST_POLICY_VERSION: u32 = 1;
 /// Largest policy file read.
 pub const MAX_POLICY_BYTES: u64 = 1 << 20;
 
@@ -197,11 +203,23 @@ pub struct ComputeRule {
     pub required: bool,
 }
 
-/// Rules for an eval red-line claim (evaluated once the verifier carries eval claims).
+/// Rules for an eval red-line claim.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EvalRule {
     /// Which evaluation (as named in the claim).
     pub eval_id: String,
+    /// The benchmark the policy means: its digest (`zkgov benchmark-digest`, which fixes the
+    /// exact sample ids, their number and the capacity class), if pinned.
+    pub benchmark_digest: Option<crate::Fr>,
+    /// The number of samples, if pinned.
+    pub sample_count: Option<u64>,
+    /// The scorer (Inspect) or `metric,filter` (lm-eval) the scores must come from, if pinned.
+    pub scorer: Option<String>,
+    /// The key of a dict-valued score, if pinned.
+    pub score_key: Option<String>,
+    /// Whether a claim that left errored samples out may show the rule (default no: errored
+    /// samples count at the worst score).
+    pub allow_excluded_errored: bool,
     /// `below` (a dangerous-capability red line) or `at-least` (a floor, e.g. a refusal rate).
     pub direction: Direction,
     /// The red line or floor on the mean score.
@@ -246,13 +264,34 @@ impl Requirement {
                 r.direction.words(),
                 sci(r.threshold)
             ),
-            Requirement::Eval(r) => format!(
-                "eval {:?}: mean score {} {}, attested by {}",
-                r.eval_id,
-                r.direction.words(),
-                r.red_line.words(),
-                r.attesters.join(" or ")
-            ),
+            Requirement::Eval(r) => {
+                let mut pins = Vec::new();
+                if let Some(s) = &r.scorer {
+                    pins.push(format!("scorer {s}"));
+                }
+                if let Some(k) = &r.score_key {
+                    pins.push(format!("key {k}"));
+                }
+                if let Some(n) = r.sample_count {
+                    pins.push(format!("{n} samples"));
+                }
+                if let Some(d) = &r.benchmark_digest {
+                    pins.push(format!("benchmark {}…", &crate::num::fr_to_hex(d)[..14]));
+                }
+                pins.push(if r.allow_excluded_errored {
+                    "errored samples may be excluded".to_string()
+                } else {
+                    "errored samples counted at the worst score".to_string()
+                });
+                format!(
+                    "eval {:?}: mean score {} {}, attested by {} ({})",
+                    r.eval_id,
+                    r.direction.words(),
+                    r.red_line.words(),
+                    r.attesters.join(" or "),
+                    pins.join(", ")
+                )
+            }
         }
     }
 }
@@ -387,6 +426,12 @@ enum ClaimFile {
         attesters: Vec<String>,
         #[serde(default = "yes")]
         required: bool,
+        benchmark_digest: Option<String>,
+        sample_count: Option<u64>,
+        scorer: Option<String>,
+        score_key: Option<String>,
+        #[serde(default)]
+        allow_excluded_errored: bool,
     },
 }
 
@@ -428,18 +473,19 @@ impl Policy {
         let v: toml::Table = toml::from_str(text).map_err(|e| toml_error(text, &e))?;
         let format = v.get("format").and_then(|f| f.as_str()).unwrap_or("?");
         let version = v.get("version").and_then(|f| f.as_integer());
-        if format != POLICY_FORMAT || version != Some(POLICY_VERSION as i64) {
+        let known = (OLDEST_POLICY_VERSION as i64)..=(POLICY_VERSION as i64);
+        if format != POLICY_FORMAT || !version.is_some_and(|v| known.contains(&v)) {
             return Err(VerifyError::UnsupportedFormat {
                 what: "policy".into(),
                 found: format!(
                     "{format} v{}",
                     version.map_or("?".to_string(), |v| v.to_string())
                 ),
-                expected: format!("{POLICY_FORMAT} v{POLICY_VERSION}"),
+                expected: format!("{POLICY_FORMAT} v{OLDEST_POLICY_VERSION} to v{POLICY_VERSION}"),
             });
         }
         let f: PolicyFile = toml::from_str(text).map_err(|e| toml_error(text, &e))?;
-        debug_assert!(f.format == POLICY_FORMAT && f.version == POLICY_VERSION);
+        debug_assert!(f.format == POLICY_FORMAT && f.version <= POLICY_VERSION);
         check_text("id", &f.id)?;
         check_text("jurisdiction", &f.jurisdiction)?;
         if f.legal_source.trim().is_empty() {
@@ -553,8 +599,30 @@ impl Policy {
                     red_line,
                     attesters: names,
                     required,
+                    benchmark_digest,
+                    sample_count,
+                    scorer,
+                    score_key,
+                    allow_excluded_errored,
                 } => {
                     check_text("claims.eval-red-line.eval_id", &eval_id)?;
+                    for (field, text) in [
+                        ("claims.eval-red-line.scorer", &scorer),
+                        ("claims.eval-red-line.score_key", &score_key),
+                    ] {
+                        if let Some(t) = text {
+                            check_text(field, t)?;
+                        }
+                    }
+                    if sample_count == Some(0) {
+                        return Err(VerifyError::bad_value(
+                            "claims.eval-red-line.sample_count",
+                            "a benchmark has at least one sample",
+                        ));
+                    }
+                    let benchmark_digest = benchmark_digest
+                        .map(|d| fr_from_hex("claims.eval-red-line.benchmark_digest", &d))
+                        .transpose()?;
                     if names.is_empty() {
                         return Err(VerifyError::bad_value(
                             "claims.eval-red-line.attesters",
@@ -580,6 +648,11 @@ impl Policy {
                         red_line: parse_ratio("claims.eval-red-line.red_line", &red_line.0)?,
                         attesters: names,
                         required,
+                        benchmark_digest,
+                        sample_count,
+                        scorer,
+                        score_key,
+                        allow_excluded_errored,
                     })
                 }
             });

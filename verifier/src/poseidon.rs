@@ -108,6 +108,8 @@ pub enum Domain {
     LedgerCommitment = 4,
     /// The hiding commitment to eval results: (scores tree root, salt).
     EvalCommitment = 5,
+    /// The benchmark digest: (sample-id tree root, sample count + capacity · 2^32).
+    BenchmarkDigest = 6,
 }
 
 /// The tag that starts the state: `domain * 256 + number of inputs`.

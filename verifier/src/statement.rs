@@ -399,11 +399,12 @@ mod tests {
     }
 }
 
-/// The eval claim circuit's identifier.
-pub const EVAL_CIRCUIT: &str = "zkgov/eval-red-line/v2";
+/// The eval claim circuit's identifier. v3: present slots carry non-zero ids, the benchmark digest
+/// hashes in the sample count and capacity, and every score is at most the public score maximum.
+pub const EVAL_CIRCUIT: &str = "zkgov/eval-red-line/v3";
 
 /// Number of public inputs of the eval claim.
-pub const EVAL_NUM_INPUTS: usize = 7;
+pub const EVAL_NUM_INPUTS: usize = 8;
 
 /// Positions of the eval claim's public inputs; the circuit reads them by these indices.
 pub mod eval_input {
@@ -415,12 +416,14 @@ pub mod eval_input {
     pub const DIRECTION: usize = 2;
     /// Number of samples.
     pub const SAMPLE_COUNT: usize = 3;
+    /// The largest score, fixed-point: every committed score is at most this.
+    pub const SCORE_MAX: usize = 4;
     /// The commitment to the per-sample results (`zkgov_verifier::eval::results_commitment`).
-    pub const RESULTS_ROOT: usize = 4;
-    /// Benchmark digest (the expected sample ids).
-    pub const BENCHMARK: usize = 5;
+    pub const RESULTS_ROOT: usize = 5;
+    /// Benchmark digest (the expected sample ids and their number).
+    pub const BENCHMARK: usize = 6;
     /// Context digest.
-    pub const CONTEXT: usize = 6;
+    pub const CONTEXT: usize = 7;
 }
 
 /// What was evaluated, as the log names it.
@@ -435,8 +438,25 @@ pub struct EvalSource {
     pub eval_id: String,
     /// The model, as the log names it.
     pub model: String,
-    /// Scorer (and key) or metric the scores come from.
+    /// The scorer (Inspect) or metric and filter (lm-eval, `acc,none`) the scores come from.
     pub scorer: String,
+    /// The key of a dict-valued score (Inspect, e.g. `harm`), if the scorer's values are dicts.
+    pub score_key: Option<String>,
+    /// How a sample's epochs were reduced to one score (`mean`, `at_least_2`, ...; `none` for one
+    /// epoch or lm-eval).
+    pub reducer: String,
+}
+
+/// How scores became the committed integers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scoring {
+    /// Fixed-point scale: a score `v` is committed as `round(v × scale)`. Always 10^6.
+    pub scale: u64,
+    /// The largest possible score, fixed-point; the circuit holds every committed score to it.
+    pub score_max: u64,
+    /// `up` (against a "below" claim) or `down` (against an "at least" claim).
+    pub rounding: String,
 }
 
 /// How errored or unscored samples were counted.
@@ -448,11 +468,12 @@ pub struct ErroredSamples {
     /// `worst` (counted at the worst score for the claim's direction) or `excluded` (left out of
     /// the results and of the benchmark digest, which then differs from the full benchmark's).
     pub counted_as: String,
-    /// The worst score used, fixed-point (0 for "at least" claims).
+    /// The worst score used, fixed-point: the score maximum for "below" claims, 0 for "at least".
     pub worst_score: u64,
 }
 
-/// An evaluator's signature over the results root, benchmark digest, model and eval id.
+/// An evaluator's signature over the results description
+/// ([`EvalStatement::attested_digest`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Attestation {
@@ -478,10 +499,12 @@ pub struct EvalStatement {
     pub red_line_denominator: String,
     /// The hiding commitment to the scores, in benchmark order (`eval::results_commitment`).
     pub results_root: String,
-    /// Digest of the sample ids (see `eval::benchmark_digest`).
+    /// Digest of the sample ids and their number (see `eval::benchmark_digest`).
     pub benchmark_digest: String,
     /// What was evaluated.
     pub source: EvalSource,
+    /// Scale, maximum and rounding of the committed scores.
+    pub scoring: Scoring,
     /// Errored samples.
     pub errored: ErroredSamples,
     /// The evaluator's attestation.
@@ -514,9 +537,74 @@ fn parse_u64(field: &str, s: &str) -> Result<u64, VerifyError> {
     u64::try_from(v).map_err(|_| VerifyError::bad_value(field, "exceeds 2^64 - 1"))
 }
 
+/// Length-prefixed fields into SHA-256 (one encoding for every digest of this module).
+struct Transcript(Sha256);
+
+impl Transcript {
+    fn new(tag: &[u8]) -> Self {
+        let mut t = Transcript(Sha256::new());
+        t.put(tag);
+        t
+    }
+    fn put(&mut self, b: &[u8]) {
+        self.0.update((b.len() as u64).to_be_bytes());
+        self.0.update(b);
+    }
+    fn put_u64(&mut self, v: u64) {
+        self.put(&v.to_be_bytes());
+    }
+    fn put_opt(&mut self, v: Option<&str>) {
+        match v {
+            None => self.put(&[0]),
+            Some(s) => {
+                self.put(&[1]);
+                self.put(s.as_bytes());
+            }
+        }
+    }
+    fn finish(self) -> [u8; 32] {
+        self.0.finalize().into()
+    }
+}
+
 impl EvalStatement {
-    /// Parses every field strictly and checks the attestation's signature (not whether the
-    /// evaluator is trusted: that is the policy's call).
+    /// The SHA-256 digest of everything the evaluator vouches for: circuit, capacity, sample
+    /// count, results commitment, benchmark digest, the source (format, task, run id, model,
+    /// scorer, key, reducer), the scoring (scale, maximum, rounding) and the errored samples
+    /// (count, how counted, worst score). The red line, direction and context are the
+    /// developer's claim and stay outside.
+    pub fn attested_digest(&self) -> [u8; 32] {
+        let mut t = Transcript::new(b"zkgov/eval-results/v1");
+        t.put(EVAL_CIRCUIT.as_bytes());
+        t.put_u64(self.capacity);
+        t.put_u64(self.sample_count);
+        t.put(self.results_root.as_bytes());
+        t.put(self.benchmark_digest.as_bytes());
+        let src = &self.source;
+        for f in [
+            &src.format,
+            &src.task,
+            &src.eval_id,
+            &src.model,
+            &src.scorer,
+        ] {
+            t.put(f.as_bytes());
+        }
+        t.put_opt(src.score_key.as_deref());
+        t.put(src.reducer.as_bytes());
+        t.put_u64(self.scoring.scale);
+        t.put_u64(self.scoring.score_max);
+        t.put(self.scoring.rounding.as_bytes());
+        t.put_u64(self.errored.count);
+        t.put(self.errored.counted_as.as_bytes());
+        t.put_u64(self.errored.worst_score);
+        t.finish()
+    }
+
+    /// Parses every field strictly, checks that the scoring is the one the claim's direction
+    /// needs (rounded against the claim, errored samples at the worst score for it), and checks
+    /// the attestation's signature (not whether the evaluator is trusted: that is the policy's
+    /// call).
     pub fn parse(&self) -> Result<EvalInputs, VerifyError> {
         depth_for(self.capacity)?;
         if self.sample_count == 0 || self.sample_count > self.capacity {
@@ -542,15 +630,14 @@ impl EvalStatement {
             ("source.eval_id", &self.source.eval_id),
             ("source.model", &self.source.model),
             ("source.scorer", &self.source.scorer),
+            ("source.reducer", &self.source.reducer),
         ] {
             check_name(f, v)?;
         }
-        if !matches!(self.errored.counted_as.as_str(), "worst" | "excluded") {
-            return Err(VerifyError::bad_value(
-                "errored.counted_as",
-                "expected worst or excluded",
-            ));
+        if let Some(k) = &self.source.score_key {
+            check_name("source.score_key", k)?;
         }
+        self.check_scoring()?;
         self.context.validate()?;
         let root = fr_from_hex("results_root", &self.results_root)?;
         let benchmark = fr_from_hex("benchmark_digest", &self.benchmark_digest)?;
@@ -566,12 +653,7 @@ impl EvalStatement {
             &self.attestation.signature,
             64,
         )?);
-        let message = crate::eval::attestation_message(
-            &root,
-            &benchmark,
-            &self.source.model,
-            &self.source.eval_id,
-        );
+        let message = crate::eval::attestation_message(&self.attested_digest());
         crate::eval::verify_attestation(&evaluator_key, &signature, &message)?;
         Ok(EvalInputs {
             statement: self.clone(),
@@ -583,45 +665,83 @@ impl EvalStatement {
             signature,
         })
     }
+
+    /// The scoring must work against the claim: a "below" claim needs scores rounded up and
+    /// errored samples at the score maximum; an "at least" claim scores rounded down and errored
+    /// samples at 0. A results description prepared for the other direction backs no claim.
+    fn check_scoring(&self) -> Result<(), VerifyError> {
+        let sc = &self.scoring;
+        if sc.scale != crate::eval::SCALE {
+            return Err(VerifyError::bad_value(
+                "scoring.scale",
+                format!("expected {}", crate::eval::SCALE),
+            ));
+        }
+        if sc.score_max == 0 || sc.score_max >= 1 << crate::eval::SCORE_BITS {
+            return Err(VerifyError::bad_value(
+                "scoring.score_max",
+                format!("expected 1 to 2^{} - 1", crate::eval::SCORE_BITS),
+            ));
+        }
+        let (rounding, worst) = match self.direction {
+            crate::eval::Direction::Below => ("up", sc.score_max),
+            crate::eval::Direction::AtLeast => ("down", 0),
+        };
+        if sc.rounding != rounding {
+            return Err(VerifyError::bad_value(
+                "scoring.rounding",
+                format!(
+                    "a {:?} claim needs scores rounded {rounding}, but these were rounded {:?}: results prepared for the other direction back no such claim",
+                    self.direction.words(),
+                    sc.rounding
+                ),
+            ));
+        }
+        match self.errored.counted_as.as_str() {
+            "worst" | "excluded" => {}
+            _ => {
+                return Err(VerifyError::bad_value(
+                    "errored.counted_as",
+                    "expected worst or excluded",
+                ))
+            }
+        }
+        if self.errored.worst_score != worst {
+            return Err(VerifyError::bad_value(
+                "errored.worst_score",
+                format!(
+                    "a {:?} claim counts errored samples at {worst}, not {}: results prepared for the other direction back no such claim",
+                    self.direction.words(),
+                    self.errored.worst_score
+                ),
+            ));
+        }
+        if self.errored.counted_as == "worst" && self.errored.count > self.sample_count {
+            return Err(VerifyError::bad_value(
+                "errored.count",
+                format!(
+                    "{} errored samples counted among {} samples",
+                    self.errored.count, self.sample_count
+                ),
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl EvalInputs {
-    /// The context input: SHA-256 (first 248 bits) over a length-prefixed encoding of everything
-    /// the statement says that is not a public input of its own.
+    /// The context input: SHA-256 (first 248 bits) over the circuit, the attested results
+    /// description, the evaluator key, and the policy, epoch and nonce.
     pub fn context_digest(&self) -> Fr {
         let s = &self.statement;
-        let mut h = Sha256::new();
-        let mut put = |b: &[u8]| {
-            h.update((b.len() as u64).to_be_bytes());
-            h.update(b);
-        };
-        put(b"zkgov/context/v1");
-        put(EVAL_CIRCUIT.as_bytes());
-        put(&s.capacity.to_be_bytes());
-        put(&crate::eval::SCALE.to_be_bytes());
-        for f in [
-            &s.source.format,
-            &s.source.task,
-            &s.source.eval_id,
-            &s.source.model,
-            &s.source.scorer,
-        ] {
-            put(f.as_bytes());
-        }
-        put(&s.errored.count.to_be_bytes());
-        put(s.errored.counted_as.as_bytes());
-        put(&s.errored.worst_score.to_be_bytes());
-        put(&self.evaluator_key);
-        put(s.context.policy_id.as_bytes());
-        put(&s.context.epoch.to_be_bytes());
-        match &s.context.nonce {
-            None => put(&[0]),
-            Some(n) => {
-                put(&[1]);
-                put(n.as_bytes());
-            }
-        }
-        digest_to_fr(&h.finalize().into())
+        let mut t = Transcript::new(b"zkgov/context/v2");
+        t.put(EVAL_CIRCUIT.as_bytes());
+        t.put(&s.attested_digest());
+        t.put(&self.evaluator_key);
+        t.put(s.context.policy_id.as_bytes());
+        t.put_u64(s.context.epoch);
+        t.put_opt(s.context.nonce.as_deref());
+        digest_to_fr(&t.finish())
     }
 
     /// The public inputs, in circuit order.
@@ -632,10 +752,20 @@ impl EvalInputs {
         v[RED_DEN] = Fr::from(self.den);
         v[DIRECTION] = Fr::from(self.statement.direction.bit());
         v[SAMPLE_COUNT] = Fr::from(self.statement.sample_count);
+        v[SCORE_MAX] = Fr::from(self.statement.scoring.score_max);
         v[RESULTS_ROOT] = self.root;
         v[BENCHMARK] = self.benchmark;
         v[CONTEXT] = self.context_digest();
         v
+    }
+
+    /// The scorer as one label: `scorer`, or `scorer/key` for a dict-valued score.
+    pub fn scorer_label(&self) -> String {
+        let src = &self.statement.source;
+        match &src.score_key {
+            Some(k) => format!("{}/{k}", src.scorer),
+            None => src.scorer.clone(),
+        }
     }
 
     /// The claim in plain words.
@@ -661,9 +791,15 @@ impl EvalInputs {
         } else {
             format!("; {} errored sample(s) EXCLUDED", s.errored.count)
         };
+        let reducer = if s.source.reducer == "none" {
+            String::new()
+        } else {
+            format!(", epochs reduced by {}", s.source.reducer)
+        };
         format!(
-            "Mean {} score of model {:?} on {} ({} samples, eval {}) is {} {}{}; attested by evaluator {}…; under policy {:?}, epoch {}",
-            s.source.scorer,
+            "Mean {} score (0 to {}{reducer}) of model {:?} on {} ({} samples, eval {}) is {} {}{}; attested by evaluator {}…; under policy {:?}, epoch {}",
+            self.scorer_label(),
+            s.scoring.score_max as f64 / s.scoring.scale as f64,
             s.source.model,
             s.source.task,
             s.sample_count,

@@ -199,8 +199,58 @@ fn check_compute(policy: &Policy, rule: &ComputeRule, c: &ComputeInputs) -> Resu
     })
 }
 
-/// Does an eval claim show the policy's eval rule? Its evaluator must be one the rule trusts, and
-/// its red line must imply the policy's (mutual recognition, exact rationals).
+/// Is the eval claim about the results the rule means: the pinned benchmark, sample count,
+/// scorer and key, with errored samples counted at the worst score unless the rule allows
+/// exclusions?
+fn check_eval_results(rule: &EvalRule, e: &EvalInputs) -> Result<(), String> {
+    let s = &e.statement;
+    if let Some(want) = &rule.benchmark_digest {
+        if *want != e.benchmark {
+            return Err(format!(
+                "it is about benchmark digest {}…, not this policy's benchmark {}… (other sample ids, another number of samples, or another capacity class)",
+                &s.benchmark_digest[..14],
+                &crate::num::fr_to_hex(want)[..14]
+            ));
+        }
+    }
+    if let Some(n) = rule.sample_count {
+        if n != s.sample_count {
+            return Err(format!(
+                "it covers {} samples, but this policy's benchmark has {n}",
+                s.sample_count
+            ));
+        }
+    }
+    if let Some(scorer) = &rule.scorer {
+        if *scorer != s.source.scorer {
+            return Err(format!(
+                "its scores come from scorer {:?}, not this policy's {scorer:?}",
+                s.source.scorer
+            ));
+        }
+    }
+    if rule.score_key.is_some() && rule.score_key != s.source.score_key {
+        return Err(format!(
+            "its scores are {}, not this policy's key {:?}",
+            match &s.source.score_key {
+                Some(k) => format!("key {k:?}"),
+                None => "not a dict key".to_string(),
+            },
+            rule.score_key.as_deref().unwrap_or_default()
+        ));
+    }
+    if s.errored.counted_as == "excluded" && s.errored.count > 0 && !rule.allow_excluded_errored {
+        return Err(format!(
+            "it leaves {} errored sample(s) out of the mean; this policy counts errored samples at the worst score (allow_excluded_errored is not set)",
+            s.errored.count
+        ));
+    }
+    Ok(())
+}
+
+/// Does an eval claim show the policy's eval rule? Its evaluator must be one the rule trusts, its
+/// results the ones the rule means, and its red line must imply the policy's (mutual recognition,
+/// exact rationals).
 fn check_eval(policy: &Policy, rule: &EvalRule, e: &EvalInputs) -> Result<String, String> {
     let key = e.evaluator_key;
     let trusted = policy
@@ -214,6 +264,7 @@ fn check_eval(policy: &Policy, rule: &EvalRule, e: &EvalInputs) -> Result<String
             rule.attesters.join(", ")
         ));
     };
+    check_eval_results(rule, e)?;
     let claim_dir = match e.statement.direction {
         crate::eval::Direction::Below => crate::policy::Direction::Below,
         crate::eval::Direction::AtLeast => crate::policy::Direction::AtLeast,
