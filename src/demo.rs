@@ -126,7 +126,7 @@ pub fn run(dir: Option<PathBuf>, json: bool) -> Result<ExitCode, ProveError> {
         job.inputs.record_count,
         &regulator_seed,
         3,
-    );
+    )?;
     let mut audited = true;
     for &i in &challenge.indices {
         let o = job.commitment.open(i, &opening_pair, &mut OsRng)?;

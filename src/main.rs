@@ -1,6 +1,25 @@
 //! `zkgov`: prove and verify AI-governance compliance claims in zero knowledge.
 #![forbid(unsafe_code)]
 
+// Every module below prints through these two macros, which shadow the standard ones (a
+// `macro_rules!` in scope takes precedence over the prelude's): standard `println!` panics when
+// stdout is a closed pipe (`zkgov inspect b.json | head -c1`), and `eprintln!` when stderr is.
+
+/// `println!` that ends the program cleanly when stdout cannot be written: see
+/// [`output::print_line`].
+macro_rules! println {
+    ($($arg:tt)*) => {
+        $crate::output::print_line(format_args!($($arg)*))
+    };
+}
+
+/// `eprintln!` that ignores a stderr that cannot be written: see [`output::eprint_line`].
+macro_rules! eprintln {
+    ($($arg:tt)*) => {
+        $crate::output::eprint_line(format_args!($($arg)*))
+    };
+}
+
 mod ceremony_cmd;
 mod cli;
 mod demo;

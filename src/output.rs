@@ -2,9 +2,32 @@
 
 use indicatif::{ProgressBar, ProgressStyle};
 use std::{
-    io::IsTerminal,
+    fmt,
+    io::{IsTerminal, Write},
     time::{Duration, Instant},
 };
+
+/// Writes a line to stdout (the binary's `println!`). When stdout cannot be written (a reader
+/// that closed the pipe, a full disk), the output is lost either way: the program ends with exit
+/// code 1 and one line on stderr, instead of a panic.
+pub fn print_line(args: fmt::Arguments) {
+    let mut out = std::io::stdout().lock();
+    let written = out
+        .write_fmt(args)
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush());
+    if let Err(e) = written {
+        eprint_line(format_args!("error: cannot write to standard output: {e}"));
+        std::process::exit(1);
+    }
+}
+
+/// Writes a line to stderr (the binary's `eprintln!`), ignoring a stderr that cannot be written:
+/// there is nowhere left to report that.
+pub fn eprint_line(args: fmt::Arguments) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_fmt(args).and_then(|()| err.write_all(b"\n"));
+}
 
 /// A spinner on stderr for a step that may take more than a few seconds; silent when stderr is not
 /// a terminal or when JSON output is requested. Finishes with the elapsed time.

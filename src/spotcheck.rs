@@ -54,7 +54,7 @@ pub fn challenge(
         inputs.record_count,
         &seed,
         count,
-    );
+    )?;
     write_atomic(
         out,
         serde_json::to_string_pretty(&ch)

@@ -3,7 +3,7 @@
 //! clear error line naming the step. With snarkjs present, a `.ptau` made by snarkjs is used too.
 
 mod common;
-use common::{one_line_error, snarkjs, zkgov};
+use common::{one_line_error, snarkjs_or_skip, zkgov};
 use std::path::Path;
 use std::process::Command;
 
@@ -231,10 +231,7 @@ fn three_states_make_the_compute_key_and_tampering_is_named() {
 
 #[test]
 fn a_ptau_made_by_snarkjs_is_used_for_the_compute_key() {
-    let Some(cmd) = snarkjs() else {
-        eprintln!(
-            "SKIPPED: snarkjs .ptau ceremony (needs node and snarkjs: set ZKGOV_SNARKJS_DIR; .ci/run does this)"
-        );
+    let Some(cmd) = snarkjs_or_skip("the snarkjs .ptau ceremony") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();

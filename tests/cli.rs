@@ -7,15 +7,9 @@ use common::{one_line_error, zkgov};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+/// The sacct fixture, in the repository: missing, the test fails (no stand-in is used).
 fn fixture() -> PathBuf {
-    let shared =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/slurm/sacct_h100_pretrain.psv");
-    if shared.exists() {
-        shared
-    } else {
-        // The demo data is a copy of the same fixture.
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("data/demo/sacct_demo.psv")
-    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/slurm/sacct_h100_pretrain.psv")
 }
 
 fn stderr(o: &Output) -> String {
@@ -203,6 +197,20 @@ fn bad_inputs_give_one_clear_line() {
                 "1e39",
             ],
             "threshold",
+        ),
+        // Exponent arithmetic at i64::MIN: a tiny fraction, not a wrapped huge number.
+        (
+            vec![
+                "prove",
+                "compute",
+                "--ledger",
+                "ledger.csv",
+                "--peak",
+                "H100=989.4e12",
+                "--threshold",
+                "1.5e-9223372036854775808",
+            ],
+            "--threshold: \"1.5e-9223372036854775808\": not a whole number",
         ),
         (
             vec![
@@ -426,4 +434,56 @@ fn demo_runs_the_whole_flow_on_embedded_data() {
     assert_eq!(v["spot_check"]["passed"], true, "{v}");
     assert_eq!(v["spot_check"]["indices"].as_array().unwrap().len(), 3);
     assert!(d.join("run/bundle.json").exists());
+}
+
+/// The write end of a pipe whose reader has already gone.
+fn closed_pipe() -> std::io::PipeWriter {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    writer
+}
+
+/// Output into a closed pipe (`zkgov inspect b.json | head -c1`, once `head` has gone) ends with
+/// exit code 1 and one line on stderr, where it used to panic with exit code 101: for text and
+/// JSON output, and for the JSON error report itself. With stderr closed too, nothing panics.
+#[test]
+fn a_closed_stdout_pipe_is_one_error_line_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("garbage.json"), "{not json").unwrap();
+    let policy = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("policies/eu-ai-act-art51.example.toml")
+        .display()
+        .to_string();
+    let policy = policy.as_str();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_zkgov"))
+            .args(args)
+            .current_dir(d)
+            .stdout(closed_pipe())
+            .output()
+            .unwrap()
+    };
+    assert!(zkgov(&["policy", "check", policy], d).status.success());
+    for args in [
+        vec!["policy", "check", policy],
+        vec!["--json", "policy", "check", policy],
+        vec!["--json", "verify", "garbage.json"],
+    ] {
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        let e = one_line_error(&o);
+        assert!(
+            e.contains("cannot write to standard output: Broken pipe"),
+            "{args:?}: {e}"
+        );
+    }
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_zkgov"))
+        .args(["verify", "garbage.json"])
+        .current_dir(d)
+        .stdout(closed_pipe())
+        .stderr(closed_pipe())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(1));
 }

@@ -2,7 +2,7 @@
 //! command line, with capacity-16 keys.
 
 mod common;
-use common::snarkjs;
+use common::snarkjs_or_skip;
 use common::zkgov;
 
 use std::path::{Path, PathBuf};
@@ -254,11 +254,7 @@ fn snarkjs_verifies_exported_proofs_and_rejects_tampered_ones() {
         serde_json::from_str(&std::fs::read_to_string(c.join("public.json")).unwrap()).unwrap();
     assert_eq!(public[0], "10000000000000000000000000");
 
-    let Some(cmd) = snarkjs() else {
-        eprintln!(
-            "SKIPPED: snarkjs cross-check (needs node and snarkjs: set ZKGOV_SNARKJS_DIR to a directory \
-             with node_modules/snarkjs, e.g. `npm install --prefix DIR snarkjs@0.7`; .ci/run does this)"
-        );
+    let Some(cmd) = snarkjs_or_skip("the snarkjs cross-check") else {
         return;
     };
     let verify = |proof: &str, public: &str| -> (bool, String) {

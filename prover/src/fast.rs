@@ -72,7 +72,8 @@ impl PreparedCircuit {
             num_constraints,
             #[cfg(target_arch = "x86_64")]
             qap: GeneralEvaluationDomain::<Fr>::new(num_constraints + num_inputs)
-                .and_then(|d| crate::qap::Qap::new(d.size())),
+                .zip(crate::lanes::detect())
+                .and_then(|(d, ifma)| crate::qap::Qap::new(ifma, d.size())),
         })
     }
 

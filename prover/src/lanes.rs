@@ -12,8 +12,11 @@
 //! their callers and made canonical (two conditional subtractions) where values are stored or
 //! compared.
 //!
-//! Everything here runs only after [`available`] has confirmed the CPU features; elsewhere zkgov
-//! uses arkworks' arithmetic. Tests check every operation against arkworks.
+//! The functions here are compiled for `avx512f` (and `avx512ifma`), which makes calling them
+//! from other code `unsafe`. Such calls are made only where an [`Ifma`] token is held: only
+//! [`detect`] makes one, after checking the CPU, so every entry point of the lane code (the lane
+//! MSM's `window_sums` and `Lanes::new`, `Qap::new`) takes one. Elsewhere zkgov uses arkworks'
+//! arithmetic. Tests check every operation against arkworks.
 #![allow(unsafe_code)]
 
 use ark_bn254::{Fq, FqConfig, Fr, FrConfig};
@@ -28,15 +31,23 @@ pub(crate) type V = __m512i;
 
 pub(crate) const MASK: u64 = (1 << 52) - 1;
 
-/// Whether the IFMA code runs: the CPU has `avx512f` and `avx512ifma`, and `ZKGOV_NO_IFMA` is
-/// not set (to measure or check the portable paths on such a CPU).
-pub fn available() -> bool {
+/// Evidence that the CPU has `avx512f` and `avx512ifma`. Its field is private, so only
+/// [`detect`] makes one: code that holds an `Ifma` may call the functions compiled for those
+/// features.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Ifma(());
+
+/// The token when the IFMA code is to run: the CPU has `avx512f` and `avx512ifma`, and
+/// `ZKGOV_NO_IFMA` is not set (to measure or check the portable paths on such a CPU).
+pub(crate) fn detect() -> Option<Ifma> {
     static AVAILABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *AVAILABLE.get_or_init(|| {
-        std::env::var_os("ZKGOV_NO_IFMA").is_none()
-            && std::arch::is_x86_feature_detected!("avx512f")
-            && std::arch::is_x86_feature_detected!("avx512ifma")
-    })
+    AVAILABLE
+        .get_or_init(|| {
+            std::env::var_os("ZKGOV_NO_IFMA").is_none()
+                && std::arch::is_x86_feature_detected!("avx512f")
+                && std::arch::is_x86_feature_detected!("avx512ifma")
+        })
+        .then_some(Ifma(()))
 }
 
 /// An element of the field of [`Modulus`] `M`, in arkworks.
@@ -271,6 +282,21 @@ pub(crate) mod tests {
     use ark_ff::UniformRand;
     use rand::{rngs::StdRng, SeedableRng};
 
+    /// The IFMA token for a test, or `None` to skip it where the CPU lacks IFMA. Where the CPU
+    /// has it, `.ci/run` sets `ZKGOV_REQUIRE_IFMA`, and a missing token fails the test instead.
+    pub(crate) fn ifma_or_skip() -> Option<Ifma> {
+        let ifma = detect();
+        if ifma.is_none() {
+            assert!(
+                std::env::var_os("ZKGOV_REQUIRE_IFMA").is_none(),
+                "ZKGOV_REQUIRE_IFMA is set, but the IFMA code does not run here (no avx512f and \
+                 avx512ifma, or ZKGOV_NO_IFMA is set)"
+            );
+            eprintln!("skipped: this CPU has no AVX-512 IFMA");
+        }
+        ifma
+    }
+
     /// Eight elements as one lane group, by `limbs`.
     pub(crate) fn lanes<F: Copy, const N: usize>(
         xs: &[F; 8],
@@ -317,7 +343,7 @@ pub(crate) mod tests {
 
     /// Products and differences of eight lanes against arkworks, including zero, one, `p - 1`
     /// and unreduced inputs just below `4p`.
-    fn operations<M: Modulus>(rng: &mut StdRng)
+    fn operations<M: Modulus>(_ifma: Ifma, rng: &mut StdRng)
     where
         Elem<M>: UniformRand,
     {
@@ -335,7 +361,7 @@ pub(crate) mod tests {
                 }
             });
             let mut out = [[0u64; 8]; 5];
-            // SAFETY: the caller checked `available()`.
+            // SAFETY: the `Ifma` token shows that the CPU has the features.
             unsafe {
                 let (va, vb) = (load(&lanes(&a, M::to_limbs)), load(&lanes(&b, M::to_limbs)));
                 store(&mut out, &canonical::<M, 5>(mul::<M>(&va, &vb)));
@@ -363,12 +389,11 @@ pub(crate) mod tests {
 
     #[test]
     fn operations_match_arkworks() {
-        if !available() {
-            eprintln!("skipped: this CPU has no AVX-512 IFMA");
+        let Some(ifma) = ifma_or_skip() else {
             return;
-        }
+        };
         let mut rng = StdRng::seed_from_u64(2);
-        operations::<Base>(&mut rng);
-        operations::<Scalar>(&mut rng);
+        operations::<Base>(ifma, &mut rng);
+        operations::<Scalar>(ifma, &mut rng);
     }
 }

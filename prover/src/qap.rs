@@ -17,8 +17,8 @@
 
 use crate::ceremony::phase1::powers_of;
 use crate::lanes::{
-    add, canonical, load, load8, mul, put, splat, store, sub, subtract_if_above, take, Modulus,
-    Scalar, V,
+    add, canonical, load, load8, mul, put, splat, store, sub, subtract_if_above, take, Ifma,
+    Modulus, Scalar, V,
 };
 use ark_bn254::Fr;
 use ark_ff::{AdditiveGroup, FftField, Field};
@@ -34,6 +34,8 @@ type Group = [[u64; 8]; 5];
 /// Twiddles and coset factors for one domain size.
 #[derive(Debug, Clone)]
 pub(crate) struct Qap {
+    /// The CPU has the features of the lane FFTs.
+    ifma: Ifma,
     log_n: u32,
     /// Per stage, half-size `m = 1, 2, 4, …`: `ω_{2m}^j` for `j < m` (groups of eight; for
     /// `m < 8`, one group in the order the butterflies use them).
@@ -49,11 +51,11 @@ pub(crate) struct Qap {
 }
 
 impl Qap {
-    /// The tables for a domain of `n` points, or `None` where the lane code does not serve (no
-    /// IFMA, or a domain under sixteen points).
-    pub(crate) fn new(n: usize) -> Option<Qap> {
+    /// The tables for a domain of `n` points, or `None` where the lane code does not serve (a
+    /// domain under sixteen points).
+    pub(crate) fn new(ifma: Ifma, n: usize) -> Option<Qap> {
         let domain = Radix2EvaluationDomain::<Fr>::new(n)?;
-        if !crate::lanes::available() || domain.size() != n || n < 16 {
+        if domain.size() != n || n < 16 {
             return None;
         }
         let log_n = n.trailing_zeros();
@@ -87,6 +89,7 @@ impl Qap {
             }
         };
         Some(Qap {
+            ifma,
             log_n,
             forward: stages(domain.group_gen()),
             inverse: stages(domain.group_gen_inv()),
@@ -118,10 +121,11 @@ impl Qap {
             groups(&v)
         };
         let to_coset = |mut v: Vec<Group>| {
-            // SAFETY: `Qap::new` returned tables only after `available()`.
+            // SAFETY: `self.ifma`, which only detection makes, shows that the CPU has the
+            // features `dif`, `scale` and `dit` are compiled for.
             unsafe {
                 self.dif(&mut v, &self.inverse);
-                scale(&mut v, &self.coset);
+                scale(self.ifma, &mut v, &self.coset);
                 self.dit(&mut v, &self.forward);
             }
             v
@@ -131,11 +135,11 @@ impl Qap {
             || to_coset(rows(&matrices[1], false)),
         );
         let mut h = to_coset(rows(&matrices[2], false));
-        // SAFETY: as above.
+        // SAFETY: as above, for `quotient`, `dif` and `scale`.
         unsafe {
-            quotient(&mut h, &a, &b, self.z_inverse);
+            quotient(self.ifma, &mut h, &a, &b, self.z_inverse);
             self.dif(&mut h, &self.inverse);
-            scale(&mut h, &self.uncoset);
+            scale(self.ifma, &mut h, &self.uncoset);
         }
         (0..n)
             .into_par_iter()
@@ -266,7 +270,7 @@ fn stage(v: &mut [Group], m: usize, twiddles: &[Group], dit: bool) {
 
 /// Multiplies each element by its factor (values below `2p` in, canonical out).
 #[target_feature(enable = "avx512f,avx512ifma")]
-fn scale(v: &mut [Group], factors: &Coset) {
+fn scale(_ifma: Ifma, v: &mut [Group], factors: &Coset) {
     let lanes = load(&factors.lanes);
     v.par_iter_mut()
         .zip(&factors.groups)
@@ -279,7 +283,7 @@ fn scale(v: &mut [Group], factors: &Coset) {
 
 /// `h = (a·b - h) · z` pointwise, with `h` holding `c` on entry; the result canonical.
 #[target_feature(enable = "avx512f,avx512ifma")]
-fn quotient(h: &mut [Group], a: &[Group], b: &[Group], z: Fr) {
+fn quotient(_ifma: Ifma, h: &mut [Group], a: &[Group], b: &[Group], z: Fr) {
     let z = group_of(|_| z);
     h.par_iter_mut()
         .zip(a)
@@ -304,10 +308,9 @@ mod tests {
     /// arkworks' coefficients exactly, for domains from sixteen points (small stages only) up.
     #[test]
     fn matches_arkworks() {
-        if !crate::lanes::available() {
-            eprintln!("skipped: this CPU has no AVX-512 IFMA");
+        let Some(ifma) = crate::lanes::tests::ifma_or_skip() else {
             return;
-        }
+        };
         let mut rng = StdRng::seed_from_u64(9);
         for (constraints, inputs) in [(10usize, 3usize), (100, 5), (3000, 2)] {
             let vars = inputs + 2 * constraints;
@@ -330,7 +333,7 @@ mod tests {
                 GeneralEvaluationDomain<Fr>,
             >(&matrices, inputs, constraints, &z)
             .unwrap();
-            let got = Qap::new(n)
+            let got = Qap::new(ifma, n)
                 .unwrap()
                 .witness_map(&matrices, inputs, constraints, &z);
             assert_eq!(got, want, "{constraints} constraints");

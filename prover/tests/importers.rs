@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use zkgov_prover::import::{
-    inspect::{read_inspect, reduce_epochs},
+    inspect::{
+        read_inspect, reduce_epochs, MAX_ZIP_MEMBERS, MAX_ZIP_MEMBER_BYTES, MAX_ZIP_TOTAL_BYTES,
+    },
     lmeval::read_lm_eval,
     sacct::parse_sacct,
     EvalLog, ImportError,
@@ -474,6 +476,189 @@ fn broken_inspect_logs_give_clear_errors() {
     assert!(m.contains("no key \"nope\""), "{m}");
     let m = err(read_inspect(&risk, Some("risk_score"), Some("harm")));
     assert!(m.contains("not a dict"), "{m}");
+}
+
+/// Writes `dst`: the members of the `edge-cases.eval` fixture (raw, without inflating them), except
+/// `header.json` when `header` is given, then `header`'s members, then whatever `extra` adds.
+/// Returns the archive's size.
+fn hostile_eval(
+    dst: &Path,
+    header: Option<&str>,
+    extra: impl FnOnce(&mut zip::ZipWriter<std::fs::File>),
+) -> u64 {
+    let eval = std::fs::read(fixture("inspect/edge-cases.eval")).unwrap_or_else(|e| panic!("{e}"));
+    let mut zin =
+        zip::ZipArchive::new(std::io::Cursor::new(&eval)).unwrap_or_else(|e| panic!("{e}"));
+    let mut zout =
+        zip::ZipWriter::new(std::fs::File::create(dst).unwrap_or_else(|e| panic!("{e}")));
+    for i in 0..zin.len() {
+        let f = zin.by_index(i).unwrap_or_else(|e| panic!("{e}"));
+        if header.is_none() || f.name().map(|n| n != "header.json").unwrap_or(true) {
+            zout.raw_copy_file(f).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+    if let Some(h) = header {
+        zout.start_file("header.json", zstd())
+            .unwrap_or_else(|e| panic!("{e}"));
+        zout.write_all(h.as_bytes())
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    extra(&mut zout);
+    zout.finish().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::metadata(dst)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .len()
+}
+
+fn zstd() -> zip::write::SimpleFileOptions {
+    zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Zstd)
+}
+
+/// Adds a sample member of `len` bytes: a sample record followed by spaces, which compress to
+/// almost nothing.
+fn padded_sample(zout: &mut zip::ZipWriter<std::fs::File>, name: &str, len: u64) {
+    let record = br#"{"id": "pad", "epoch": 1, "scores": {}}"#;
+    zout.start_file(name, zstd())
+        .unwrap_or_else(|e| panic!("{e}"));
+    zout.write_all(record).unwrap_or_else(|e| panic!("{e}"));
+    let spaces = vec![b' '; 1 << 20];
+    let mut left = len - record.len() as u64;
+    while left > 0 {
+        let n = left.min(spaces.len() as u64) as usize;
+        zout.write_all(&spaces[..n])
+            .unwrap_or_else(|e| panic!("{e}"));
+        left -= n as u64;
+    }
+}
+
+/// A sample member that inflates one byte past the per-member limit is refused by that limit
+/// as it inflates. (Its record is valid JSON, so without the limit it would be read whole and
+/// the log refused later for another reason.)
+#[test]
+fn a_zip_member_inflating_past_its_limit_is_refused() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let p = dir.path().join("bomb.eval");
+    let size = hostile_eval(&p, None, |z| {
+        padded_sample(z, "samples/bomb_epoch_1.json", MAX_ZIP_MEMBER_BYTES + 1)
+    });
+    assert!(size < 1 << 20, "the bomb is {size} bytes");
+    let m = err(read_inspect(&p, None, None));
+    let want = format!(
+        "bomb.eval member samples/bomb_epoch_1.json: inflates to more than {MAX_ZIP_MEMBER_BYTES} \
+         bytes, the limit for one member"
+    );
+    assert!(m.contains(&want), "{m}");
+}
+
+/// Members each within the per-member limit, inflating past the total limit together, are
+/// refused by the total limit while the last one inflates: the reader never holds more than one
+/// member. The compressed member is written once and copied raw.
+#[test]
+fn zip_members_inflating_past_the_total_limit_are_refused() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let one = dir.path().join("one.eval");
+    hostile_eval(&one, None, |z| {
+        padded_sample(z, "samples/pad-0_epoch_1.json", MAX_ZIP_MEMBER_BYTES)
+    });
+    let p = dir.path().join("bombs.eval");
+    let copies = MAX_ZIP_TOTAL_BYTES / MAX_ZIP_MEMBER_BYTES;
+    let size = hostile_eval(&p, None, |z| {
+        let mut zin =
+            zip::ZipArchive::new(std::fs::File::open(&one).unwrap_or_else(|e| panic!("{e}")))
+                .unwrap_or_else(|e| panic!("{e}"));
+        for k in 0..copies {
+            let f = zin
+                .by_name("samples/pad-0_epoch_1.json")
+                .unwrap_or_else(|e| panic!("{e}"));
+            z.raw_copy_file_rename(f, format!("samples/pad-{k}_epoch_1.json"))
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+    });
+    assert!(size < 1 << 20, "the bomb is {size} bytes");
+    let m = err(read_inspect(&p, None, None));
+    let want = format!(
+        "bombs.eval: ZIP members inflate to more than {MAX_ZIP_TOTAL_BYTES} bytes in all, the \
+         limit for a log"
+    );
+    assert!(m.contains(&want), "{m}");
+}
+
+/// An archive of more members than an Inspect log may have is refused before any is read.
+#[test]
+fn a_zip_of_too_many_members_is_refused() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let p = dir.path().join("many.eval");
+    let opts =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    hostile_eval(&p, None, |z| {
+        for k in 0..MAX_ZIP_MEMBERS {
+            z.start_file(format!("_journal/{k}"), opts)
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+    });
+    let m = err(read_inspect(&p, None, None));
+    assert!(m.contains("many.eval: the ZIP has "), "{m}");
+    let want = format!("members, more than the {MAX_ZIP_MEMBERS} an Inspect log may have");
+    assert!(m.contains(&want), "{m}");
+}
+
+/// `header.json` is read and checked first: a log of an unsupported version is refused as
+/// such, before its samples (here a bomb) are inflated. In the fixture, as Inspect writes
+/// it, `header.json` is the last member.
+#[test]
+fn the_zip_header_is_checked_before_any_sample() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let eval = std::fs::read(fixture("inspect/edge-cases.eval")).unwrap_or_else(|e| panic!("{e}"));
+    let mut zin =
+        zip::ZipArchive::new(std::io::Cursor::new(&eval)).unwrap_or_else(|e| panic!("{e}"));
+    let mut header: Value = {
+        let mut f = zin.by_name("header.json").unwrap_or_else(|e| panic!("{e}"));
+        let mut text = String::new();
+        f.read_to_string(&mut text)
+            .unwrap_or_else(|e| panic!("{e}"));
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"))
+    };
+    header["version"] = 3.into();
+    let p = dir.path().join("v3.eval");
+    hostile_eval(&p, Some(&header.to_string()), |z| {
+        padded_sample(z, "samples/bomb_epoch_1.json", MAX_ZIP_MEMBER_BYTES + 1)
+    });
+    let m = err(read_inspect(&p, None, None));
+    assert!(
+        m.contains("v3.eval: Inspect log version 3 is not supported"),
+        "{m}"
+    );
+}
+
+/// Two members with one name: the archive's index keeps only one of them, so which sample is
+/// read would be arbitrary. Refused. (The writer refuses duplicate names, so the second name is
+/// patched in afterwards.)
+#[test]
+fn a_zip_with_two_members_of_one_name_is_refused() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let p = dir.path().join("twice.eval");
+    let (real, alias) = ("samples/edge-3_epoch_1.json", "samples/edge-3_epoch_X.json");
+    hostile_eval(&p, None, |z| {
+        z.start_file(alias, zstd())
+            .unwrap_or_else(|e| panic!("{e}"));
+        z.write_all(br#"{"id": "edge-3", "epoch": 1, "scores": {"letter_cycle": {"value": "C"}}}"#)
+            .unwrap_or_else(|e| panic!("{e}"));
+    });
+    let mut bytes = std::fs::read(&p).unwrap_or_else(|e| panic!("{e}"));
+    let mut patched = 0;
+    for i in 0..=bytes.len() - alias.len() {
+        if &bytes[i..i + alias.len()] == alias.as_bytes() {
+            bytes[i..i + alias.len()].copy_from_slice(real.as_bytes());
+            patched += 1;
+        }
+    }
+    assert_eq!(patched, 2, "the local and the central header name it");
+    std::fs::write(&p, bytes).unwrap_or_else(|e| panic!("{e}"));
+    let m = err(read_inspect(&p, None, None));
+    assert!(
+        m.contains("twice.eval: the ZIP has several members with the same name"),
+        "{m}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

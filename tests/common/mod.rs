@@ -38,6 +38,25 @@ pub fn snarkjs() -> Option<Vec<String>> {
     on_path.then(|| vec!["snarkjs".into()])
 }
 
+/// snarkjs for a test of `what`, or `None` to skip it (with a SKIPPED line). When
+/// `ZKGOV_REQUIRE_SNARKJS` is set, as `.ci/run` sets it, a missing snarkjs fails the test
+/// instead: CI must not pass on a cross-check it did not run.
+pub fn snarkjs_or_skip(what: &str) -> Option<Vec<String>> {
+    let found = snarkjs();
+    if found.is_none() {
+        assert!(
+            std::env::var_os("ZKGOV_REQUIRE_SNARKJS").is_none(),
+            "{what} needs node and snarkjs, and ZKGOV_REQUIRE_SNARKJS is set: install them \
+             (`npm install --prefix DIR snarkjs@0.7.6`) and set ZKGOV_SNARKJS_DIR=DIR"
+        );
+        eprintln!(
+            "SKIPPED: {what} (needs node and snarkjs: set ZKGOV_SNARKJS_DIR to a directory with \
+             node_modules/snarkjs, e.g. `npm install --prefix DIR snarkjs@0.7.6`; .ci/run does this)"
+        );
+    }
+    found
+}
+
 /// Asserts that the command failed with exactly one `error: ...` line on stderr; returns it.
 pub fn one_line_error(o: &Output) -> String {
     assert!(!o.status.success());

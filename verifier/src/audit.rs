@@ -11,12 +11,14 @@ use crate::{
     error::VerifyError,
     keys::KeyStore,
     ledger::{check_opening_key, Opening, Record},
+    merkle,
     num::{bytes_from_hex, fr_from_hex, fr_to_hex},
     verify::{decode_proof, encode_proof},
     Fr,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::{HashMap, HashSet};
 
 /// Format name of a challenge file.
 pub const CHALLENGE_FORMAT: &str = "zkgov-challenge";
@@ -46,12 +48,24 @@ pub struct Challenge {
 }
 
 impl Challenge {
-    /// Derives `k` distinct indices (all records if `k ≥ record_count`) from `seed` and the root.
-    pub fn derive(root: Fr, capacity: u64, record_count: u64, seed: &[u8; 32], k: usize) -> Self {
-        let want = (k as u64).min(record_count) as usize;
-        let mut indices = Vec::with_capacity(want);
+    /// Derives `k` distinct indices from `seed` and the root, for a ledger of `record_count`
+    /// records in `capacity` slots. Impossible counts are errors, found before any hashing: a
+    /// capacity that is not a capacity class, more records than slots, no records asked for, or
+    /// more than the ledger has.
+    pub fn derive(
+        root: Fr,
+        capacity: u64,
+        record_count: u64,
+        seed: &[u8; 32],
+        k: usize,
+    ) -> Result<Self, VerifyError> {
+        check_counts(capacity, record_count, k)?;
+        // Each index is new with probability at least 1/record_count, and record_count is at
+        // most the largest capacity, so the loop ends after a few times k·ln(k) hashes at most.
+        let mut seen = HashSet::with_capacity(k);
+        let mut indices = Vec::with_capacity(k);
         let mut counter = 0u64;
-        while indices.len() < want {
+        while indices.len() < k {
             let mut h = Sha256::new();
             h.update(b"zkgov/challenge/v1");
             h.update(seed);
@@ -63,13 +77,13 @@ impl Challenge {
             x.copy_from_slice(&d[..8]);
             // 64 random bits reduced modulo at most 2^14: the bias is below 2^-50.
             let i = u64::from_be_bytes(x) % record_count;
-            if !indices.contains(&i) {
+            if seen.insert(i) {
                 indices.push(i);
             }
             counter += 1;
         }
         indices.sort_unstable();
-        Challenge {
+        Ok(Challenge {
             format: CHALLENGE_FORMAT.into(),
             version: 1,
             ledger_root: fr_to_hex(&root),
@@ -77,7 +91,7 @@ impl Challenge {
             record_count,
             seed: hex::encode(seed),
             indices,
-        }
+        })
     }
 
     /// Parses a challenge and checks that its indices are the ones its seed derives.
@@ -88,7 +102,7 @@ impl Challenge {
         let root = fr_from_hex("ledger_root", &c.ledger_root)?;
         let mut seed = [0u8; 32];
         seed.copy_from_slice(&bytes_from_hex("seed", &c.seed, 32)?);
-        let again = Challenge::derive(root, c.capacity, c.record_count, &seed, c.indices.len());
+        let again = Challenge::derive(root, c.capacity, c.record_count, &seed, c.indices.len())?;
         if again != c {
             return Err(VerifyError::malformed(
                 "challenge",
@@ -97,6 +111,27 @@ impl Challenge {
         }
         Ok(c)
     }
+}
+
+/// Checks that `k` distinct records can be drawn from a ledger of `record_count` records in
+/// `capacity` slots.
+fn check_counts(capacity: u64, record_count: u64, k: usize) -> Result<(), VerifyError> {
+    merkle::depth_for(capacity)?;
+    let bad = |reason: String| Err(VerifyError::bad_value("challenge", reason));
+    if record_count > capacity {
+        return bad(format!(
+            "record_count {record_count} exceeds the capacity {capacity}"
+        ));
+    }
+    if k == 0 {
+        return bad("no records to open (a challenge needs at least one)".into());
+    }
+    if k as u64 > record_count {
+        return bad(format!(
+            "{k} distinct records asked for, but the ledger has {record_count}"
+        ));
+    }
+    Ok(())
 }
 
 /// One opened record, as written in an openings file.
@@ -195,13 +230,15 @@ pub fn audit(
     }
     let key = store.load(&openings.key_id)?;
     check_opening_key(&key, challenge.capacity)?;
+    let mut given: HashMap<u64, Vec<&OpeningJson>> = HashMap::new();
+    for o in &openings.openings {
+        given.entry(o.index).or_default().push(o);
+    }
     Ok(challenge
         .indices
         .iter()
         .map(|&i| {
-            let given: Vec<&OpeningJson> =
-                openings.openings.iter().filter(|o| o.index == i).collect();
-            let finding = match given.as_slice() {
+            let finding = match given.get(&i).map_or(&[][..], Vec::as_slice) {
                 [] => Finding::Missing,
                 [o] => match o.to_opening() {
                     Ok(op) if op.verify(&key, root, challenge.capacity).is_ok() => {
@@ -222,7 +259,7 @@ mod tests {
 
     #[test]
     fn derivation_is_deterministic_distinct_and_checked() {
-        let c = Challenge::derive(Fr::from(5u64), 64, 45, &[3; 32], 10);
+        let c = Challenge::derive(Fr::from(5u64), 64, 45, &[3; 32], 10).unwrap();
         assert_eq!(c.indices.len(), 10);
         assert!(c.indices.windows(2).all(|w| w[0] < w[1]) && c.indices.iter().all(|i| *i < 45));
         let text = serde_json::to_string(&c).unwrap();
@@ -231,11 +268,63 @@ mod tests {
         forged.indices[0] = (forged.indices[0] + 1) % 45;
         assert!(Challenge::from_json(&serde_json::to_string(&forged).unwrap()).is_err());
         assert_eq!(
-            Challenge::derive(Fr::from(5u64), 64, 3, &[3; 32], 10).indices,
+            Challenge::derive(Fr::from(5u64), 64, 3, &[3; 32], 3)
+                .unwrap()
+                .indices,
             vec![0, 1, 2]
         );
-        assert!(Challenge::derive(Fr::from(5u64), 64, 0, &[3; 32], 10)
-            .indices
-            .is_empty());
+    }
+
+    /// The error `from_json` gives for a challenge with these counts and indices.
+    fn refusal(capacity: u64, record_count: u64, indices: Vec<u64>) -> String {
+        let c = Challenge {
+            capacity,
+            record_count,
+            indices,
+            ..Challenge::derive(Fr::from(5u64), 64, 45, &[3; 32], 1).unwrap()
+        };
+        Challenge::from_json(&serde_json::to_string(&c).unwrap())
+            .unwrap_err()
+            .to_string()
+    }
+
+    /// A hostile challenge file: 300,000 indices and a record count of 2^63 once took seconds of
+    /// quadratic work before being refused. Each impossible count is now refused by its own
+    /// check, before any index is derived.
+    #[test]
+    fn impossible_counts_are_refused_before_deriving() {
+        let many: Vec<u64> = (0..300_000).collect();
+        let e = refusal(64, 1 << 63, many.clone());
+        assert!(
+            e.contains("record_count 9223372036854775808 exceeds the capacity 64"),
+            "{e}"
+        );
+        let e = refusal(1 << 14, 1 << 14, many);
+        assert!(
+            e.contains("300000 distinct records asked for, but the ledger has 16384"),
+            "{e}"
+        );
+        let e = refusal(64, 45, vec![]);
+        assert!(e.contains("no records to open"), "{e}");
+        let e = refusal(100, 45, vec![0]);
+        assert!(e.contains("100 is not a capacity class"), "{e}");
+        // The same checks guard the regulator's own derivation.
+        let e = Challenge::derive(Fr::from(5u64), 16, 12, &[3; 32], 13).unwrap_err();
+        assert!(e
+            .to_string()
+            .contains("13 distinct records asked for, but the ledger has 12"));
+    }
+
+    /// At the largest capacity, asking for every record derives them all (a set finds the
+    /// repeats; the list search it replaced was quadratic).
+    #[test]
+    fn every_record_of_the_largest_ledger_can_be_challenged() {
+        let n = 1u64 << 14;
+        let c = Challenge::derive(Fr::from(5u64), n, n, &[7; 32], n as usize).unwrap();
+        assert_eq!(c.indices, (0..n).collect::<Vec<_>>());
+        assert_eq!(
+            Challenge::from_json(&serde_json::to_string(&c).unwrap()).unwrap(),
+            c
+        );
     }
 }

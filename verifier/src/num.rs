@@ -26,16 +26,20 @@ pub fn parse_canonical_u128(field: &str, s: &str) -> Result<u128, VerifyError> {
 
 /// Parses a human-written non-negative integer quantity such as `1e25`, `989.4e12`, `1_000` or
 /// `3600`, exactly: a value that is not a whole number, or does not fit in 128 bits, is an error.
+/// The exponent is any `i64`; its arithmetic is checked, so no spelling overflows it.
 pub fn parse_quantity(field: &str, s: &str) -> Result<u128, VerifyError> {
     let t: String = s.trim().chars().filter(|c| *c != '_').collect();
     let bad = |why: &str| VerifyError::bad_value(field, format!("{s:?}: {why}"));
     let (mantissa, exp) = match t.find(['e', 'E']) {
         Some(i) => {
-            let e: i64 = t[i + 1..]
-                .strip_prefix('+')
-                .unwrap_or(&t[i + 1..])
+            let e = &t[i + 1..];
+            let magnitude = e.strip_prefix(['+', '-']).unwrap_or(e);
+            if magnitude.is_empty() || !magnitude.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(bad("bad exponent"));
+            }
+            let e: i64 = e
                 .parse()
-                .map_err(|_| bad("bad exponent"))?;
+                .map_err(|_| bad("exponent outside the 64-bit range"))?;
             (&t[..i], e)
         }
         None => (t.as_str(), 0),
@@ -53,13 +57,15 @@ pub fn parse_quantity(field: &str, s: &str) -> Result<u128, VerifyError> {
         return Err(bad("not a non-negative number"));
     }
     let digits = format!("{int_part}{frac_part}");
-    let shift = exp - frac_part.len() as i64;
     let digits = digits.trim_start_matches('0');
     if digits.is_empty() {
         return Ok(0);
     }
+    // The value is `digits · 10^shift`. In i128 the difference of an i64 and a length cannot
+    // overflow.
+    let shift = i128::from(exp) - frac_part.len() as i128;
     let (digits, shift) = if shift < 0 {
-        let cut = (-shift) as usize;
+        let cut = usize::try_from(shift.unsigned_abs()).unwrap_or(usize::MAX);
         if cut > digits.len() || !digits[digits.len() - cut..].bytes().all(|b| b == b'0') {
             return Err(bad("not a whole number"));
         }
@@ -67,11 +73,13 @@ pub fn parse_quantity(field: &str, s: &str) -> Result<u128, VerifyError> {
     } else {
         (digits, shift)
     };
-    let mut v: u128 = digits.parse().map_err(|_| bad("exceeds 2^128 - 1"))?;
-    for _ in 0..shift {
-        v = v.checked_mul(10).ok_or_else(|| bad("exceeds 2^128 - 1"))?;
-    }
-    Ok(v)
+    let too_big = || bad("exceeds 2^128 - 1");
+    let v: u128 = digits.parse().map_err(|_| too_big())?;
+    u32::try_from(shift)
+        .ok()
+        .and_then(|k| 10u128.checked_pow(k))
+        .and_then(|scale| v.checked_mul(scale))
+        .ok_or_else(too_big)
 }
 
 /// Formats a field element as `0x` followed by 64 lower-case hex digits (big-endian).
@@ -158,9 +166,63 @@ mod tests {
         assert_eq!(parse_quantity("q", "1_000").unwrap(), 1000);
         assert_eq!(parse_quantity("q", "0.5e1").unwrap(), 5);
         assert_eq!(parse_quantity("q", "1e30").unwrap(), 10u128.pow(30));
-        for bad in ["1.5", "1e-3", "abc", "-1", "1e39", "", ".", "1e", "4e38"] {
+        for bad in [
+            "1.5", "1e-3", "abc", "-1", "1e39", "", ".", "1e", "4e38", "1e++5", "1e+-5", "1e-",
+        ] {
             assert!(parse_quantity("q", bad).is_err(), "{bad}");
         }
+    }
+
+    /// The error `parse_quantity` gives for `s`.
+    fn quantity_error(s: &str) -> String {
+        match parse_quantity("q", s) {
+            Err(e) => e.to_string(),
+            Ok(v) => panic!("{s} parsed as {v}"),
+        }
+    }
+
+    /// Exponents at the ends of `i64` (where `exponent - fraction digits` overflows 64 bits),
+    /// beyond them, and mantissas of a hundred thousand digits: each gives its one error or its
+    /// exact value, never a wrapped exponent.
+    #[test]
+    fn quantity_exponents_at_the_limits() {
+        let (min, max) = (i64::MIN, i64::MAX);
+        // A fraction digit moves the exponent below i64::MIN: once it wrapped to i64::MAX and
+        // the tiny number was called too large.
+        assert!(quantity_error(&format!("1.5e{min}")).contains("not a whole number"));
+        assert!(quantity_error(&format!("1e{min}")).contains("not a whole number"));
+        assert!(quantity_error(&format!("1e{max}")).contains("exceeds 2^128 - 1"));
+        assert!(quantity_error(&format!("1.5e{max}")).contains("exceeds 2^128 - 1"));
+        assert_eq!(parse_quantity("q", &format!("0.0e{min}")).unwrap(), 0);
+        assert_eq!(parse_quantity("q", &format!("0e{max}")).unwrap(), 0);
+        for beyond in [
+            "1e9223372036854775808",
+            "1e-9223372036854775809",
+            "1e99999999999999999999",
+        ] {
+            assert!(quantity_error(beyond).contains("exponent outside the 64-bit range"));
+        }
+        let zeros = "0".repeat(100_000);
+        assert_eq!(
+            parse_quantity("q", &format!("1{zeros}e-100000")).unwrap(),
+            1
+        );
+        assert_eq!(parse_quantity("q", &format!("{zeros}7")).unwrap(), 7);
+        assert_eq!(
+            parse_quantity("q", &format!("0.{zeros}7e100001")).unwrap(),
+            7
+        );
+        assert!(quantity_error(&format!("1{zeros}")).contains("exceeds 2^128 - 1"));
+        assert!(quantity_error(&format!("1.{zeros}1")).contains("not a whole number"));
+        assert!(quantity_error(&format!("1{zeros}e{min}")).contains("not a whole number"));
+        assert_eq!(
+            parse_quantity("q", "340282366920938463463374607431768211455").unwrap(),
+            u128::MAX
+        );
+        assert_eq!(
+            parse_quantity("q", "34028236692093846346337460743176821145.5e1").unwrap(),
+            u128::MAX
+        );
     }
 
     #[test]

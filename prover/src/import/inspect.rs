@@ -30,8 +30,19 @@ use super::{
     Ordered, SampleScore,
 };
 
-/// Largest decompressed ZIP member (or `.json` log) read into memory.
-const MAX_MEMBER_BYTES: u64 = 1 << 30;
+/// Largest `.json` log read into memory.
+const MAX_JSON_LOG_BYTES: u64 = 1 << 30;
+
+/// Most members a `.eval` ZIP may have: eight epochs of the largest capacity class, with room for
+/// the summaries and the journal.
+pub const MAX_ZIP_MEMBERS: usize = 1 << 17;
+
+/// Largest inflated ZIP member. Sizes are counted as the member inflates, never taken from the
+/// sizes the archive declares: a few kilobytes of deflate or Zstandard can inflate to gigabytes.
+pub const MAX_ZIP_MEMBER_BYTES: u64 = 64 << 20;
+
+/// Largest total of the inflated members read (the header and the samples).
+pub const MAX_ZIP_TOTAL_BYTES: u64 = 1 << 30;
 
 /// The one log format version this importer reads.
 const LOG_VERSION: i64 = 2;
@@ -184,13 +195,13 @@ pub fn read_inspect(
         )
     } else {
         let mut bytes = Vec::new();
-        file.take(MAX_MEMBER_BYTES + 1)
+        file.take(MAX_JSON_LOG_BYTES + 1)
             .read_to_end(&mut bytes)
             .map_err(|e| ImportError::io(path, e))?;
-        if bytes.len() as u64 > MAX_MEMBER_BYTES {
+        if bytes.len() as u64 > MAX_JSON_LOG_BYTES {
             return Err(ImportError::unsupported(
                 &name,
-                format!("JSON logs larger than {MAX_MEMBER_BYTES} bytes are not read; use the .eval format"),
+                format!("JSON logs larger than {MAX_JSON_LOG_BYTES} bytes are not read; use the .eval format"),
             ));
         }
         let text = relax_json(&bytes);
@@ -224,34 +235,21 @@ pub fn read_inspect(
     }
 }
 
-/// Reads a ZIP member (decompressing it), refusing more than [`MAX_MEMBER_BYTES`].
-fn read_capped(r: impl Read, what: &str) -> Result<Vec<u8>, ImportError> {
-    let mut buf = Vec::new();
-    r.take(MAX_MEMBER_BYTES + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| ImportError::malformed(what, format!("cannot read: {e}")))?;
-    if buf.len() as u64 > MAX_MEMBER_BYTES {
-        return Err(ImportError::unsupported(
-            what,
-            format!("larger than {MAX_MEMBER_BYTES} bytes"),
-        ));
-    }
-    Ok(buf)
+/// Inflates ZIP members within [`MAX_ZIP_MEMBER_BYTES`] each and [`MAX_ZIP_TOTAL_BYTES`] in all.
+struct Inflater<'a> {
+    name: &'a str,
+    /// Bytes inflated so far.
+    total: u64,
 }
 
-fn read_eval_zip<R: Read + Seek>(
-    name: &str,
-    reader: R,
-) -> Result<(RawHeader, Vec<Record>), ImportError> {
-    let mut zip = zip::ZipArchive::new(reader).map_err(|e| {
-        ImportError::malformed(
-            name,
-            format!("not a readable ZIP archive (truncated or corrupt .eval log?): {e}"),
-        )
-    })?;
-    let mut header = None;
-    let mut records = Vec::new();
-    for i in 0..zip.len() {
+impl Inflater<'_> {
+    /// Inflates member `i` (if it is `header.json` or a sample), returning its name and bytes.
+    fn read<R: Read + Seek>(
+        &mut self,
+        zip: &mut zip::ZipArchive<R>,
+        i: usize,
+    ) -> Result<Option<(String, Vec<u8>)>, ImportError> {
+        let name = self.name;
         let member = zip.by_index(i).map_err(|e| {
             ImportError::malformed(
                 format!("{name} member #{i}"),
@@ -267,34 +265,90 @@ fn read_eval_zip<R: Read + Seek>(
         let is_header = member_name == "header.json";
         let is_sample = member_name.starts_with("samples/") && member_name.ends_with(".json");
         if !is_header && !is_sample {
-            continue; // summaries.json, reductions.json, _journal/*
+            return Ok(None); // summaries.json, reductions.json, _journal/*
         }
         let what = format!("{name} member {member_name}");
         let method = member.compression();
-        let bytes = read_capped(member, &what).map_err(|e| match e {
-            ImportError::Malformed { what, reason } => ImportError::Malformed {
-                what,
-                reason: format!("{reason} (compression {method:?})"),
-            },
-            other => other,
+        let room = MAX_ZIP_MEMBER_BYTES.min(MAX_ZIP_TOTAL_BYTES - self.total);
+        // The buffer grows with what actually inflates, up to one byte past the room left.
+        let mut bytes = Vec::new();
+        member.take(room + 1).read_to_end(&mut bytes).map_err(|e| {
+            ImportError::malformed(&what, format!("cannot read: {e} (compression {method:?})"))
         })?;
-        let text = relax_json(&bytes);
-        if is_header {
-            let h: RawHeader = serde_json::from_slice(&text)
-                .map_err(|e| ImportError::malformed(&what, format!("not a log header: {e}")))?;
-            header = Some(h);
-        } else {
-            let s: RawSample = serde_json::from_slice(&text)
-                .map_err(|e| ImportError::malformed(&what, format!("not a sample record: {e}")))?;
-            records.push(Record { what, sample: s });
+        let len = bytes.len() as u64;
+        if len > MAX_ZIP_MEMBER_BYTES {
+            return Err(ImportError::unsupported(
+                &what,
+                format!(
+                    "inflates to more than {MAX_ZIP_MEMBER_BYTES} bytes, the limit for one member"
+                ),
+            ));
         }
+        if len > room {
+            return Err(ImportError::unsupported(
+                name,
+                format!("ZIP members inflate to more than {MAX_ZIP_TOTAL_BYTES} bytes in all, the limit for a log"),
+            ));
+        }
+        self.total += len;
+        Ok(Some((member_name, bytes)))
     }
-    let header = header.ok_or_else(|| {
+}
+
+/// Reads a `.eval` ZIP: the member count first, then `header.json` (so that an archive that is
+/// not a finished Inspect log of a supported version is refused before any sample inflates),
+/// then the samples, within the inflation limits of [`Inflater`].
+fn read_eval_zip<R: Read + Seek>(
+    name: &str,
+    reader: R,
+) -> Result<(RawHeader, Vec<Record>), ImportError> {
+    let mut zip = zip::ZipArchive::new(reader).map_err(|e| {
+        ImportError::malformed(
+            name,
+            format!("not a readable ZIP archive (truncated or corrupt .eval log?): {e}"),
+        )
+    })?;
+    if zip.len() > MAX_ZIP_MEMBERS {
+        return Err(ImportError::unsupported(
+            name,
+            format!(
+                "the ZIP has {} members, more than the {MAX_ZIP_MEMBERS} an Inspect log may have",
+                zip.len()
+            ),
+        ));
+    }
+    if zip.has_duplicate_names() {
+        // The archive's index keeps one member per name, so which one is read would be arbitrary.
+        return Err(ImportError::malformed(
+            name,
+            "the ZIP has several members with the same name",
+        ));
+    }
+    let header_index = zip.index_for_name("header.json").ok_or_else(|| {
         ImportError::malformed(
             name,
             "ZIP has no header.json member (an unfinished Inspect log, or not an Inspect .eval file)",
         )
     })?;
+    let mut inflater = Inflater { name, total: 0 };
+    let (what, bytes) = inflater
+        .read(&mut zip, header_index)?
+        .map(|(member_name, bytes)| (format!("{name} member {member_name}"), bytes))
+        .ok_or_else(|| ImportError::malformed(name, "header.json is not a header member"))?;
+    let header: RawHeader = serde_json::from_slice(&relax_json(&bytes))
+        .map_err(|e| ImportError::malformed(&what, format!("not a log header: {e}")))?;
+    check_version(name, &header.version)?;
+    check_status(name, header.status.as_deref())?;
+    let mut records = Vec::new();
+    for i in (0..zip.len()).filter(|&i| i != header_index) {
+        let Some((member_name, bytes)) = inflater.read(&mut zip, i)? else {
+            continue;
+        };
+        let what = format!("{name} member {member_name}");
+        let s: RawSample = serde_json::from_slice(&relax_json(&bytes))
+            .map_err(|e| ImportError::malformed(&what, format!("not a sample record: {e}")))?;
+        records.push(Record { what, sample: s });
+    }
     Ok((header, records))
 }
 
@@ -312,6 +366,19 @@ fn check_version(name: &str, version: &Value) -> Result<(), ImportError> {
         None => Err(ImportError::malformed(
             name,
             format!("log `version` {} is not an integer", show(version)),
+        )),
+    }
+}
+
+fn check_status(name: &str, status: Option<&str>) -> Result<(), ImportError> {
+    match status {
+        Some("success") => Ok(()),
+        other => Err(ImportError::unsupported(
+            name,
+            format!(
+                "log status is {}; only finished logs (status \"success\") can be imported",
+                other.map_or_else(|| "missing".to_string(), |s| format!("{s:?}"))
+            ),
         )),
     }
 }
@@ -608,18 +675,7 @@ fn build(
     key_arg: Option<&str>,
 ) -> Result<EvalLog, ImportError> {
     check_version(name, &version)?;
-    match status.as_deref() {
-        Some("success") => {}
-        other => {
-            return Err(ImportError::unsupported(
-                name,
-                format!(
-                    "log status is {}; only finished logs (status \"success\") can be imported",
-                    other.map_or_else(|| "missing".to_string(), |s| format!("{s:?}"))
-                ),
-            ))
-        }
-    }
+    check_status(name, status.as_deref())?;
     let eval_id = eval
         .eval_id
         .filter(|s| !s.is_empty())

@@ -17,15 +17,15 @@
 //! - The buckets' weighted sum `Σ (k + 1) · bucket_k` runs in eight segments at once with
 //!   complete projective formulas ([`bucket_sum`]).
 //!
-//! The code runs only where the CPU reports `avx512f` and `avx512ifma` ([`available`]); elsewhere
-//! the MSM uses the portable accumulator. Tests check the field operations against arkworks and
+//! The code runs only with an [`Ifma`] token, which only [`crate::lanes::detect`] makes, where
+//! the CPU reports `avx512f` and `avx512ifma`; elsewhere the MSM uses the portable accumulator. Tests check the field operations against arkworks and
 //! the MSM against arkworks' MSM on the same inputs, including equal and opposite bases.
 #![allow(unsafe_code)]
 
 use super::{window_span, Digits};
 use crate::lanes::{
-    add, available, canonical, get, load, mul, negate, one, put, splat, store, sub,
-    subtract_if_above, take, Base, Modulus, V,
+    add, canonical, get, load, mul, negate, one, put, splat, store, sub, subtract_if_above, take,
+    Base, Ifma, Modulus, V,
 };
 use ark_bn254::{g1, g2, Fq, Fq2};
 use ark_ec::{
@@ -133,30 +133,27 @@ fn same<const N: usize>(a: &[u64; N], b: &[u64; N]) -> bool {
     a.iter().zip(b).fold(true, |eq, (x, y)| eq & (x == y))
 }
 
-/// One window sum per window of `digits`, or `None` where the CPU lacks IFMA.
+/// One window sum per window of `digits`.
 pub(super) fn window_sums<C: LaneCurve<N>, const N: usize>(
+    ifma: Ifma,
     bases: &[Affine<C>],
     digits: &Digits,
-) -> Option<Vec<Projective<C>>> {
-    if !available() {
-        return None;
-    }
+) -> Vec<Projective<C>> {
     let limbs: Vec<Limbs<N>> = bases[..digits.n].par_iter().map(point_limbs).collect();
-    Some(
-        (0..digits.windows)
-            .into_par_iter()
-            .map(|w| window_sum(bases, &limbs, window_span(digits, w), digits.c))
-            .collect(),
-    )
+    (0..digits.windows)
+        .into_par_iter()
+        .map(|w| window_sum(ifma, bases, &limbs, window_span(digits, w), digits.c))
+        .collect()
 }
 
 fn window_sum<C: LaneCurve<N>, const N: usize>(
+    ifma: Ifma,
     bases: &[Affine<C>],
     limbs: &[Limbs<N>],
     digits: &[i32],
     c: usize,
 ) -> Projective<C> {
-    let mut acc = Lanes::<C, N>::new(limbs, 1 << (c - 1));
+    let mut acc = Lanes::<C, N>::new(ifma, limbs, 1 << (c - 1));
     for (i, &d) in digits.iter().enumerate() {
         if d != 0 && !bases[i].is_zero() {
             acc.add(Entry {
@@ -167,8 +164,8 @@ fn window_sum<C: LaneCurve<N>, const N: usize>(
         }
     }
     acc.finish();
-    // SAFETY: as in `Lanes::run`, the CPU has the features.
-    unsafe { bucket_sum::<C, N>(&acc.buckets, &acc.filled) }
+    // SAFETY: the `Ifma` token shows that the CPU has the features `bucket_sum` is compiled for.
+    unsafe { bucket_sum::<C, N>(ifma, &acc.buckets, &acc.filled) }
 }
 
 /// `n · p` by doubling and adding: for the small multiples here, much cheaper than arkworks'
@@ -202,6 +199,7 @@ struct Proj<const N: usize> {
 /// `m` buckets, in arkworks.
 #[target_feature(enable = "avx512f,avx512ifma")]
 fn bucket_sum<C: LaneCurve<N>, const N: usize>(
+    _ifma: Ifma,
     buckets: &[Limbs<N>],
     filled: &[bool],
 ) -> Projective<C> {
@@ -375,6 +373,8 @@ struct Entry {
 /// go to an overflow list, summed at the end of the window by pairs in batches
 /// ([`Self::finish`]).
 struct Lanes<'a, C: LaneCurve<N>, const N: usize> {
+    /// The CPU has the features of the kernel [`Self::run`] calls.
+    ifma: Ifma,
     limbs: &'a [Limbs<N>],
     buckets: Vec<Limbs<N>>,
     filled: Vec<bool>,
@@ -393,10 +393,11 @@ struct Lanes<'a, C: LaneCurve<N>, const N: usize> {
 }
 
 impl<'a, C: LaneCurve<N>, const N: usize> Lanes<'a, C, N> {
-    fn new(limbs: &'a [Limbs<N>], buckets: usize) -> Self {
+    fn new(ifma: Ifma, limbs: &'a [Limbs<N>], buckets: usize) -> Self {
         let limit = (buckets / 4).clamp(8, BATCH) / 8 * 8;
         let empty = vec![[[0u64; 8]; N]; limit / 8];
         Lanes {
+            ifma,
             limbs,
             buckets: vec![
                 Limbs {
@@ -504,9 +505,9 @@ impl<'a, C: LaneCurve<N>, const N: usize> Lanes<'a, C, N> {
             put(&mut self.stage.qx[g], lane, &[0; N]);
             put(&mut self.stage.px[g], lane, &unit);
         }
-        // SAFETY: `Lanes` is only built by `window_sums`, after `available()` has confirmed that
-        // the CPU has the target features `add_batch` is compiled for.
-        unsafe { add_batch::<C, N>(&mut self.stage, n.div_ceil(8)) };
+        // SAFETY: `self.ifma`, which only detection makes, shows that the CPU has the target
+        // features `add_batch` is compiled for.
+        unsafe { add_batch::<C, N>(self.ifma, &mut self.stage, n.div_ceil(8)) };
     }
 
     /// Completes the batches, then sums the overflow into the buckets: each overflowing
@@ -629,7 +630,7 @@ fn double_or_cancel<C: LaneCurve<N>, const N: usize>(
 /// Adds the points `(px, py)` to `(qx, qy)` in the first `groups` lane groups, writing the sums
 /// over `(qx, qy)`. No two x-coordinates of a lane may be equal.
 #[target_feature(enable = "avx512f,avx512ifma")]
-fn add_batch<C: LaneCurve<N>, const N: usize>(stage: &mut Stage<N>, groups: usize) {
+fn add_batch<C: LaneCurve<N>, const N: usize>(_ifma: Ifma, stage: &mut Stage<N>, groups: usize) {
     // SAFETY (for each `C::mul`): this function has the features `mul` needs.
     let mul = |a: &[V; N], b: &[V; N]| unsafe { C::mul(a, b) };
     // Forward: the running product of the denominators `dx`, per lane.
@@ -683,7 +684,7 @@ fn invert<C: LaneCurve<N>, const N: usize>(a: &[V; N]) -> [V; N] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lanes::tests::{lanes, values};
+    use crate::lanes::tests::{ifma_or_skip, lanes, values};
     use ark_ff::UniformRand;
     use rand::{rngs::StdRng, SeedableRng};
 
@@ -701,7 +702,7 @@ mod tests {
     }
 
     /// Products and inverses of eight lanes against arkworks, with inputs up to `4p`.
-    fn field_operations<C: LaneCurve<N>, const N: usize>(rng: &mut StdRng)
+    fn field_operations<C: LaneCurve<N>, const N: usize>(_ifma: Ifma, rng: &mut StdRng)
     where
         C::BaseField: UniformRand,
     {
@@ -719,7 +720,7 @@ mod tests {
                 }
             });
             let mut out = [[0u64; 8]; N];
-            // SAFETY: the caller checked `available()`.
+            // SAFETY: the `Ifma` token shows that the CPU has the features.
             unsafe {
                 let (va, vb) = (load(&lanes(&a, C::to_limbs)), load(&lanes(&b, C::to_limbs)));
                 store(&mut out, &canonical::<Base, N>(C::mul(&va, &vb)));
@@ -746,12 +747,11 @@ mod tests {
 
     #[test]
     fn field_operations_match_arkworks() {
-        if !available() {
-            eprintln!("skipped: this CPU has no AVX-512 IFMA");
+        let Some(ifma) = ifma_or_skip() else {
             return;
-        }
+        };
         let mut rng = StdRng::seed_from_u64(2);
-        field_operations::<g1::Config, 5>(&mut rng);
-        field_operations::<g2::Config, 10>(&mut rng);
+        field_operations::<g1::Config, 5>(ifma, &mut rng);
+        field_operations::<g2::Config, 10>(ifma, &mut rng);
     }
 }
