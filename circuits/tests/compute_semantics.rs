@@ -343,7 +343,7 @@ fn whenever_the_circuit_is_satisfied_the_words_are_true() {
         satisfied: 0,
         satisfied_and_table_ok: 0,
     };
-    for _ in 0..3000 {
+    for _ in 0..2000 {
         run_case(&mut rng, &policy, &mut tally);
     }
     println!(
@@ -352,11 +352,11 @@ fn whenever_the_circuit_is_satisfied_the_words_are_true() {
     );
     // Not vacuous: many cases reach the semantic check, and many are refused.
     assert!(
-        tally.satisfied_and_table_ok > 300,
+        tally.satisfied_and_table_ok > 200,
         "{}",
         tally.satisfied_and_table_ok
     );
-    assert!(tally.satisfied < tally.cases - tally.refused_statement - 300);
+    assert!(tally.satisfied < tally.cases - tally.refused_statement - 200);
 }
 
 #[test]
