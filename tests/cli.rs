@@ -486,4 +486,76 @@ fn a_closed_stdout_pipe_is_one_error_line_not_a_panic() {
         .status()
         .unwrap();
     assert_eq!(status.code(), Some(1));
+
+#[test]
+fn compute_forgeries_of_issue_14_are_refused_before_proving() {
+    // Item 3 (decoy peak row) and item 6 (ledgers that say nothing, zero-device records): each
+    // is refused with one line naming what is wrong, and nothing is written.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let files = [
+        ("header.psv", "JobID|AllocTRES|ElapsedRaw|State\n"),
+        (
+            "steps.psv",
+            "JobID|AllocTRES|ElapsedRaw|State\n1.batch|gres/gpu:h100=8|10|COMPLETED\n1.0|gres/gpu:h100=8|9|COMPLETED\n",
+        ),
+        (
+            "twice.psv",
+            "JobID|AllocTRES|ElapsedRaw|State\n1|gres/gpu:h100=8|10|COMPLETED\n1|gres/gpu:h100=8|10|COMPLETED\n",
+        ),
+        ("empty.csv", "accelerator,devices,seconds\n"),
+        ("zero.csv", "accelerator,devices,seconds\nH100,8,3600\nH100,0,3600\n"),
+    ];
+    for (name, text) in files {
+        std::fs::write(d.join(name), text).unwrap();
+    }
+    let ledger = fixture();
+    let ledger = ledger.to_str().unwrap();
+    let cases: [(&str, &[&str], &str); 6] = [
+        (
+            ledger,
+            &["--peak", "H100=989.4e12", "--peak", "h100=1"],
+            "--peak: rows \"H100\" and \"h100\" name one accelerator (H100); a peak table has one row per accelerator",
+        ),
+        (
+            "header.psv",
+            &["--peak", "H100=989.4e12"],
+            "header.psv: sacct: no job allocation rows: the output accounts for nothing",
+        ),
+        (
+            "steps.psv",
+            &["--peak", "H100=989.4e12"],
+            "steps.psv: sacct line 2: step of job 1, which has no allocation row",
+        ),
+        (
+            "twice.psv",
+            &["--peak", "H100=989.4e12"],
+            "twice.psv: sacct line 3: job 1 has a second allocation row (the first is line 2)",
+        ),
+        (
+            "empty.csv",
+            &["--peak", "H100=989.4e12"],
+            "empty.csv: the ledger has no records",
+        ),
+        (
+            "zero.csv",
+            &["--peak", "H100=989.4e12"],
+            "zero.csv line 3: not a ledger record: devices 0 is not between 1 and 2^24 - 1",
+        ),
+    ];
+    for (ledger, peaks, needle) in cases {
+        let mut args = vec![
+            "prove",
+            "compute",
+            "--ledger",
+            ledger,
+            "--threshold",
+            "1e24",
+        ];
+        args.extend(peaks);
+        args.extend(["--keys", "keys", "--out", "b.json"]);
+        let e = one_line_error(&zkgov(&args, d));
+        assert!(e.contains(needle), "{ledger}: {e}");
+        assert!(!d.join("b.json").exists());
+    }
 }

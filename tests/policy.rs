@@ -26,15 +26,17 @@ struct Fixture {
     eu_nonce: Claim,
 }
 
+/// The example policies' table: H100 only (a claim's table must list exactly the accelerators
+/// the policy counts).
 fn peaks() -> PeakTable {
-    PeakTable::from_args(&["H100=989.4e12".into(), "A100=312e12".into()]).unwrap()
+    PeakTable::from_args(&["H100=989.4e12".into()]).unwrap()
 }
 
 fn records() -> Vec<Record> {
-    // About 4.4e24 FLOP: above 1e24, below 1e25.
+    // About 5.1e24 FLOP: above 1e24, below 1e25.
     (0..5)
         .map(|i| Record {
-            class: (i % 2) as u8,
+            class: 0,
             devices: 2048,
             seconds: 500_000 + i as u64,
         })
@@ -278,6 +280,18 @@ fn peak_table_and_keys_must_meet_the_policy() {
     );
     let v = verdict(&extra, &claims);
     assert!(v.requirements[0].reason.contains("no B200 row"), "{v:?}");
+    // A policy accelerator spelled another way (case, alias) is the same accelerator.
+    for name in ["h100", "nvidia_h100_80gb_hbm3"] {
+        let alias = policy(
+            "eu-ai-act-art51",
+            &[("name = \"H100\"", &format!("name = \"{name}\""))],
+        );
+        assert_eq!(
+            verdict(&alias, &claims).outcome,
+            Outcome::Compliant,
+            "{name}"
+        );
+    }
     // A lower policy peak is fine: the claim counted compute at least as high.
     let lower = policy(
         "eu-ai-act-art51",
@@ -412,4 +426,88 @@ fn batch_of_72_claims_names_the_bad_one() {
     let mut with_changed = good.clone();
     with_changed[0].inputs = &changed;
     assert!(batch_check(&with_changed).is_err());
+}
+
+/// The fixture ledger (the real sacct export, true bound about 1.05e24 FLOP), imported with the
+/// policy's table.
+fn sacct_records() -> Vec<Record> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/slurm/sacct_h100_pretrain.psv");
+    zkgov_prover::ledger::import(&path, zkgov_prover::ledger::LedgerFormat::Sacct, &peaks())
+        .unwrap()
+}
+
+#[test]
+fn decoy_peak_rows_are_refused_or_not_shown() {
+    // Issue 14 item 3: "--peak H100=989.4e12 --peak h100=1" filed the ledger's `gres/gpu:h100`
+    // under the decoy row, and "at most 1e24" (true bound about 1.05e24) was COMPLIANT under the
+    // 1e24 example policy.
+    let f = fixture();
+    let ruritania = policy("ruritania-reporting", &[]);
+    let context = Context {
+        policy_id: "ruritania-ai-reporting".into(),
+        epoch: 2026,
+        nonce: None,
+    };
+    let honest = sacct_records();
+    let true_total =
+        zkgov_verifier::ledger::total_flop(&honest, &[989_400_000_000_000; 8]).unwrap();
+    assert!(true_total > 10u128.pow(24), "{true_total}");
+
+    // 1. The decoy as a second spelling of H100: the peak table itself is refused, whoever builds
+    //    it (the --peak arguments, or a statement written by hand).
+    let e = PeakTable::from_args(&["H100=989.4e12".into(), "h100=1".into()])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("rows \"H100\" and \"h100\" name one accelerator (H100)"),
+        "{e}"
+    );
+    let mut two_spellings = f.eu.clone();
+    let Statement::Compute(s) = &mut two_spellings.statement else {
+        unreachable!()
+    };
+    s.peak_table.push(zkgov_verifier::statement::PeakEntry {
+        accelerator: "h100".into(),
+        peak_flop_per_s: "1".into(),
+    });
+    let e = verify_claims(&[&two_spellings], &store())[0]
+        .as_ref()
+        .map(|_| String::new())
+        .unwrap_or_else(|e| e.to_string());
+    assert_eq!(
+        e,
+        "peak_table: rows \"H100\" and \"h100\" name one accelerator (H100); a peak table has one row per accelerator"
+    );
+
+    // 2. The decoy as an accelerator of its own, with the H100 records filed under it (records
+    //    are private, so a prover can file them anywhere). The proof is valid, and the policy's
+    //    own H100 row is present at its peak: only the row-by-row check stops the verdict.
+    let decoy = PeakTable {
+        entries: vec![
+            ("H100".into(), 989_400_000_000_000),
+            ("H100 decoy".into(), 1),
+        ],
+    };
+    let filed: Vec<Record> = honest.iter().map(|r| Record { class: 1, ..*r }).collect();
+    let mut rng = StdRng::seed_from_u64(21);
+    let dir = tempfile::tempdir().unwrap();
+    let (pair, payload) =
+        keys::generate(ComputeCircuit::blank(64), COMPUTE_CIRCUIT, 64, &mut rng).unwrap();
+    let id = keys::write(dir.path(), &pair, &payload).unwrap();
+    let key = keys::load(dir.path(), &id).unwrap();
+    let claim = ComputeJob::new(filed, &decoy, 10u128.pow(24), context, &[5; 32], None)
+        .unwrap()
+        .prove(&key, &mut rng)
+        .unwrap();
+    let claims = [claim];
+    let results = verify_claims(&[&claims[0]], &KeyStore::new(dir.path()));
+    assert!(results[0].is_ok(), "the decoy claim's proof is valid");
+    let v = evaluate(&ruritania, &claims, &results);
+    assert_eq!(v.outcome, Outcome::NotShown, "{v:?}");
+    assert!(
+        v.requirements[0].reason.ends_with(
+            "its peak table has a row \"H100 decoy\", an accelerator this policy does not count: records filed under it were counted at a peak this policy never set"
+        ),
+        "{v:?}"
+    );
 }

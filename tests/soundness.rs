@@ -3,20 +3,22 @@
 
 use ark_bn254::{Bn254, Fr, G2Affine};
 use ark_ec::AffineRepr;
+use ark_ff::PrimeField;
 use ark_ff::{AdditiveGroup, Field, UniformRand};
 use ark_groth16::Groth16;
+use ark_relations::gr1cs::ConstraintSystem;
 use ark_serialize::CanonicalSerialize;
 use ark_snark::SNARK;
 use rand::{rngs::StdRng, SeedableRng};
 use std::sync::OnceLock;
-use zkgov_circuits::{ledger::ComputeCircuit, opening::OpeningCircuit};
+use zkgov_circuits::{labels::Labels, ledger::ComputeCircuit, opening::OpeningCircuit};
 use zkgov_prover::{keys, ledger::PeakTable, prove::ComputeJob};
 use zkgov_verifier::{
     bundle::{Bundle, Claim, Statement},
     keys::{KeyStore, TrustedKey},
-    ledger::Record,
+    ledger::{commitment, empty_leaf, Record},
     merkle::depth_for,
-    statement::{compute_input as idx, Context, COMPUTE_CIRCUIT, OPENING_CIRCUIT},
+    statement::{compute_input as idx, opening_inputs, Context, COMPUTE_CIRCUIT, OPENING_CIRCUIT},
     verify::{decode_proof, encode_proof, verify_bundle, verify_claim, verify_groth16},
     VerifyError,
 };
@@ -328,11 +330,65 @@ fn a_false_claim_has_no_valid_proof() {
         verify_claim(&claim, &store()),
         Err(VerifyError::InvalidProof)
     ));
-    // So does a proof over a ledger with a "negative" record that would cancel the others.
-    let mut neg = f.job.circuit();
-    neg.private.slots[1].seconds = -Fr::from(1_000_000u64);
-    let proof = Groth16::<Bn254>::prove(&f.keys.pk, neg, &mut rng).unwrap();
-    assert!(verify_groth16(&f.keys.vk, &proof, &f.job.inputs.public_inputs()).is_err());
+}
+
+#[test]
+fn a_negative_record_is_stopped_by_the_seconds_range_check_alone() {
+    // A ledger whose record 1 has "negative" seconds (p - 10^4) that cancel part of record 0,
+    // committed as it is: the statement names the lying ledger's own root, the true record count
+    // and a threshold the field total meets. Every check but the range check holds, so the claim
+    // "at most `lie_total`" (the honest records alone need more) stands or falls with it.
+    let f = fixture();
+    let mut lie = f.job.circuit();
+    lie.private.slots[1].seconds = -Fr::from(10_000u64);
+    let leaves: Vec<Fr> = lie
+        .private
+        .slots
+        .iter()
+        .map(|w| w.class + w.devices * Fr::from(8u64) + w.seconds * Fr::from(1u64 << 27))
+        .collect();
+    let root = zkgov_verifier::merkle::root(leaves, empty_leaf(), depth_for(16).unwrap());
+    lie.public.inputs[idx::ROOT] = commitment(root, lie.private.salt);
+    let peak = |w: &zkgov_circuits::ledger::SlotWitness| {
+        if w.class == Fr::ONE {
+            Fr::from(312_000_000_000_000u64)
+        } else {
+            Fr::from(989_400_000_000_000u64)
+        }
+    };
+    let field_total: Fr = lie
+        .private
+        .slots
+        .iter()
+        .map(|w| w.devices * w.seconds * peak(w))
+        .sum();
+    let limbs = field_total.into_bigint().0;
+    assert_eq!(limbs[2..], [0, 0], "the field total is a small integer");
+    let lie_total = limbs[0] as u128 | (limbs[1] as u128) << 64;
+    let honest_records_alone = 256u128 * 172_841 * 989_400_000_000_000;
+    assert!(
+        lie_total < honest_records_alone,
+        "the lie claims less than record 0 alone"
+    );
+    lie.public.inputs[idx::THRESHOLD] = Fr::from(lie_total);
+    // The circuit's first (and, by construction above, only) failing block.
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    let mut labels = Labels::recording();
+    lie.clone()
+        .synthesize_labelled(cs.clone(), &mut labels)
+        .unwrap();
+    assert_eq!(
+        labels.first_unsatisfied(&cs).as_deref(),
+        Some("record 1: seconds range")
+    );
+    // Through the real prover: the proof does not verify for the lying statement.
+    let inputs = lie.public.inputs.clone();
+    let mut rng = StdRng::seed_from_u64(4);
+    let proof = Groth16::<Bn254>::prove(&f.keys.pk, lie, &mut rng).unwrap();
+    assert!(matches!(
+        verify_groth16(&f.keys.vk, &proof, &inputs),
+        Err(VerifyError::InvalidProof)
+    ));
 }
 
 #[test]
@@ -413,8 +469,35 @@ fn spot_check_openings_prove_exactly_the_committed_records() {
             VerifyError::WrongCircuit { .. }
         ))
     ));
-    // An out-of-range record is refused before any pairing.
-    let mut o = ledger.open(0, &pair, &mut rng).unwrap();
-    o.record.class = 8;
-    assert!(o.verify(&pair.vk, committed, 16).is_err());
+    // A record outside its ranges that packs to the committed record's leaf (class + 8 is
+    // devices + 1; devices + 2^24 is seconds + 1): the opening proof is valid for that leaf, so
+    // record validation is the only check that refuses it.
+    for (index, lie, reason) in [
+        (
+            1,
+            Record {
+                class: 9,
+                devices: 7,
+                seconds: 3600,
+            },
+            "class 9 is not below 8",
+        ),
+        (
+            0,
+            Record {
+                class: 0,
+                devices: 256 + (1 << 24),
+                seconds: 172_840,
+            },
+            "devices 16777472 is not between 1 and 2^24 - 1",
+        ),
+    ] {
+        let mut o = ledger.open(index, &pair, &mut rng).unwrap();
+        assert_eq!(lie.packed(), o.record.packed());
+        o.record = lie;
+        verify_groth16(&pair.vk, &o.proof, &opening_inputs(committed, index, &lie)).unwrap();
+        let err = o.verify(&pair.vk, committed, 16).unwrap_err();
+        assert!(matches!(err, VerifyError::BadRecord { .. }), "{err}");
+        assert_eq!(err.to_string(), format!("not a ledger record: {reason}"));
+    }
 }

@@ -5,9 +5,11 @@
 //! public and the records, the tree and its salt are private. Nothing about the total beyond
 //! "≤ threshold" is revealed.
 //!
-//! Per record slot the circuit spends its range checks (59 bits), slot order, the FLOP product and
-//! about 41 constraints for the record's share of the 16-ary tree: the leaf is the packed record
-//! itself, and the one salted hash is over the root (see `zkgov_verifier::merkle`).
+//! Per record slot the circuit spends its range checks (59 bits), slot order, two constraints that
+//! a present record has at least one device and one second, the FLOP product and about 41
+//! constraints for the record's share of the 16-ary tree: the leaf is the packed record itself,
+//! and the one salted hash is over the root (see `zkgov_verifier::merkle`). The first slot is
+//! always present, so a ledger has at least one record.
 
 use crate::{
     alloc_inputs,
@@ -156,6 +158,10 @@ impl ComputeCircuit {
             // present_{i-1}, so the records are exactly the first `record_count` slots.
             labels.mark(&cs, || format!("record {i}: present is a bit"));
             present.mul_equals(&(FpVar::one() - &present), &FpVar::zero())?;
+            if i == 0 {
+                labels.mark(&cs, || format!("record {i}: first slot is present"));
+                present.enforce_equal(&FpVar::one())?;
+            }
             labels.mark(&cs, || format!("record {i}: slots filled in order"));
             present.mul_equals(&(FpVar::one() - &previous_present), &FpVar::zero())?;
 
@@ -166,6 +172,16 @@ impl ComputeCircuit {
             labels.mark(&cs, || format!("record {i}: empty slot is zero"));
             absent.mul_equals(&packed, &FpVar::zero())?;
             leaves.push(packed);
+
+            // A present record is a real allocation: devices ≥ 1 and seconds ≥ 1. Each is
+            // nonzero exactly when it has an inverse, so `x · inv = present` holds for some `inv`
+            // iff `x ≠ 0` or the slot is empty; with the range checks above, nonzero is ≥ 1.
+            // Without this, present all-zero records would inflate the count at no FLOP cost.
+            let inverse_if_present = |x: Fr| wit(x.inverse().unwrap_or(Fr::ZERO) * w.present);
+            labels.mark(&cs, || format!("record {i}: devices at least 1"));
+            devices.mul_equals(&inverse_if_present(w.devices)?, &present)?;
+            labels.mark(&cs, || format!("record {i}: seconds at least 1"));
+            seconds.mul_equals(&inverse_if_present(w.seconds)?, &present)?;
 
             // FLOP bound of the record: devices × seconds × peak[class]; below 2^116.
             labels.mark(&cs, || format!("record {i}: flop"));
@@ -238,11 +254,20 @@ pub fn check_satisfaction(public: &ComputePublic, private: &ComputePrivate) -> R
             Ok(v) => v == 1,
             Err(e) => return Err(e),
         };
+        if leaves.is_empty() && !present {
+            return Err("first slot is present".into());
+        }
         if present && !previous {
             return Err("slots filled in order".into());
         }
         if !present && record != Record::default() {
             return Err("empty slot is zero".into());
+        }
+        if present && record.devices == 0 {
+            return Err("devices at least 1".into());
+        }
+        if present && record.seconds == 0 {
+            return Err("seconds at least 1".into());
         }
         if present {
             records.push(record);

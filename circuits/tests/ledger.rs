@@ -119,8 +119,11 @@ fn honest_ledger_satisfies_and_threshold_boundary() {
 
 #[test]
 fn empty_and_full_ledgers() {
-    let empty = Case::new(vec![], 16);
-    assert_eq!(check(empty.circuit()), (Ok(()), Ok(())));
+    // An empty ledger, committed as it is (all padding, count 0): only the first-slot check
+    // stops "0 records <= 1 FLOP".
+    let mut empty = Case::new(vec![], 16);
+    empty.threshold = 1;
+    assert_rejects(empty.circuit(), "first slot is present");
     let full = Case::new(
         vec![
             Record {
@@ -158,6 +161,41 @@ fn field_boundaries_2k_minus_1_passes_2k_fails() {
             }
         }
     }
+}
+
+#[test]
+fn present_records_need_a_device_and_a_second() {
+    // Each lie committed as it is (its own root, count and total): only the new check stops it.
+    // A present all-zero record is a padding leaf: it raises the count without changing the root.
+    for (zero, block) in [
+        (
+            Record {
+                class: 1,
+                devices: 0,
+                seconds: 3600,
+            },
+            "devices at least 1",
+        ),
+        (
+            Record {
+                class: 1,
+                devices: 8,
+                seconds: 0,
+            },
+            "seconds at least 1",
+        ),
+        (Record::default(), "devices at least 1"),
+    ] {
+        for at in [0, 1, 3] {
+            let mut records = ledger();
+            records.insert(at, zero);
+            assert_rejects(Case::new(records, 16).circuit(), block);
+        }
+    }
+    let honest = Case::new(ledger(), 16);
+    let mut padded = Case::new(vec![ledger(), vec![Record::default()]].concat(), 16);
+    padded.salt = honest.salt;
+    assert_eq!(padded.inputs().root, honest.inputs().root);
 }
 
 #[test]
@@ -303,7 +341,11 @@ fn apply(c: &mut ComputeCircuit, lie: Lie, slot: usize, n: usize, amount: u64) -
                 s[n + 1] = s[n];
                 s[n] = Default::default();
             }
-            "slots filled in order"
+            if slot == 0 {
+                "first slot is present"
+            } else {
+                "slots filled in order"
+            }
         }
         Lie::EmptySlot => {
             s[n].seconds = Fr::from(1 + amount % 1000);
@@ -337,7 +379,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
 
     #[test]
-    fn honest_random_ledgers_satisfy(records in prop::collection::vec(arb_record(), 0..=16)) {
+    fn honest_random_ledgers_satisfy(records in prop::collection::vec(arb_record(), 1..=16)) {
         let case = Case::new(records, 16);
         prop_assert_eq!(check(case.circuit()), (Ok(()), Ok(())));
     }

@@ -4,7 +4,12 @@
 use crate::error::ProveError;
 use serde::Deserialize;
 use std::path::Path;
-use zkgov_verifier::{ledger::Record, num::parse_quantity, statement::PeakEntry};
+use zkgov_verifier::{
+    accelerator::{canonical_accelerator, check_rows_distinct},
+    ledger::Record,
+    num::parse_quantity,
+    statement::PeakEntry,
+};
 
 /// The accelerator classes of a policy's peak table, in class order.
 #[derive(Debug, Clone)]
@@ -14,7 +19,8 @@ pub struct PeakTable {
 }
 
 impl PeakTable {
-    /// Parses `NAME=FLOPS` entries such as `H100=989.4e12`.
+    /// Parses `NAME=FLOPS` entries such as `H100=989.4e12`. Two entries for one accelerator
+    /// (`H100` and `h100`, see [`canonical_accelerator`]) are an error.
     pub fn from_args(args: &[String]) -> Result<Self, ProveError> {
         let mut entries = Vec::new();
         for a in args {
@@ -29,6 +35,7 @@ impl PeakTable {
                 .map_err(|_| ProveError::import("--peak", format!("{a}: peak is too large")))?;
             entries.push((name.trim().to_string(), v));
         }
+        check_rows_distinct("--peak", entries.iter().map(|(n, _)| n.as_str()))?;
         Ok(PeakTable { entries })
     }
 
@@ -43,40 +50,32 @@ impl PeakTable {
             .collect()
     }
 
-    /// The class of an accelerator name: an exact match, else a case-insensitive one, else a
-    /// table name that ends with the given type as a word (Slurm's `h100` for `NVIDIA H100`).
-    pub fn class_of(&self, name: &str) -> Option<u8> {
-        let lower = name.to_ascii_lowercase();
-        let pos = self
-            .entries
-            .iter()
-            .position(|(n, _)| n == name)
-            .or_else(|| {
-                self.entries
-                    .iter()
-                    .position(|(n, _)| n.to_ascii_lowercase() == lower)
-            })
-            .or_else(|| {
-                self.entries.iter().position(|(n, _)| {
-                    n.to_ascii_lowercase()
-                        .split(|c: char| !c.is_ascii_alphanumeric())
-                        .any(|w| w == lower)
-                })
-            })?;
-        u8::try_from(pos).ok()
+    /// The class (row index) of the accelerator a ledger names: the one row that names the same
+    /// accelerator ([`canonical_accelerator`]: case, separators and aliases folded). No row, or
+    /// more than one, is an error naming the rows.
+    pub fn class_of(&self, name: &str) -> Result<u8, String> {
+        let accelerator = canonical_accelerator(name);
+        let rows: Vec<usize> = (0..self.entries.len())
+            .filter(|&i| canonical_accelerator(&self.entries[i].0) == accelerator)
+            .collect();
+        match rows[..] {
+            [row] => u8::try_from(row).map_err(|_| format!("row {row} is past the classes")),
+            [] => {
+                let known: Vec<&str> = self.entries.iter().map(|(n, _)| n.as_str()).collect();
+                Err(format!(
+                    "accelerator type {name:?} ({accelerator}) is not in the peak table ({})",
+                    known.join(", ")
+                ))
+            }
+            [a, b, ..] => Err(format!(
+                "accelerator type {name:?} is ambiguous: peak table rows {:?} and {:?} both name {accelerator}",
+                self.entries[a].0, self.entries[b].0
+            )),
+        }
     }
 
     fn class_or_error(&self, name: &str, what: &str) -> Result<u8, ProveError> {
-        self.class_of(name).ok_or_else(|| {
-            let known: Vec<&str> = self.entries.iter().map(|(n, _)| n.as_str()).collect();
-            ProveError::import(
-                what,
-                format!(
-                    "accelerator type {name:?} is not in the policy's peak table ({})",
-                    known.join(", ")
-                ),
-            )
-        })
+        self.class_of(name).map_err(|e| ProveError::import(what, e))
     }
 }
 
@@ -142,14 +141,14 @@ pub fn import(
     import_text(&text, &name, format, peaks)
 }
 
-/// Imports ledger text (`name` is used in error messages).
+/// Imports ledger text (`name` is used in error messages). A ledger without records is an error.
 pub fn import_text(
     text: &str,
     name: &str,
     format: LedgerFormat,
     peaks: &PeakTable,
 ) -> Result<Vec<Record>, ProveError> {
-    match format {
+    let records: Result<Vec<Record>, ProveError> = match format {
         LedgerFormat::Json => {
             let l: JsonLedger =
                 serde_json::from_str(text).map_err(|e| ProveError::import(name, e.to_string()))?;
@@ -237,7 +236,15 @@ pub fn import_text(
                 })
                 .collect()
         }
+    };
+    let records = records?;
+    if records.is_empty() {
+        return Err(ProveError::import(
+            name,
+            "the ledger has no records (no GPU allocation): a claim about it would say nothing",
+        ));
     }
+    Ok(records)
 }
 
 #[cfg(test)]
@@ -251,13 +258,81 @@ mod tests {
     #[test]
     fn class_lookup() {
         let t = table();
-        assert_eq!(t.class_of("h100"), Some(0));
-        assert_eq!(t.class_of("NVIDIA H100"), Some(0));
-        assert_eq!(t.class_of("a100"), Some(1));
-        assert_eq!(t.class_of("mi300x"), None);
+        assert_eq!(t.class_of("h100"), Ok(0));
+        assert_eq!(t.class_of("NVIDIA H100"), Ok(0));
+        assert_eq!(t.class_of("nvidia_h100_80gb_hbm3"), Ok(0));
+        assert_eq!(t.class_of("a100-sxm4-80gb"), Ok(1));
+        assert_eq!(
+            t.class_of("mi300x"),
+            Err(
+                "accelerator type \"mi300x\" (MI300X) is not in the peak table (NVIDIA H100, A100)"
+                    .into()
+            )
+        );
+        // `h100` is not matched by word to another accelerator's row: H100 PCIe is its own.
+        let pcie = PeakTable::from_args(&["H100 PCIe=756e12".into()]).unwrap();
+        assert!(pcie.class_of("h100").is_err());
         assert_eq!(t.entries[0].1, 989_400_000_000_000);
         assert!(PeakTable::from_args(&["H100".into()]).is_err());
         assert!(PeakTable::from_args(&["H100=1.5".into()]).is_err());
+    }
+
+    #[test]
+    fn two_rows_for_one_accelerator_are_refused() {
+        // The decoy of issue 14 item 3: a second, lower row for the same accelerator.
+        let e = PeakTable::from_args(&["H100=989.4e12".into(), "h100=1".into()])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "--peak: rows \"H100\" and \"h100\" name one accelerator (H100); a peak table has one row per accelerator"
+        );
+        // A table built around that check still cannot be matched ambiguously.
+        let t = PeakTable {
+            entries: vec![("H100".into(), 989_400_000_000_000), ("h100".into(), 1)],
+        };
+        let e = import_text(
+            "accelerator,devices,seconds\nh100,8,3600\n",
+            "x.csv",
+            LedgerFormat::Csv,
+            &t,
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            e,
+            "x.csv line 2: accelerator type \"h100\" is ambiguous: peak table rows \"H100\" and \"h100\" both name H100"
+        );
+    }
+
+    #[test]
+    fn ledgers_without_records_are_refused() {
+        let t = table();
+        let json = r#"{"format":"zkgov-ledger","version":1,"records":[]}"#;
+        let sacct = "JobID|AllocTRES|ElapsedRaw\n1|cpu=4|10\n";
+        for (text, format) in [
+            ("accelerator,devices,seconds\n", LedgerFormat::Csv),
+            (json, LedgerFormat::Json),
+            (sacct, LedgerFormat::Sacct),
+        ] {
+            let e = import_text(text, "l", format, &t).unwrap_err().to_string();
+            assert_eq!(
+                e,
+                "l: the ledger has no records (no GPU allocation): a claim about it would say nothing"
+            );
+        }
+        // A record with zero devices or seconds is not an allocation.
+        for row in ["A100,0,3600", "A100,8,0"] {
+            let e = import_text(
+                &format!("accelerator,devices,seconds\n{row}\n"),
+                "l",
+                LedgerFormat::Csv,
+                &t,
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(e.starts_with("l line 2: not a ledger record: "), "{e}");
+        }
     }
 
     #[test]

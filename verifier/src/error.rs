@@ -99,6 +99,13 @@ pub enum VerifyError {
         /// Advice when no trusted attesters were given at all.
         hint: String,
     },
+    /// A ledger record holds a value no real allocation has: a class outside the peak table's
+    /// classes, or a device count or duration of zero or beyond its bit width.
+    #[error("not a ledger record: {reason}")]
+    BadRecord {
+        /// Which field is wrong, and how.
+        reason: String,
+    },
     /// A spot-check opening does not match the ledger commitment.
     #[error("opening of record {index} does not match the ledger commitment")]
     BadOpening {

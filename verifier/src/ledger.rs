@@ -62,24 +62,24 @@ pub struct Record {
 }
 
 impl Record {
-    /// Checks each field against its bit width.
+    /// Checks that the record is a real allocation: its class is below [`NUM_CLASSES`], and its
+    /// device count and seconds are at least 1 and below their bit widths (the circuit enforces
+    /// the same of every present slot). Within these ranges [`Record::packed`] is injective.
     pub fn validate(&self) -> Result<(), VerifyError> {
+        let bad = |reason: String| Err(VerifyError::BadRecord { reason });
         if (self.class as usize) >= NUM_CLASSES {
-            return Err(VerifyError::bad_value(
-                "class",
-                format!("{} is not below {NUM_CLASSES}", self.class),
+            return bad(format!("class {} is not below {NUM_CLASSES}", self.class));
+        }
+        if self.devices == 0 || u64::from(self.devices) >= 1 << DEVICE_BITS {
+            return bad(format!(
+                "devices {} is not between 1 and 2^{DEVICE_BITS} - 1",
+                self.devices
             ));
         }
-        if u64::from(self.devices) >= 1 << DEVICE_BITS {
-            return Err(VerifyError::bad_value(
-                "devices",
-                format!("{} is not below 2^{DEVICE_BITS}", self.devices),
-            ));
-        }
-        if self.seconds >= 1 << SECONDS_BITS {
-            return Err(VerifyError::bad_value(
-                "seconds",
-                format!("{} is not below 2^{SECONDS_BITS}", self.seconds),
+        if self.seconds == 0 || self.seconds >= 1 << SECONDS_BITS {
+            return bad(format!(
+                "seconds {} is not between 1 and 2^{SECONDS_BITS} - 1",
+                self.seconds
             ));
         }
         Ok(())
@@ -159,7 +159,7 @@ impl Opening {
         if self.index >= capacity {
             return Err(bad());
         }
-        self.record.validate().map_err(|_| bad())?;
+        self.record.validate()?;
         verify_groth16(
             key,
             &self.proof,
@@ -178,34 +178,58 @@ mod tests {
         let a = Record {
             class: 7,
             devices: (1 << 24) - 1,
-            seconds: 0,
+            seconds: 1,
         };
         let b = Record {
             class: 0,
-            devices: 0,
-            seconds: 1,
+            devices: 1,
+            seconds: 2,
         };
         assert_ne!(a.packed(), b.packed());
-        assert!(a.validate().is_ok());
-        assert!(Record {
-            devices: 1 << 24,
-            ..a
-        }
-        .validate()
-        .is_err());
-        assert!(Record {
-            seconds: 1 << 32,
-            ..b
-        }
-        .validate()
-        .is_err());
-        assert!(Record { class: 8, ..b }.validate().is_err());
+        assert!(a.validate().is_ok() && b.validate().is_ok());
         assert!(Record {
             seconds: (1 << 32) - 1,
             ..b
         }
         .validate()
         .is_ok());
+        // Each field one past its range: refused, and each of these aliases a valid record's
+        // leaf (class + 8 is devices + 1; devices + 2^24 is seconds + 1).
+        let aliases = [
+            (
+                Record {
+                    class: 8,
+                    devices: 0,
+                    ..b
+                },
+                "class 8 is not below 8",
+            ),
+            (
+                Record {
+                    devices: (1 << 24) + 1,
+                    seconds: 1,
+                    ..b
+                },
+                "devices 16777217 is not between 1 and 2^24 - 1",
+            ),
+        ];
+        for (r, reason) in aliases {
+            assert_eq!(r.packed(), b.packed());
+            assert_eq!(
+                r.validate().unwrap_err().to_string(),
+                format!("not a ledger record: {reason}")
+            );
+        }
+        assert!(Record {
+            seconds: 1 << 32,
+            ..b
+        }
+        .validate()
+        .is_err());
+        // No real allocation has zero devices or zero seconds.
+        assert!(Record { devices: 0, ..b }.validate().is_err());
+        assert!(Record { seconds: 0, ..b }.validate().is_err());
+        assert!(Record::default().validate().is_err());
     }
 
     #[test]

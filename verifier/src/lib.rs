@@ -27,6 +27,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod accelerator;
 pub mod audit;
 pub mod batch;
 pub mod bundle;

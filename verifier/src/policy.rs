@@ -532,6 +532,10 @@ impl Policy {
                 format!("expected 1 to {NUM_CLASSES} accelerator classes"),
             ));
         }
+        crate::accelerator::check_rows_distinct(
+            "accelerators",
+            f.accelerators.iter().map(|a| a.name.as_str()),
+        )?;
         let mut accelerators: Vec<(String, u64)> = Vec::new();
         for a in &f.accelerators {
             check_text("accelerators.name", &a.name)?;
@@ -541,12 +545,6 @@ impl Policy {
                 return Err(VerifyError::bad_value(
                     field,
                     format!("peak must be between 1 and 2^{PEAK_BITS} - 1 FLOP/s"),
-                ));
-            }
-            if accelerators.iter().any(|(n, _)| n == &a.name) {
-                return Err(VerifyError::bad_value(
-                    "accelerators",
-                    format!("{} is listed twice", a.name),
                 ));
             }
             accelerators.push((a.name.clone(), p as u64));
@@ -870,6 +868,14 @@ required = false
                 "not supported for this claim kind",
             ),
             (EXAMPLE.replace("\"989.4e12\"", "\"0\""), "peak must be"),
+            (
+                EXAMPLE.replacen(
+                    "[[claims]]",
+                    "[[accelerators]]\nname = \"nvidia_h100_80gb_hbm3\"\npeak_flop_per_s = \"1\"\n\n[[claims]]",
+                    1,
+                ),
+                "name one accelerator (H100)",
+            ),
             (EXAMPLE.replace("epochs = [2026]", "epochs = []"), "epoch"),
             (
                 EXAMPLE.replace("attesters = [\"lab\"]", "attesters = [\"nobody\"]"),

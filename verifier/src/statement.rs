@@ -7,6 +7,7 @@
 //! first 248 bits of a SHA-256 over a length-prefixed encoding.
 
 use crate::{
+    accelerator::check_rows_distinct,
     error::VerifyError,
     ledger::{NUM_CLASSES, PEAK_BITS},
     merkle::depth_for,
@@ -17,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// The compute-ledger circuit's identifier; part of every key's metadata and of the context.
-pub const COMPUTE_CIRCUIT: &str = "zkgov/compute-ledger/v2";
+pub const COMPUTE_CIRCUIT: &str = "zkgov/compute-ledger/v3";
 
 /// Number of public inputs of the compute claim.
 pub const COMPUTE_NUM_INPUTS: usize = NUM_CLASSES + 4;
@@ -156,6 +157,12 @@ impl ComputeStatement {
     /// Parses every field strictly.
     pub fn parse(&self) -> Result<ComputeInputs, VerifyError> {
         depth_for(self.capacity)?;
+        if self.record_count == 0 {
+            return Err(VerifyError::bad_value(
+                "record_count",
+                "0: a claim about an empty ledger says nothing (a ledger has at least one record)",
+            ));
+        }
         if self.record_count > self.capacity {
             return Err(VerifyError::bad_value(
                 "record_count",
@@ -172,16 +179,14 @@ impl ComputeStatement {
                 format!("expected 1 to {NUM_CLASSES} accelerator classes"),
             ));
         }
+        check_rows_distinct(
+            "peak_table",
+            self.peak_table.iter().map(|e| e.accelerator.as_str()),
+        )?;
         let mut names = Vec::new();
         let mut used = Vec::new();
         for e in &self.peak_table {
             check_name("peak_table.accelerator", &e.accelerator)?;
-            if names.contains(&e.accelerator) {
-                return Err(VerifyError::bad_value(
-                    "peak_table",
-                    format!("accelerator {} is listed twice", e.accelerator),
-                ));
-            }
             let field = format!("peak_table.{}", e.accelerator);
             let p = parse_canonical_u128(&field, &e.peak_flop_per_s)?;
             if p == 0 || p >= 1 << PEAK_BITS {
@@ -368,6 +373,22 @@ mod tests {
         let mut s = example();
         s.record_count = 65;
         assert!(s.parse().is_err());
+        s.record_count = 0;
+        let e = s.parse().unwrap_err().to_string();
+        assert!(
+            e.starts_with("record_count: 0: a claim about an empty ledger"),
+            "{e}"
+        );
+        let mut s = example();
+        s.peak_table.push(PeakEntry {
+            accelerator: "nvidia_h100_80gb_hbm3".into(),
+            peak_flop_per_s: "1".into(),
+        });
+        let e = s.parse().unwrap_err().to_string();
+        assert!(
+            e.contains("rows \"H100\" and \"nvidia_h100_80gb_hbm3\" name one accelerator"),
+            "{e}"
+        );
         let mut s = example();
         s.context.nonce = Some("ABCD".into());
         assert!(s.parse().is_err());

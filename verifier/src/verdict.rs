@@ -6,8 +6,9 @@
 //! - **compliant**: every required claim of the policy is shown by a valid claim of the bundle;
 //! - **not shown**: the proofs the policy relies on are valid, but they do not show what the policy
 //!   requires (a threshold above the policy's, another epoch or policy id, a nonce other than the
-//!   one requested, a peak table below the policy's, a key the policy does not accept, or no claim
-//!   of the kind). The developer has not been caught lying; it has to prove something else.
+//!   one requested, a peak table below the policy's or with a row it does not count, a key the
+//!   policy does not accept, or no claim of the kind). The developer has not been caught lying;
+//!   it has to prove something else.
 //! - **invalid**: a claim addressed to this policy (of a kind it requires, made under a policy id
 //!   it recognizes) fails verification: a broken or forged proof, or a statement or key that does
 //!   not check. Do not rely on the bundle.
@@ -24,6 +25,7 @@
 //! least F shows every floor at most F. A policy lists the context policy ids it recognizes.
 
 use crate::{
+    accelerator::canonical_accelerator,
     bundle::{Claim, Statement},
     error::VerifyError,
     keys::SetupKind,
@@ -147,12 +149,20 @@ fn check_context_and_key(policy: &Policy, ctx: &Context, v: &VerifiedClaim) -> R
     Ok(())
 }
 
-/// Does the compute claim `c` show the policy's compute rule? `Ok` says why it does.
-fn check_compute(policy: &Policy, rule: &ComputeRule, c: &ComputeInputs) -> Result<String, String> {
+/// Does the claim's peak table count compute at least as the policy does? Both tables must list
+/// the same accelerators, and each claim row's peak must be at least the policy's. `Err` names the
+/// row that fails.
+pub fn check_peak_table(policy: &Policy, c: &ComputeInputs) -> Result<(), String> {
     // Peaks: every accelerator class the policy counts must be in the claim's table, at a peak at
     // least the policy's; otherwise the proved total may be below the policy's way of counting.
+    // Names are compared as accelerators (case and aliases folded), never as strings.
     for (name, peak) in &policy.accelerators {
-        match c.names.iter().position(|n| n == name) {
+        let accelerator = canonical_accelerator(name);
+        match c
+            .names
+            .iter()
+            .position(|n| canonical_accelerator(n) == accelerator)
+        {
             None => {
                 return Err(format!(
                     "its peak table has no {name} row, which this policy counts at {} FLOP/s: compute on {name} may not have been counted the policy's way",
@@ -169,6 +179,27 @@ fn check_compute(policy: &Policy, rule: &ComputeRule, c: &ComputeInputs) -> Resu
             Some(_) => {}
         }
     }
+    // And every row of the claim's table must be an accelerator the policy counts (its peak was
+    // compared above): a row the policy does not know may carry any peak, and records filed under
+    // it would be counted at that peak.
+    for row in &c.names {
+        let accelerator = canonical_accelerator(row);
+        if !policy
+            .accelerators
+            .iter()
+            .any(|(n, _)| canonical_accelerator(n) == accelerator)
+        {
+            return Err(format!(
+                "its peak table has a row {row:?}, an accelerator this policy does not count: records filed under it were counted at a peak this policy never set"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Does the compute claim `c` show the policy's compute rule? `Ok` says why it does.
+fn check_compute(policy: &Policy, rule: &ComputeRule, c: &ComputeInputs) -> Result<String, String> {
+    check_peak_table(policy, c)?;
     let claim = Bound::integer(c.threshold);
     let limit = Bound::integer(rule.threshold);
     if !establishes(

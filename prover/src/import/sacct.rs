@@ -4,12 +4,17 @@
 //! `ElapsedRaw` are required, `State` is used when present), in any order.
 //!
 //! Counting rules: only allocation rows (a JobID without `.`) count; step rows (`123.batch`,
-//! `123.extern`, `123.0`) repeat their job's GPUs and are skipped. In `AllocTRES`, typed entries
+//! `123.extern`, `123.0`) repeat their job's GPUs and are skipped. Output that cannot be a whole
+//! account is refused: no allocation row at all, a step whose job has no allocation row (a
+//! filtered or truncated export), or a job with two allocation rows (`sacct --duplicates`, or
+//! files concatenated). In `AllocTRES`, typed entries
 //! (`gres/gpu:h100=8`) and the untyped total (`gres/gpu=8`) describe the same GPUs: the typed ones
 //! are used when present (one allocation per type), else the untyped count. When both are present
 //! the typed counts must sum to the untyped one. Other GPU TRES (`gres/gpumem`, `gres/gpuutil`) are
 //! not GPU counts and are ignored. Rows without GPUs, such as PENDING jobs with an empty
 //! `AllocTRES`, contribute nothing (and their `ElapsedRaw` is not checked).
+
+use std::collections::HashMap;
 
 use serde::Serialize;
 
@@ -121,6 +126,10 @@ pub fn parse_sacct(text: &str) -> Result<Vec<SacctAllocation>, ImportError> {
     };
     let state_col = col("State");
     let mut out = Vec::new();
+    // Allocation rows by job ID, with their line; steps with their line, checked at the end (a
+    // step may come before its job's row).
+    let mut jobs: HashMap<String, usize> = HashMap::new();
+    let mut steps: Vec<(usize, String)> = Vec::new();
     for (i, raw) in lines {
         let line = raw.trim_end_matches('\r');
         if line.trim().is_empty() {
@@ -142,8 +151,15 @@ pub fn parse_sacct(text: &str) -> Result<Vec<SacctAllocation>, ImportError> {
         if job_id.is_empty() {
             return Err(ImportError::malformed(&what, "empty JobID"));
         }
-        if job_id.contains('.') {
-            continue; // a step: its GPUs are the job's
+        if let Some((job, _)) = job_id.split_once('.') {
+            steps.push((i + 1, job.to_string())); // a step: its GPUs are the job's
+            continue;
+        }
+        if let Some(first) = jobs.insert(job_id.to_string(), i + 1) {
+            return Err(ImportError::malformed(
+                &what,
+                format!("job {job_id} has a second allocation row (the first is line {first}); each job must appear once (run sacct without --duplicates, on one export)"),
+            ));
         }
         let (typed, untyped) = gpu_entries(fields[tres_col], &what)?;
         if let (Some(u), false) = (untyped, typed.is_empty()) {
@@ -189,6 +205,18 @@ pub fn parse_sacct(text: &str) -> Result<Vec<SacctAllocation>, ImportError> {
                 elapsed_seconds,
             });
         }
+    }
+    if let Some((line, job)) = steps.iter().find(|(_, job)| !jobs.contains_key(job)) {
+        return Err(ImportError::malformed(
+            format!("sacct line {line}"),
+            format!("step of job {job}, which has no allocation row: the export is filtered or truncated, so the job's GPUs cannot be counted"),
+        ));
+    }
+    if jobs.is_empty() {
+        return Err(ImportError::malformed(
+            "sacct",
+            "no job allocation rows: the output accounts for nothing",
+        ));
     }
     Ok(out)
 }
@@ -294,10 +322,51 @@ mod tests {
         }
         // A step row is skipped before its TRES is looked at; an empty ElapsedRaw without GPUs
         // is fine.
-        assert!(parse_sacct(&format!("{H}\n1.batch|garbage|x|X\n2|cpu=1||PENDING\n")).is_ok());
+        assert!(parse_sacct(&format!(
+            "{H}\n1|cpu=1|1|X\n1.batch|garbage|x|X\n2|cpu=1||PENDING\n"
+        ))
+        .is_ok());
         // Later lines are numbered correctly, blank lines included.
         let e = err("1|gres/gpu=1|1|X\n\n2|gres/gpu=1|no|X");
         assert!(e.starts_with("sacct line 4: "), "{e}");
+    }
+
+    #[test]
+    fn output_that_accounts_for_nothing_or_only_part_is_refused() {
+        let whole = |t: &str| {
+            parse_sacct(t)
+                .map(|a| format!("unexpectedly parsed: {a:?}"))
+                .unwrap_or_else(|e| e.to_string())
+        };
+        // A header and nothing else.
+        assert_eq!(
+            whole(&format!("{H}\n")),
+            "sacct: no job allocation rows: the output accounts for nothing"
+        );
+        // Steps whose job has no allocation row, wherever the row would be.
+        for body in [
+            "1.batch|gres/gpu:h100=8|10|COMPLETED\n1.0|gres/gpu:h100=8|9|COMPLETED",
+            "2|gres/gpu:h100=1|5|COMPLETED\n1.0|gres/gpu:h100=8|9|COMPLETED",
+        ] {
+            assert_eq!(
+                err(body),
+                format!(
+                    "sacct line {}: step of job 1, which has no allocation row: the export is filtered or truncated, so the job's GPUs cannot be counted",
+                    if body.starts_with('2') { 3 } else { 2 }
+                )
+            );
+        }
+        // A step before its job's row is fine.
+        assert!(parse_sacct(&format!(
+            "{H}\n1.0|gres/gpu:h100=8|9|COMPLETED\n1|gres/gpu:h100=8|10|COMPLETED\n"
+        ))
+        .is_ok());
+        // The same job twice, even with other values.
+        let e = err("7|gres/gpu:h100=8|10|COMPLETED\n7.batch|x|1|X\n7|cpu=1|3|REQUEUED");
+        assert_eq!(
+            e,
+            "sacct line 4: job 7 has a second allocation row (the first is line 2); each job must appear once (run sacct without --duplicates, on one export)"
+        );
     }
 
     #[test]
