@@ -17,7 +17,7 @@ use zkgov_prover::{
     signing::{self, Role},
     ProveError,
 };
-use zkgov_verifier::keys::{RequiredContributor, SetupKind, ContributorKey, VerifiedCeremony};
+use zkgov_verifier::keys::{ContributorKey, RequiredContributor, SetupKind, VerifiedCeremony};
 
 #[derive(Subcommand, Debug)]
 pub enum CeremonyCommand {

@@ -376,7 +376,14 @@ fn a_ptau_made_by_snarkjs_is_used_for_the_compute_key() {
     let p = write_policy(d, "p.toml", &required);
     let (code, text) = verify(
         d,
-        &["--policy", &p, "--ceremony", "c1.zkc", "--phase1", "pot1.ptau"],
+        &[
+            "--policy",
+            &p,
+            "--ceremony",
+            "c1.zkc",
+            "--phase1",
+            "pot1.ptau",
+        ],
     );
     assert_eq!(code, Some(3), "{text}");
     assert!(
@@ -391,7 +398,14 @@ fn a_ptau_made_by_snarkjs_is_used_for_the_compute_key() {
     );
     let (code, text) = verify(
         d,
-        &["--policy", &p, "--ceremony", "c1.zkc", "--phase1", "pot1.ptau"],
+        &[
+            "--policy",
+            &p,
+            "--ceremony",
+            "c1.zkc",
+            "--phase1",
+            "pot1.ptau",
+        ],
     );
     assert_eq!(code, Some(0), "{text}");
 }
@@ -425,7 +439,12 @@ fn required_contributors_and_policies(d: &Path, public: &[String], key_id: &str)
         "{e}"
     );
     let absent = format!("Ruritania={}", "cd".repeat(32));
-    let e = one_line_error(&cv(&["--require-contributor", &uk, "--require-contributor", &absent]));
+    let e = one_line_error(&cv(&[
+        "--require-contributor",
+        &uk,
+        "--require-contributor",
+        &absent,
+    ]));
     assert!(
         e.contains("required contributors: required contributor \"Ruritania\" (key cdcdcdcdcdcd…) is not in the ceremony transcript"),
         "{e}"
@@ -448,16 +467,32 @@ fn required_contributors_and_policies(d: &Path, public: &[String], key_id: &str)
     );
     // Checked, with UK AISI in phase 2 and phase 1 contributed to by "coordinator" (eu.key):
     // phase 1 is trusted once the policy accepts its hash, or requires eu.key as well.
-    let ceremony = ["--policy", &p, "--ceremony", "c3.zkc", "--phase1", "p1.zkp1"];
+    let ceremony = [
+        "--policy",
+        &p,
+        "--ceremony",
+        "c3.zkc",
+        "--phase1",
+        "p1.zkp1",
+    ];
     let (code, text) = verify(d, &ceremony);
     assert_eq!(code, Some(3), "{text}");
-    assert!(text.contains("which this policy neither lists in keys.accepted_phase1_sha256"), "{text}");
+    assert!(
+        text.contains("which this policy neither lists in keys.accepted_phase1_sha256"),
+        "{text}"
+    );
     let sha = sha256_hex(&std::fs::read(d.join("p1.zkp1")).unwrap());
-    write_policy(d, "uk.toml", &format!("accepted_phase1_sha256 = [\"{sha}\"]{uk_rule}"));
+    write_policy(
+        d,
+        "uk.toml",
+        &format!("accepted_phase1_sha256 = [\"{sha}\"]{uk_rule}"),
+    );
     let (code, text) = verify(d, &ceremony);
     assert_eq!(code, Some(0), "{text}");
     assert!(
-        text.contains("a ceremony key for this policy: its ceremony transcript verifies and includes UK AISI"),
+        text.contains(
+            "a ceremony key for this policy: its ceremony transcript verifies and includes UK AISI"
+        ),
         "{text}"
     );
     write_policy(
@@ -471,7 +506,10 @@ fn required_contributors_and_policies(d: &Path, public: &[String], key_id: &str)
     write_policy(
         d,
         "uk.toml",
-        &format!("accepted_phase1_sha256 = [\"{sha}\"]{uk_rule}{}", contributor("Ruritania", &"cd".repeat(32))),
+        &format!(
+            "accepted_phase1_sha256 = [\"{sha}\"]{uk_rule}{}",
+            contributor("Ruritania", &"cd".repeat(32))
+        ),
     );
     let (code, text) = verify(d, &ceremony);
     assert_eq!(code, Some(3), "{text}");
@@ -480,21 +518,55 @@ fn required_contributors_and_policies(d: &Path, public: &[String], key_id: &str)
         "{text}"
     );
     // No required contributor: a checked transcript of self-named contributors shows nothing.
-    let p = write_policy(d, "none.toml", &format!("accepted_phase1_sha256 = [\"{sha}\"]"));
-    let (code, text) = verify(d, &["--policy", &p, "--ceremony", "c3.zkc", "--phase1", "p1.zkp1"]);
+    let p = write_policy(
+        d,
+        "none.toml",
+        &format!("accepted_phase1_sha256 = [\"{sha}\"]"),
+    );
+    let (code, text) = verify(
+        d,
+        &[
+            "--policy",
+            &p,
+            "--ceremony",
+            "c3.zkc",
+            "--phase1",
+            "p1.zkp1",
+        ],
+    );
     assert_eq!(code, Some(3), "{text}");
-    assert!(text.contains("this policy names no [[keys.required_contributors]]"), "{text}");
+    assert!(
+        text.contains("this policy names no [[keys.required_contributors]]"),
+        "{text}"
+    );
     // The policy's own pin: a ceremony key without any transcript.
     let p = write_policy(d, "pin.toml", &format!("accepted = [\"{key_id}\"]"));
     let (code, text) = verify(d, &["--policy", &p]);
     assert_eq!(code, Some(0), "{text}");
-    assert!(text.contains("its key ID is pinned by this policy"), "{text}");
+    assert!(
+        text.contains("its key ID is pinned by this policy"),
+        "{text}"
+    );
     // Ceremony and phase-1 files come in pairs.
     let e = one_line_error(&zkgov(
-        &["verify", "b.json", "--keys", "keys", "--ceremony", "c3.zkc", "--phase1", "p1.zkp1", "--phase1", "p1.zkp1"],
+        &[
+            "verify",
+            "b.json",
+            "--keys",
+            "keys",
+            "--ceremony",
+            "c3.zkc",
+            "--phase1",
+            "p1.zkp1",
+            "--phase1",
+            "p1.zkp1",
+        ],
         d,
     ));
-    assert!(e.contains("1 ceremony file(s) but 2 --phase1 file(s)"), "{e}");
+    assert!(
+        e.contains("1 ceremony file(s) but 2 --phase1 file(s)"),
+        "{e}"
+    );
 }
 
 /// A public key file, an evaluator's key, and an old bare-hex key file are each refused where a

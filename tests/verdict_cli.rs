@@ -331,7 +331,10 @@ fn a_key_file_edited_to_claim_a_ceremony_is_still_a_test_key() {
         .trim_end_matches(".vk.json")
         .to_string();
     let honest = std::fs::read_to_string(&vk_file).unwrap();
-    assert!(honest.contains("\"setup_claim\": \"single-party\""), "{honest}");
+    assert!(
+        honest.contains("\"setup_claim\": \"single-party\""),
+        "{honest}"
+    );
     let eu = std::fs::read_to_string(example("eu-ai-act-art51")).unwrap();
     let strict = eu.replace("allow_test_keys = true", "allow_test_keys = false");
     std::fs::write(d.join("strict.toml"), &strict).unwrap();
@@ -347,11 +350,7 @@ fn a_key_file_edited_to_claim_a_ceremony_is_still_a_test_key() {
     assert!(out.contains("a single-party TEST key"), "{out}");
 
     // The attack: the label edited. Still NOT SHOWN, and the reason names the unverified label.
-    std::fs::write(
-        &vk_file,
-        honest.replace("\"single-party\"", "\"ceremony\""),
-    )
-    .unwrap();
+    std::fs::write(&vk_file, honest.replace("\"single-party\"", "\"ceremony\"")).unwrap();
     let (code, out) = run("strict.toml");
     assert_eq!(code, Some(3), "{out}");
     for needle in [

@@ -21,8 +21,8 @@ mod lanes;
 pub mod ledger;
 pub mod msm;
 pub mod prove;
-pub mod signing;
 #[cfg(target_arch = "x86_64")]
 mod qap;
+pub mod signing;
 
 pub use error::ProveError;

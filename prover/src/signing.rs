@@ -143,8 +143,8 @@ pub fn read_secret(path: &Path, role: Role) -> Result<SigningKey, ProveError> {
             role.name()
         )));
     }
-    let f: KeyFile = serde_json::from_str(t)
-        .map_err(|e| bad(format!("not a {FORMAT} file ({e})")))?;
+    let f: KeyFile =
+        serde_json::from_str(t).map_err(|e| bad(format!("not a {FORMAT} file ({e})")))?;
     if f.format != FORMAT || f.version != VERSION {
         return Err(bad(format!(
             "expected {FORMAT} version {VERSION}, found {} version {}",

@@ -232,7 +232,10 @@ fn three_state_ceremony_for_the_compute_claim() {
     }
     assert_eq!(report.ceremony.key_id, zkgov_verifier::keys::key_id(&pk.vk));
     assert_eq!(report.ceremony.phase1_sha256, p1_sha);
-    assert_eq!(report.ceremony.phase1_contributors.as_ref().map(Vec::len), Some(1));
+    assert_eq!(
+        report.ceremony.phase1_contributors.as_ref().map(Vec::len),
+        Some(1)
+    );
     let (pair, payload) = keys::key_pair(pk, COMPUTE_CIRCUIT, 16, SetupKind::Ceremony).unwrap();
     let keys_dir = dir.path().join("keys");
     let id = keys::write(&keys_dir, &pair, &payload).unwrap();

@@ -251,7 +251,11 @@ impl VerifiedCeremony {
     /// error names the first that did not.
     pub fn check_contributors(&self, required: &[RequiredContributor]) -> Result<(), String> {
         for r in required {
-            if self.contributors.iter().any(|c| c.public_key == r.public_key) {
+            if self
+                .contributors
+                .iter()
+                .any(|c| c.public_key == r.public_key)
+            {
                 continue;
             }
             let short = r.public_key.get(..12).unwrap_or(&r.public_key);
@@ -281,7 +285,11 @@ impl VerifiedCeremony {
 
     /// Plain words, for key labels.
     pub fn describe(&self) -> String {
-        let who: Vec<String> = self.contributors.iter().map(ContributorKey::describe).collect();
+        let who: Vec<String> = self
+            .contributors
+            .iter()
+            .map(ContributorKey::describe)
+            .collect();
         format!(
             "multi-party ceremony, transcript verified: {} contribution(s), by {}; phase 1 {}…{}",
             self.contributors.len(),

@@ -179,17 +179,13 @@ pub fn read(path: &Path, power: Option<u32>) -> Result<(Phase1, String), ProveEr
     let decode_g1 = |k: usize, raw: &[u8]| -> Result<Vec<G1Affine>, ProveError> {
         raw.par_chunks_exact(64)
             .enumerate()
-            .map(|(i, c)| {
-                g1(c).map_err(|why| r.bad(format!("section {k}, G1 point {i}: {why}")))
-            })
+            .map(|(i, c)| g1(c).map_err(|why| r.bad(format!("section {k}, G1 point {i}: {why}"))))
             .collect()
     };
     let decode_g2 = |k: usize, raw: &[u8]| -> Result<Vec<G2Affine>, ProveError> {
         raw.par_chunks_exact(128)
             .enumerate()
-            .map(|(i, c)| {
-                g2(c).map_err(|why| r.bad(format!("section {k}, G2 point {i}: {why}")))
-            })
+            .map(|(i, c)| g2(c).map_err(|why| r.bad(format!("section {k}, G2 point {i}: {why}"))))
             .collect()
     };
     let powers = Powers {
