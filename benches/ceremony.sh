@@ -10,8 +10,8 @@ Z="$PWD/target/release/zkgov"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-"$Z" attester-key --out a.key >/dev/null
-"$Z" attester-key --out b.key >/dev/null
+"$Z" attester-key --role ceremony-contributor --out a.key >/dev/null
+"$Z" attester-key --role ceremony-contributor --out b.key >/dev/null
 secs() { /usr/bin/time -f '%e %M' -o t.txt "$@" >/dev/null; cat t.txt; }
 size() { stat -c %s "$1" | awk '{printf "%.1f MB", $1/1e6}'; }
 printf '%-9s %-7s %-12s %-14s %-12s %-12s %-12s %-12s %-12s\n' capacity power phase1-contr "init" contribute verify finalize ceremony-file phase1-file

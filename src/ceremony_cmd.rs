@@ -1,6 +1,6 @@
 //! `zkgov ceremony`: a multi-party key setup that no single state or developer controls.
 
-use crate::{cli::CircuitKind, eval_cmd::read_signing_key, output::Step};
+use crate::{cli::CircuitKind, output::Step};
 use clap::{Args, Subcommand};
 use rand::rngs::OsRng;
 use serde_json::json;
@@ -13,9 +13,11 @@ use zkgov_prover::{
         phase1::{Phase1, Source},
         phase2::{Ceremony, Report},
     },
-    keys, ProveError,
+    keys,
+    signing::{self, Role},
+    ProveError,
 };
-use zkgov_verifier::keys::SetupKind;
+use zkgov_verifier::keys::{ContributorKey, RequiredContributor, SetupKind, VerifiedCeremony};
 
 #[derive(Subcommand, Debug)]
 pub enum CeremonyCommand {
@@ -73,13 +75,18 @@ pub enum CeremonyCommand {
         out: PathBuf,
     },
     /// Verify a ceremony from scratch: phase 1, the initial key re-derived from the circuit, every
-    /// contribution, and the current key.
+    /// contribution, and the current key. Shows each contributor's signing key: names are chosen
+    /// by the contributors themselves, keys are what identify them.
     Verify {
         /// The ceremony file.
         ceremony: PathBuf,
         /// The phase 1 it started from.
         #[arg(long)]
         phase1: PathBuf,
+        /// A contributor whose signature the transcript must carry, as `NAME=PUBLIC_KEY` (64 hex
+        /// digits); repeat for each. A missing or mismatched one is an error naming it.
+        #[arg(long = "require-contributor")]
+        require_contributors: Vec<String>,
     },
     /// Verify the ceremony and write its key where `zkgov prove` and `zkgov verify` find it.
     Finalize {
@@ -103,7 +110,8 @@ pub struct Who {
     /// The state or jurisdiction you speak for.
     #[arg(long)]
     jurisdiction: Option<String>,
-    /// Your ed25519 signing key file (64 hex digits; `zkgov attester-key` makes one).
+    /// Your ed25519 signing key file, of role ceremony-contributor (`zkgov attester-key --role
+    /// ceremony-contributor --out FILE` makes one).
     #[arg(long)]
     signing_key: PathBuf,
 }
@@ -116,31 +124,78 @@ fn read_phase1(path: &Path, json: bool) -> Result<(Phase1, String), ProveError> 
     Ok((p1, sha))
 }
 
+/// What a verified phase 1 is worth, in plain words: a zkgov phase 1's contribution chain is
+/// checked; a `.ptau`'s randomness is trusted by its hash.
+fn phase1_trust(c: &VerifiedCeremony) -> String {
+    match &c.phase1_contributors {
+        Some(list) => format!(
+            "zkgov phase 1 {}, its own contribution chain checked: {}",
+            c.phase1_sha256,
+            list.iter().map(ContributorKey::describe).collect::<Vec<_>>().join("; ")
+        ),
+        None => format!(
+            "snarkjs .ptau {}: its randomness is TRUSTED BY THIS HASH; zkgov checked its points, not its contribution chain (check that with `snarkjs powersoftau verify`, and accept the hash only if you trust that ceremony)",
+            c.phase1_sha256
+        ),
+    }
+}
+
 fn print_report(r: &Report, json: bool, extra: serde_json::Value, verb: &str) {
+    let c = &r.ceremony;
     if json {
         let mut v = json!({ "valid": true, "circuit": r.circuit, "capacity": r.capacity,
-            "constraints": r.constraints, "domain": r.domain, "contributors": r.contributors,
-            "transcript_hash": r.transcript_hash });
+            "constraints": r.constraints, "domain": r.domain, "key_id": c.key_id,
+            "contributors": c.contributors, "transcript_hash": c.transcript_hash,
+            "phase1_sha256": c.phase1_sha256, "phase1_contributors": c.phase1_contributors,
+            "phase1_trusted_by_hash": c.phase1_contributors.is_none(),
+            "phase1": phase1_trust(c) });
         if let (Some(v), serde_json::Value::Object(e)) = (v.as_object_mut(), extra) {
             v.extend(e);
         }
         println!("{v}");
     } else {
         println!(
-            "{verb}: {} at capacity {} ({} constraints), {} contribution(s), each checked:",
+            "{verb}: {} at capacity {} ({} constraints), key {}, {} contribution(s), each checked:",
             r.circuit,
             r.capacity,
             r.constraints,
-            r.contributors.len()
+            c.key_id,
+            c.contributors.len()
         );
-        for (i, c) in r.contributors.iter().enumerate() {
-            println!("  {}. {c}", i + 1);
+        for (i, s) in c.contributors.iter().enumerate() {
+            let who = match &s.jurisdiction {
+                Some(j) => format!("{} ({j})", s.name),
+                None => s.name.clone(),
+            };
+            println!("  {}. {who}: signing key {}", i + 1, s.public_key);
         }
         println!(
-            "  transcript hash {}\n  the key is sound if any one of these contributors kept its secret to itself",
-            r.transcript_hash
+            "  names are chosen by the contributors; compare each signing key with one you know\n  phase 1: {}\n  transcript hash {}\n  the key is sound if one phase-1 and one phase-2 contributor kept their secrets",
+            phase1_trust(c),
+            c.transcript_hash
         );
     }
+}
+
+/// Verifies each `(ceremony, phase 1)` pair from scratch, for `zkgov verify --ceremony`.
+pub fn check_transcripts(
+    pairs: &[(PathBuf, PathBuf)],
+    json: bool,
+) -> Result<Vec<VerifiedCeremony>, ProveError> {
+    pairs
+        .iter()
+        .map(|(ceremony, phase1)| {
+            let (p1, sha) = read_phase1(phase1, json)?;
+            let c = Ceremony::read(ceremony)?;
+            let step = Step::start(
+                &format!("checking the ceremony transcript {}", ceremony.display()),
+                json,
+            );
+            let report = c.verify(&p1, &sha, &mut OsRng)?;
+            step.done();
+            Ok(report.ceremony)
+        })
+        .collect()
 }
 
 /// Runs a `zkgov ceremony` command.
@@ -162,7 +217,7 @@ pub fn run(cmd: CeremonyCommand, json: bool) -> Result<ExitCode, ProveError> {
             }
         }
         CeremonyCommand::Phase1Contribute { input, who, out } => {
-            let key = read_signing_key(&who.signing_key)?;
+            let key = signing::read_secret(&who.signing_key, Role::CeremonyContributor)?;
             let (mut p1, _) = Phase1::read(&input)?;
             let step = Step::start("checking phase 1 and contributing", json);
             let c = p1
@@ -191,18 +246,25 @@ pub fn run(cmd: CeremonyCommand, json: bool) -> Result<ExitCode, ProveError> {
             let secs = step.done();
             let source = match &p1.header.source {
                 Source::Native => format!(
-                    "zkgov phase 1, {} contribution(s), each checked",
-                    p1.header.contributions.len()
+                    "zkgov phase 1, {} contribution(s), each checked: {}",
+                    p1.header.contributions.len(),
+                    p1.header
+                        .contributions
+                        .iter()
+                        .map(|c| c.contributor.signer().describe())
+                        .collect::<Vec<_>>()
+                        .join("; ")
                 ),
                 Source::SnarkjsPtau { file_power, .. } => format!(
-                    "snarkjs .ptau of power {file_power}: points and powers checked (check its own transcript with `snarkjs powersoftau verify`)"
+                    "snarkjs .ptau of power {file_power}: points and powers checked; its randomness is TRUSTED BY ITS HASH (check its own contribution chain with `snarkjs powersoftau verify`)"
                 ),
             };
             if json {
                 println!(
                     "{}",
                     json!({ "valid": true, "power": p1.header.power, "sha256": sha, "source": p1.header.source,
-                            "contributors": p1.header.contributions.iter().map(|c| c.contributor.step(c.index)).collect::<Vec<_>>(),
+                            "contributors": p1.header.contributions.iter().map(|c| c.contributor.signer()).collect::<Vec<_>>(),
+                            "trusted_by_hash": p1.header.source != Source::Native,
                             "seconds": secs })
                 );
             } else {
@@ -238,7 +300,7 @@ pub fn run(cmd: CeremonyCommand, json: bool) -> Result<ExitCode, ProveError> {
             }
         }
         CeremonyCommand::Contribute { input, who, out } => {
-            let key = read_signing_key(&who.signing_key)?;
+            let key = signing::read_secret(&who.signing_key, Role::CeremonyContributor)?;
             let step = Step::start("reading the ceremony file", json);
             let mut c = Ceremony::read(&input)?;
             step.done();
@@ -262,12 +324,24 @@ pub fn run(cmd: CeremonyCommand, json: bool) -> Result<ExitCode, ProveError> {
                 );
             }
         }
-        CeremonyCommand::Verify { ceremony, phase1 } => {
+        CeremonyCommand::Verify {
+            ceremony,
+            phase1,
+            require_contributors,
+        } => {
+            let required = require_contributors
+                .iter()
+                .map(|a| RequiredContributor::parse_arg(a))
+                .collect::<Result<Vec<_>, _>>()?;
             let (p1, sha) = read_phase1(&phase1, json)?;
             let c = Ceremony::read(&ceremony)?;
             let step = Step::start("re-deriving the initial key and checking every step", json);
             let report = c.verify(&p1, &sha, &mut OsRng)?;
             let secs = step.done();
+            report
+                .ceremony
+                .check_contributors(&required)
+                .map_err(|e| ProveError::ceremony("required contributors", e))?;
             print_report(&report, json, json!({ "seconds": secs }), "ceremony OK");
         }
         CeremonyCommand::Finalize {
@@ -295,7 +369,7 @@ pub fn run(cmd: CeremonyCommand, json: bool) -> Result<ExitCode, ProveError> {
             );
             if !json {
                 println!(
-                    "  wrote key {id} (multi-party ceremony) to {}",
+                    "  wrote key {id} to {}\n  a key file's setup label is only a claim: a verifier relies on this key once it pins the key ID, or checks this transcript (`zkgov verify --ceremony FILE --phase1 FILE`)",
                     dir.display()
                 );
             }

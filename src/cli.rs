@@ -69,11 +69,16 @@ enum Command {
         #[arg(long)]
         capacity: u64,
     },
-    /// Create an evaluator's ed25519 signing key (for attesting eval results).
+    /// Create an ed25519 signing key: an evaluator's (attesting eval results) or a ceremony
+    /// contributor's. Writes the secret key file and `<out>.pub`, and prints the public key.
     AttesterKey {
-        /// Where to write the secret key (64 hex digits); the public key is printed.
+        /// Where to write the secret key file (the public one goes to `<out>.pub`).
         #[arg(long)]
         out: PathBuf,
+        /// What the key is for: `evaluator` or `ceremony-contributor`; a key is refused for the
+        /// other role.
+        #[arg(long, default_value = "evaluator")]
+        role: zkgov_prover::signing::Role,
     },
     /// Prove a claim and write a bundle.
     #[command(subcommand)]
@@ -111,6 +116,14 @@ enum Command {
         /// Require every claim to carry this regulator nonce (hex), overriding the policies'.
         #[arg(long)]
         nonce: Option<String>,
+        /// A ceremony transcript to check (seconds per file), paired in order with `--phase1`: a
+        /// key it produced counts as a ceremony key for policies whose [keys] rules it meets. A
+        /// key file's own setup label is never trusted.
+        #[arg(long = "ceremony", requires = "phase1s")]
+        ceremonies: Vec<PathBuf>,
+        /// The phase 1 (zkgov phase-1 file or .ptau) each `--ceremony` started from, in order.
+        #[arg(long = "phase1", requires = "ceremonies")]
+        phase1s: Vec<PathBuf>,
     },
     /// Policy files: check that one parses and show what it requires.
     #[command(subcommand)]
@@ -321,7 +334,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, ProveError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Prove(ProveCommand::Eval(args)) => crate::eval_cmd::prove(&args, json),
-        Command::AttesterKey { out } => crate::eval_cmd::attester_key(&out, json),
+        Command::AttesterKey { out, role } => crate::eval_cmd::attester_key(&out, role, json),
         Command::BenchmarkDigest { ids, capacity } => {
             crate::eval_cmd::benchmark_digest(&ids, capacity, json)
         }
@@ -338,14 +351,32 @@ pub fn run(cli: Cli) -> Result<ExitCode, ProveError> {
             trusted_attesters,
             policies,
             nonce,
-        } => verdict_cmd::verify(
-            &bundles,
-            &keys,
-            &trusted_attesters,
-            &policies,
-            nonce.as_deref(),
-            json,
-        ),
+            ceremonies,
+            phase1s,
+        } => {
+            if ceremonies.len() != phase1s.len() {
+                return Err(zkgov_verifier::VerifyError::bad_value(
+                    "--ceremony",
+                    format!(
+                        "{} ceremony file(s) but {} --phase1 file(s): give one phase 1 per ceremony, in order",
+                        ceremonies.len(),
+                        phase1s.len()
+                    ),
+                )
+                .into());
+            }
+            let pairs: Vec<(PathBuf, PathBuf)> = ceremonies.into_iter().zip(phase1s).collect();
+            let checked = crate::ceremony_cmd::check_transcripts(&pairs, json)?;
+            verdict_cmd::verify(
+                &bundles,
+                &keys,
+                &trusted_attesters,
+                &policies,
+                nonce.as_deref(),
+                checked,
+                json,
+            )
+        }
         Command::Policy(PolicyCommand::Check { files }) => verdict_cmd::policy_check(&files, json),
         Command::Export {
             bundle,

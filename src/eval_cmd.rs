@@ -6,7 +6,7 @@ use crate::{
 };
 use clap::{Args, ValueEnum};
 use ed25519_dalek::SigningKey;
-use rand::{rngs::OsRng, RngCore};
+use rand::rngs::OsRng;
 use rayon::prelude::*;
 use serde::Deserialize;
 use serde_json::json;
@@ -203,43 +203,34 @@ fn claim_seed(seed: &[u8; 32], index: usize) -> [u8; 32] {
     h.finalize().into()
 }
 
-/// Reads an ed25519 signing key file (64 hex digits), as `zkgov attester-key` writes.
+/// Reads the evaluator's signing key file, as `zkgov attester-key` writes it (see
+/// [`zkgov_prover::signing`]).
 pub fn read_signing_key(path: &Path) -> Result<SigningKey, ProveError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ProveError::io(path, e))?;
-    let bytes: [u8; 32] = hex::decode(text.trim())
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .ok_or_else(|| {
-            ProveError::import(
-                path.display().to_string(),
-                "expected 64 hex digits (an ed25519 secret key)",
-            )
-        })?;
-    Ok(SigningKey::from_bytes(&bytes))
+    zkgov_prover::signing::read_secret(path, zkgov_prover::signing::Role::Evaluator)
 }
 
-/// `zkgov attester-key`.
-pub fn attester_key(out: &Path, json: bool) -> Result<ExitCode, ProveError> {
-    if out.exists() {
-        return Err(ProveError::import(
-            out.display().to_string(),
-            "already exists; not overwriting a key",
-        ));
-    }
-    let mut secret = [0u8; 32];
-    OsRng.fill_bytes(&mut secret);
-    let key = SigningKey::from_bytes(&secret);
-    write_atomic(out, hex::encode(secret).as_bytes())?;
+/// `zkgov attester-key`: a signing key of `role`, its secret and public files.
+pub fn attester_key(
+    out: &Path,
+    role: zkgov_prover::signing::Role,
+    json: bool,
+) -> Result<ExitCode, ProveError> {
+    use zkgov_prover::signing;
+    let key = signing::create(out, role, &mut OsRng)?;
     let public = hex::encode(key.verifying_key().to_bytes());
+    let public_file = signing::public_path(out);
     if json {
         println!(
             "{}",
-            json!({ "secret_key_file": out, "public_key": public })
+            json!({ "secret_key_file": out, "public_key_file": public_file,
+                    "role": role.name(), "public_key": public })
         );
     } else {
         println!(
-            "wrote evaluator secret key to {}\n  public key (give this to regulators): {public}",
-            out.display()
+            "wrote {} secret key to {} (keep it)\n  public key file {}\n  public key (give this to regulators): {public}",
+            role.name(),
+            out.display(),
+            public_file.display()
         );
     }
     Ok(ExitCode::SUCCESS)

@@ -6,7 +6,7 @@ use std::{path::PathBuf, process::ExitCode};
 use zkgov_prover::ProveError;
 use zkgov_verifier::{
     bundle::{Bundle, Claim},
-    keys::{KeyStore, SetupKind},
+    keys::{KeyStore, VerifiedCeremony},
     num::bytes_from_hex,
     policy::Policy,
     verdict::{evaluate, Outcome, PolicyVerdict},
@@ -27,6 +27,7 @@ pub fn verify(
     trusted_attesters: &[String],
     policy_paths: &[PathBuf],
     nonce: Option<&str>,
+    ceremonies: Vec<VerifiedCeremony>,
     json: bool,
 ) -> Result<ExitCode, ProveError> {
     // Read everything first: a bad file is one error line, before any verification.
@@ -52,7 +53,7 @@ pub fn verify(
         }
     }
     // Every claim of every bundle, in one batch.
-    let store = KeyStore::new(keys);
+    let store = KeyStore::new(keys).with_ceremonies(ceremonies);
     let all: Vec<&Claim> = bundles.iter().flat_map(|b| &b.claims).collect();
     let started = std::time::Instant::now();
     let apply_trust = !trusted_attesters.is_empty() || policies.is_empty();
@@ -97,8 +98,9 @@ pub fn verify(
                     .enumerate()
                     .map(|(i, (r, c))| match r {
                         Ok(v) => json!({ "index": i, "valid": true, "claim": v.statement.describe(),
-                            "key_id": v.key.id, "setup": v.key.setup,
-                            "test_only_key": v.key.setup == SetupKind::SingleParty }),
+                            "key_id": v.key.id, "setup_claim": v.key.setup,
+                            "ceremony": v.key.ceremony, "provenance": v.key.provenance(),
+                            "test_only_key": v.key.ceremony.is_none() }),
                         Err(e) => json!({ "index": i, "valid": false, "error": e.to_string(), "key_id": c.key_id }),
                     })
                     .collect();
@@ -151,7 +153,7 @@ fn print_bundle(
         match r {
             Ok(v) => {
                 println!("  [{}] VALID: {}", i + 1, v.statement.describe());
-                println!("      key {} ({})", short(&v.key.id), v.key.setup.label());
+                println!("      key {} ({})", short(&v.key.id), v.key.provenance());
             }
             Err(e) => println!("  [{}] INVALID: {e}", i + 1),
         }

@@ -306,3 +306,82 @@ fn snarkjs_verifies_exported_proofs_and_rejects_tampered_ones() {
         assert_eq!(theirs, vk["vk_alphabeta_12"]);
     }
 }
+
+/// Issue 14 item 4: a test key whose file was edited from "single-party" to "ceremony" stays a
+/// test key. Under a policy that accepts ceremony keys only, it is NOT SHOWN with the unverified
+/// label named; the policy's pin of the key ID makes it a ceremony key; a v1 key file is refused.
+#[test]
+fn a_key_file_edited_to_claim_a_ceremony_is_still_a_test_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    setup(d);
+    let vk_file = std::fs::read_dir(d.join("keys"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with(".vk.json"))
+        .unwrap();
+    let key_id = vk_file
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .trim_end_matches(".vk.json")
+        .to_string();
+    let honest = std::fs::read_to_string(&vk_file).unwrap();
+    assert!(
+        honest.contains("\"setup_claim\": \"single-party\""),
+        "{honest}"
+    );
+    let eu = std::fs::read_to_string(example("eu-ai-act-art51")).unwrap();
+    let strict = eu.replace("allow_test_keys = true", "allow_test_keys = false");
+    std::fs::write(d.join("strict.toml"), &strict).unwrap();
+    let run = |policy: &str| {
+        let o = zkgov(
+            &["verify", "b.json", "--keys", "keys", "--policy", policy],
+            d,
+        );
+        (o.status.code(), text(&o))
+    };
+    let (code, out) = run("strict.toml");
+    assert_eq!(code, Some(3), "{out}");
+    assert!(out.contains("a single-party TEST key"), "{out}");
+
+    // The attack: the label edited. Still NOT SHOWN, and the reason names the unverified label.
+    std::fs::write(&vk_file, honest.replace("\"single-party\"", "\"ceremony\"")).unwrap();
+    let (code, out) = run("strict.toml");
+    assert_eq!(code, Some(3), "{out}");
+    for needle in [
+        "eu-ai-act-art51 (European Union): NOT SHOWN",
+        "whose file claims a multi-party ceremony that was not verified",
+        "this policy accepts ceremony keys only",
+        "(claims a multi-party ceremony, not verified",
+    ] {
+        assert!(out.contains(needle), "{needle}\n{out}");
+    }
+    assert!(!out.contains("COMPLIANT"), "{out}");
+    // The regulator's own pin of the key ID is what makes it a ceremony key.
+    std::fs::write(
+        d.join("pinned.toml"),
+        strict.replace(
+            "allow_test_keys = false",
+            &format!("allow_test_keys = false\naccepted = [\"{key_id}\"]"),
+        ),
+    )
+    .unwrap();
+    let (code, out) = run("pinned.toml");
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("its key ID is pinned by this policy"), "{out}");
+
+    // A v1 key file (its label was trusted) is refused, saying how to rewrite it.
+    let v1 = honest
+        .replace("\"version\": 2", "\"version\": 1")
+        .replace("\"setup_claim\"", "\"setup\"");
+    std::fs::write(&vk_file, v1).unwrap();
+    let o = zkgov(&["verify", "b.json", "--keys", "keys"], d);
+    assert_eq!(o.status.code(), Some(1));
+    let out = text(&o);
+    assert!(
+        out.contains("zkgov-verifying-key v1 is refused")
+            && out.contains("`zkgov ceremony finalize` again gives a ceremony key the same ID"),
+        "{out}"
+    );
+}

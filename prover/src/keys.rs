@@ -110,7 +110,7 @@ pub fn key_pair(
         key_id: key_id(&pk.vk),
         circuit: circuit_id.into(),
         capacity,
-        setup,
+        setup_claim: setup,
         proving_key_sha256: hex::encode(Sha256::digest(&payload)),
         vk: vk_to_hex(&pk.vk),
     };
@@ -160,7 +160,8 @@ pub fn load(dir: &Path, id: &str) -> Result<KeyPair, ProveError> {
 }
 
 /// Finds the key for `circuit` at `capacity` in `dir`: the one named by `wanted`, else the only
-/// matching key (ceremony keys preferred over test-only ones).
+/// matching key (keys whose files claim a ceremony preferred over test-only ones: the prover's
+/// own choice; verifiers do not trust the claim).
 pub fn find(
     dir: &Path,
     circuit: &str,

@@ -23,5 +23,6 @@ pub mod msm;
 pub mod prove;
 #[cfg(target_arch = "x86_64")]
 mod qap;
+pub mod signing;
 
 pub use error::ProveError;

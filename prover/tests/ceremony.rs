@@ -219,9 +219,22 @@ fn three_state_ceremony_for_the_compute_claim() {
         c = Ceremony::read(&path).unwrap();
     }
     let (pk, report) = c.finalize(&p1, &p1_sha, &mut rng).unwrap();
+    let names: Vec<String> = report
+        .ceremony
+        .contributors
+        .iter()
+        .map(|c| c.describe())
+        .collect();
+    assert_eq!(names.len(), 3);
+    for (i, (name, j)) in states.iter().enumerate() {
+        let key = hex::encode(signer(i as u8 + 1).verifying_key().to_bytes());
+        assert!(names[i].starts_with(&format!("{name} ({j}), key {}", &key[..12])));
+    }
+    assert_eq!(report.ceremony.key_id, zkgov_verifier::keys::key_id(&pk.vk));
+    assert_eq!(report.ceremony.phase1_sha256, p1_sha);
     assert_eq!(
-        report.contributors,
-        vec!["EU AI Office (EU)", "UK AISI (UK)", "CAISI (US)"]
+        report.ceremony.phase1_contributors.as_ref().map(Vec::len),
+        Some(1)
     );
     let (pair, payload) = keys::key_pair(pk, COMPUTE_CIRCUIT, 16, SetupKind::Ceremony).unwrap();
     let keys_dir = dir.path().join("keys");
@@ -432,12 +445,25 @@ fn tampered_ptau_files_are_rejected_naming_the_place() {
     let mut b = bytes.clone();
     b[tau_start + 64 * 3 + 5] ^= 1;
     let e = read(&b);
-    assert!(e.contains("section 2, point 3"), "{e}");
-    // A coordinate set to the prime itself (non-canonical).
+    assert!(e.contains("section 2, G1 point 3: not on the curve"), "{e}");
+    // x replaced by x + q: it still fits in 32 bytes and is the same coordinate modulo q, so the
+    // point it stands for is the same on-curve point; only the canonical-coordinate check stops
+    // this second spelling of the file.
     let mut b = bytes.clone();
+    let x = tau_start + 64 * 2;
     let q = Fq::MODULUS.to_bytes_le();
-    b[tau_start + 64 * 2..tau_start + 64 * 2 + 32].copy_from_slice(&q);
-    assert!(read(&b).contains("section 2, point 2"));
+    let mut carry = 0u16;
+    for (byte, qb) in b[x..x + 32].iter_mut().zip(&q) {
+        let sum = *byte as u16 + *qb as u16 + carry;
+        *byte = sum as u8;
+        carry = sum >> 8;
+    }
+    assert_eq!(carry, 0, "x + q overflowed 32 bytes");
+    let e = read(&b);
+    assert!(
+        e.contains("section 2, G1 point 2: a coordinate is not canonical (at or above the prime)"),
+        "{e}"
+    );
     // Truncated; wrong magic; a valid point swapped in (consistency check).
     assert!(read(&bytes[..bytes.len() - 10]).contains("past the end"));
     let mut b = bytes.clone();

@@ -4,6 +4,11 @@
 //! name the ID of the key their proofs need; the verifier looks the ID up in a directory of keys
 //! the regulator chose to trust (`<dir>/<id>.vk.json`), deserializes it with full point
 //! validation, and recomputes the ID. A key is never taken from the bundle itself.
+//!
+//! What a key file says about its own setup is only a claim: anyone who can edit the file can write
+//! "ceremony" into it. A key counts as a ceremony key only when a policy pins its ID, or when its
+//! ceremony transcript was checked by the verifier ([`VerifiedCeremony`], attached to the store
+//! with [`KeyStore::with_ceremonies`]) and names contributors the policy trusts.
 
 use crate::{error::VerifyError, num::bytes_from_hex, Bn254};
 use ark_ec::AffineRepr;
@@ -15,10 +20,11 @@ use std::path::{Path, PathBuf};
 
 /// File format name of a verifying key file.
 pub const VK_FORMAT: &str = "zkgov-verifying-key";
-/// Current version of the verifying key file.
-pub const VK_VERSION: u32 = 1;
+/// Current version of the verifying key file. Version 1 called its setup label `setup` and
+/// verifiers trusted it; version 2 calls it `setup_claim`, a claim that proves nothing.
+pub const VK_VERSION: u32 = 2;
 
-/// How a key was generated.
+/// How a key's file says it was generated (a claim, see the module documentation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SetupKind {
@@ -35,7 +41,9 @@ impl SetupKind {
             SetupKind::SingleParty => {
                 "single-party setup: TEST ONLY (whoever ran it can forge proofs)"
             }
-            SetupKind::Ceremony => "multi-party ceremony",
+            SetupKind::Ceremony => {
+                "claims a multi-party ceremony, not verified (its transcript was not checked)"
+            }
         }
     }
 }
@@ -54,8 +62,8 @@ pub struct VkFile {
     pub circuit: String,
     /// The circuit's capacity class.
     pub capacity: u64,
-    /// How the key was generated.
-    pub setup: SetupKind,
+    /// How the key's maker says it was generated: a claim, never trusted on its own.
+    pub setup_claim: SetupKind,
     /// SHA-256 of the matching proving key's payload (lets the prover load it fast).
     pub proving_key_sha256: String,
     /// The verifying key, canonical compressed bytes in hex.
@@ -84,8 +92,10 @@ pub struct TrustedKey {
     pub circuit: String,
     /// Its capacity class.
     pub capacity: u64,
-    /// How it was generated.
+    /// How its file says it was generated (a claim: see [`TrustedKey::provenance`]).
     pub setup: SetupKind,
+    /// Its ceremony transcript, when the verifier checked one that produced this key.
+    pub ceremony: Option<VerifiedCeremony>,
     /// The prepared key.
     pub pvk: PreparedVerifyingKey<Bn254>,
     /// The file's metadata.
@@ -95,15 +105,30 @@ pub struct TrustedKey {
 impl TrustedKey {
     /// Parses and checks a verifying key file's text; `expected_id`, when given, must match.
     pub fn from_json(text: &str, expected_id: Option<&str>) -> Result<Self, VerifyError> {
-        let file: VkFile =
+        // Format and version first, so that an old file gets a clear message rather than an
+        // unknown-field error.
+        let head: serde_json::Value =
             serde_json::from_str(text).map_err(|e| VerifyError::malformed("verifying key", e))?;
-        VerifyError::check_format(
-            "verifying key",
-            &file.format,
-            file.version,
-            VK_FORMAT,
-            VK_VERSION,
-        )?;
+        let format = head["format"].as_str().unwrap_or("?");
+        match head["version"].as_u64() {
+            Some(1) if format == VK_FORMAT => {
+                return Err(VerifyError::malformed(
+                    "verifying key",
+                    format!(
+                        "{VK_FORMAT} v1 is refused: its setup label was trusted as written, so an edited file could pass as a ceremony key; rewrite the key as v{VK_VERSION} (`zkgov ceremony finalize` again gives a ceremony key the same ID; `zkgov keygen` makes a new test key)"
+                    ),
+                ))
+            }
+            v => VerifyError::check_format(
+                "verifying key",
+                format,
+                v.and_then(|v| u32::try_from(v).ok()).unwrap_or(0),
+                VK_FORMAT,
+                VK_VERSION,
+            )?,
+        }
+        let file: VkFile =
+            serde_json::from_value(head).map_err(|e| VerifyError::malformed("verifying key", e))?;
         check_key_id(&file.key_id)?;
         let bytes = hex::decode(&file.vk).map_err(|e| VerifyError::malformed("vk", e))?;
         let vk = VerifyingKey::<Bn254>::deserialize_compressed(&bytes[..]).map_err(|e| {
@@ -125,10 +150,156 @@ impl TrustedKey {
             id: actual,
             circuit: file.circuit.clone(),
             capacity: file.capacity,
-            setup: file.setup,
+            setup: file.setup_claim,
+            ceremony: None,
             pvk: ark_groth16::prepare_verifying_key(&vk),
             file,
         })
+    }
+
+    /// Where the key comes from, in plain words: its verified ceremony, or what its file claims.
+    pub fn provenance(&self) -> String {
+        match &self.ceremony {
+            Some(c) => c.describe(),
+            None => self.setup.label().to_string(),
+        }
+    }
+}
+
+/// A ceremony contributor as a checked transcript names it: a name it chose itself, and the
+/// ed25519 key that signed its contribution (the only part that identifies it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ContributorKey {
+    /// The name it chose.
+    pub name: String,
+    /// The jurisdiction it said it speaks for.
+    pub jurisdiction: Option<String>,
+    /// Its ed25519 public key, 64 hex digits.
+    pub public_key: String,
+}
+
+impl ContributorKey {
+    /// "UK AISI (UK), key 1a2b3c4d5e6f…".
+    pub fn describe(&self) -> String {
+        let who = match &self.jurisdiction {
+            Some(j) => format!("{} ({j})", self.name),
+            None => self.name.clone(),
+        };
+        format!(
+            "{who}, key {}…",
+            self.public_key.get(..12).unwrap_or(&self.public_key)
+        )
+    }
+}
+
+/// A contributor whose key a verifier requires in a ceremony transcript.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequiredContributor {
+    /// The name the verifier knows it by.
+    pub name: String,
+    /// Its ed25519 public key, 64 lower-case hex digits.
+    pub public_key: String,
+}
+
+impl RequiredContributor {
+    /// A required contributor from its name and key (64 hex digits); `field` names the source in
+    /// errors.
+    pub fn new(field: &str, name: &str, key: &str) -> Result<Self, VerifyError> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(VerifyError::bad_value(field, "the contributor has no name"));
+        }
+        bytes_from_hex(&format!("{field} {name:?}"), key.trim(), 32)?;
+        Ok(RequiredContributor {
+            name: name.to_string(),
+            public_key: key.trim().to_string(),
+        })
+    }
+
+    /// Parses `NAME=HEX`, as `--require-contributor "UK AISI=<64 hex digits>"` gives it.
+    pub fn parse_arg(arg: &str) -> Result<Self, VerifyError> {
+        let (name, key) = arg.rsplit_once('=').ok_or_else(|| {
+            VerifyError::bad_value(
+                "--require-contributor",
+                format!("{arg:?}: expected NAME=PUBLIC_KEY (64 hex digits)"),
+            )
+        })?;
+        Self::new("--require-contributor", name, key)
+    }
+}
+
+/// What a checked ceremony transcript establishes about the key it produced. Made only by the
+/// ceremony verifier (`zkgov verify --ceremony`, `zkgov ceremony verify`) after the transcript,
+/// the initial key re-derived from the circuit, and the phase 1 all verified.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VerifiedCeremony {
+    /// The ID of the key the ceremony produced.
+    pub key_id: String,
+    /// SHA-256 of the phase-1 file (a zkgov phase-1 file or a snarkjs `.ptau`).
+    pub phase1_sha256: String,
+    /// The phase-1 contributors, when phase 1's own contribution chain was checked (a zkgov phase
+    /// 1); `None` for a `.ptau`, whose randomness is trusted by its hash alone.
+    pub phase1_contributors: Option<Vec<ContributorKey>>,
+    /// The phase-2 contributors, in order, each signature checked.
+    pub contributors: Vec<ContributorKey>,
+    /// Hash of the last contribution.
+    pub transcript_hash: String,
+}
+
+impl VerifiedCeremony {
+    /// Checks that every `required` contributor signed a phase-2 contribution with its key; the
+    /// error names the first that did not.
+    pub fn check_contributors(&self, required: &[RequiredContributor]) -> Result<(), String> {
+        for r in required {
+            if self
+                .contributors
+                .iter()
+                .any(|c| c.public_key == r.public_key)
+            {
+                continue;
+            }
+            let short = r.public_key.get(..12).unwrap_or(&r.public_key);
+            return Err(match self.contributors.iter().find(|c| c.name == r.name) {
+                Some(c) => format!(
+                    "required contributor {:?} (key {short}…) did not contribute: the contribution named {:?} was signed by another key, {}…",
+                    r.name,
+                    c.name,
+                    c.public_key.get(..12).unwrap_or(&c.public_key)
+                ),
+                None => format!(
+                    "required contributor {:?} (key {short}…) is not in the ceremony transcript",
+                    r.name
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// Whether some contributor to phase 1's checked chain holds one of `keys`' keys.
+    pub fn phase1_includes_any(&self, keys: &[RequiredContributor]) -> bool {
+        self.phase1_contributors
+            .iter()
+            .flatten()
+            .any(|c| keys.iter().any(|k| k.public_key == c.public_key))
+    }
+
+    /// Plain words, for key labels.
+    pub fn describe(&self) -> String {
+        let who: Vec<String> = self
+            .contributors
+            .iter()
+            .map(ContributorKey::describe)
+            .collect();
+        format!(
+            "multi-party ceremony, transcript verified: {} contribution(s), by {}; phase 1 {}…{}",
+            self.contributors.len(),
+            who.join("; "),
+            self.phase1_sha256.get(..12).unwrap_or(&self.phase1_sha256),
+            match &self.phase1_contributors {
+                Some(c) => format!(" (its {} contribution(s) checked)", c.len()),
+                None => " (a .ptau: its randomness is trusted by hash)".to_string(),
+            }
+        )
     }
 }
 
@@ -158,12 +329,23 @@ pub fn check_key_is_safe(id: &str, vk: &VerifyingKey<Bn254>) -> Result<(), Verif
 #[derive(Debug, Clone)]
 pub struct KeyStore {
     dir: PathBuf,
+    ceremonies: Vec<VerifiedCeremony>,
 }
 
 impl KeyStore {
     /// A key store over `dir`.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        KeyStore { dir: dir.into() }
+        KeyStore {
+            dir: dir.into(),
+            ceremonies: Vec::new(),
+        }
+    }
+
+    /// The same store, with checked ceremony transcripts: a key one of them produced is loaded
+    /// with it attached ([`TrustedKey::ceremony`]).
+    pub fn with_ceremonies(mut self, ceremonies: Vec<VerifiedCeremony>) -> Self {
+        self.ceremonies = ceremonies;
+        self
     }
 
     /// The directory.
@@ -192,7 +374,9 @@ impl KeyStore {
                 })
             }
         };
-        TrustedKey::from_json(&text, Some(id))
+        let mut key = TrustedKey::from_json(&text, Some(id))?;
+        key.ceremony = self.ceremonies.iter().find(|c| c.key_id == id).cloned();
+        Ok(key)
     }
 
     /// Every key in the store whose file parses (IDs in sorted order), for listing and lookup.

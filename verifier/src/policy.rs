@@ -37,7 +37,7 @@
 
 use crate::{
     error::VerifyError,
-    keys::check_key_id,
+    keys::{check_key_id, RequiredContributor},
     ledger::{NUM_CLASSES, PEAK_BITS},
     num::{bytes_from_hex, fr_from_hex, parse_quantity},
     statement::sci,
@@ -319,6 +319,11 @@ pub struct Policy {
     pub accepted_keys: Option<Vec<String>>,
     /// Whether single-party (TEST ONLY) keys are accepted.
     pub allow_test_keys: bool,
+    /// SHA-256 of the phase-1 files (`.ptau` or zkgov phase 1) whose randomness it trusts, for keys
+    /// it accepts through a checked ceremony transcript.
+    pub accepted_phase1_sha256: Vec<String>,
+    /// Contributors every checked ceremony transcript must include (by their signing keys).
+    pub required_contributors: Vec<RequiredContributor>,
     /// Accelerator classes and their peak dense FLOP/s, as this policy counts them.
     pub accelerators: Vec<(String, u64)>,
     /// Trusted evaluator keys.
@@ -361,6 +366,17 @@ struct KeysFile {
     accepted: Option<Vec<String>>,
     #[serde(default)]
     allow_test_keys: bool,
+    #[serde(default)]
+    accepted_phase1_sha256: Vec<String>,
+    #[serde(default)]
+    required_contributors: Vec<ContributorFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContributorFile {
+    name: String,
+    ed25519: String,
 }
 
 #[derive(Deserialize)]
@@ -526,6 +542,24 @@ impl Policy {
                 })?;
             }
         }
+        for h in &f.keys.accepted_phase1_sha256 {
+            bytes_from_hex("keys.accepted_phase1_sha256", h, 32)?;
+        }
+        let mut required_contributors: Vec<RequiredContributor> = Vec::new();
+        for c in &f.keys.required_contributors {
+            check_text("keys.required_contributors.name", &c.name)?;
+            let r = RequiredContributor::new("keys.required_contributors", &c.name, &c.ed25519)?;
+            if required_contributors
+                .iter()
+                .any(|x| x.name == r.name || x.public_key == r.public_key)
+            {
+                return Err(VerifyError::bad_value(
+                    "keys.required_contributors",
+                    format!("{} or its key is listed twice", r.name),
+                ));
+            }
+            required_contributors.push(r);
+        }
         if f.accelerators.is_empty() || f.accelerators.len() > NUM_CLASSES {
             return Err(VerifyError::bad_value(
                 "accelerators",
@@ -666,6 +700,8 @@ impl Policy {
             nonce: f.context.nonce,
             accepted_keys: f.keys.accepted,
             allow_test_keys: f.keys.allow_test_keys,
+            accepted_phase1_sha256: f.keys.accepted_phase1_sha256,
+            required_contributors,
             accelerators,
             attesters,
             requirements,
@@ -723,10 +759,21 @@ impl Policy {
             .iter()
             .map(|(n, p)| format!("{n} {} FLOP/s", sci(*p as u128)))
             .collect();
-        let keys = match &self.accepted_keys {
+        let mut keys = match &self.accepted_keys {
             None => "any key in the regulator's key store".to_string(),
             Some(k) => format!("{} listed key(s)", k.len()),
         };
+        if !self.required_contributors.is_empty() {
+            let names: Vec<&str> = self
+                .required_contributors
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect();
+            keys.push_str(&format!(
+                ", ceremony transcripts must include {}",
+                names.join(", ")
+            ));
+        }
         format!(
             "{}{} ({}): requires {}; counts accelerators at {}; accepts claims made under {} for epoch(s) {}{}; keys: {}{}. Source: {}",
             if self.example { "EXAMPLE " } else { "" },
@@ -888,6 +935,20 @@ required = false
             (
                 EXAMPLE.replace("kind = \"training-compute\"", "kind = \"flops\""),
                 "unknown variant",
+            ),
+            (
+                EXAMPLE.replace(
+                    "allow_test_keys = true",
+                    "accepted_phase1_sha256 = [\"abc\"]",
+                ),
+                "keys.accepted_phase1_sha256",
+            ),
+            (
+                EXAMPLE.replace(
+                    "allow_test_keys = true",
+                    "[[keys.required_contributors]]\nname = \"UK AISI\"\ned25519 = \"12\"",
+                ),
+                "keys.required_contributors \"UK AISI\"",
             ),
             ("not toml at all [".to_string(), "policy is malformed"),
         ];

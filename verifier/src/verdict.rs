@@ -28,7 +28,7 @@ use crate::{
     accelerator::canonical_accelerator,
     bundle::{Claim, Statement},
     error::VerifyError,
-    keys::SetupKind,
+    keys::{SetupKind, TrustedKey, VerifiedCeremony},
     policy::{establishes, Bound, ComputeRule, EvalRule, Policy, Requirement},
     statement::{sci, ComputeInputs, Context, EvalInputs},
     verify::{ParsedStatement, VerifiedClaim},
@@ -140,13 +140,66 @@ fn check_context_and_key(policy: &Policy, ctx: &Context, v: &VerifiedClaim) -> R
             ));
         }
     }
-    if v.key.setup == SetupKind::SingleParty && !policy.allow_test_keys {
-        return Err(format!(
-            "it was proved with key {}, a single-party TEST key that whoever ran the setup could forge with; this policy accepts ceremony keys only",
-            &v.key.id[..12]
-        ));
+    if !policy.allow_test_keys {
+        if let Err(why) = ceremony_standing(policy, &v.key) {
+            return Err(format!(
+                "it was proved with key {}, {why}; this policy accepts ceremony keys only",
+                &v.key.id[..12]
+            ));
+        }
     }
     Ok(())
+}
+
+/// May `policy` rely on `key` as a ceremony key? `Ok` says why; `Err` why it counts as a test key.
+/// What the key file says is a claim: only the policy's own pin (with a file claiming a ceremony)
+/// or a checked transcript that meets the policy's rules make it a ceremony key.
+fn ceremony_standing(policy: &Policy, key: &TrustedKey) -> Result<String, String> {
+    let pinned = policy
+        .accepted_keys
+        .as_ref()
+        .is_some_and(|a| a.contains(&key.id));
+    if pinned && key.setup == SetupKind::Ceremony {
+        return Ok("its key ID is pinned by this policy".into());
+    }
+    match (&key.ceremony, key.setup) {
+        (Some(c), _) => ceremony_meets(policy, c),
+        (None, SetupKind::SingleParty) => Err(
+            "a single-party TEST key that whoever ran the setup could forge with".into(),
+        ),
+        (None, SetupKind::Ceremony) => Err(
+            "whose file claims a multi-party ceremony that was not verified (the label is a claim: pin the key ID in [keys] accepted, or check its transcript with `zkgov verify --ceremony FILE --phase1 FILE`)".into(),
+        ),
+    }
+}
+
+/// Does a checked ceremony meet the policy's rules? The key is sound only if some phase-1 and
+/// some phase-2 contributor was honest, so the policy must know at least one contributor (by
+/// key), find every contributor it requires in phase 2, and trust phase 1: by its hash, or because
+/// phase 1's own checked chain includes a contributor it requires.
+fn ceremony_meets(policy: &Policy, c: &VerifiedCeremony) -> Result<String, String> {
+    let required = &policy.required_contributors;
+    if required.is_empty() {
+        return Err("whose ceremony transcript verifies, but this policy names no [[keys.required_contributors]], so nothing shows that anyone it trusts contributed".into());
+    }
+    c.check_contributors(required)
+        .map_err(|e| format!("whose ceremony transcript verifies, but {e}"))?;
+    if !policy.accepted_phase1_sha256.contains(&c.phase1_sha256) && !c.phase1_includes_any(required)
+    {
+        return Err(format!(
+            "whose ceremony started from phase 1 {}…, which this policy neither lists in keys.accepted_phase1_sha256 nor saw contributed to by a required contributor{}",
+            &c.phase1_sha256[..12.min(c.phase1_sha256.len())],
+            if c.phase1_contributors.is_none() { " (a .ptau is trusted by its hash only)" } else { "" }
+        ));
+    }
+    Ok(format!(
+        "its ceremony transcript verifies and includes {}",
+        required
+            .iter()
+            .map(|r| r.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
 }
 
 /// Does the claim's peak table count compute at least as the policy does? Both tables must list
@@ -380,12 +433,18 @@ pub fn evaluate(
                 None => {}
                 Some(Ok(why)) => {
                     shown_by = Some((i + 1, why));
-                    if v.key.setup == SetupKind::SingleParty {
-                        notes.push(format!(
-                            "claim {} uses a single-party TEST key, accepted by this policy: whoever ran that setup could forge proofs",
-                            i + 1
-                        ));
-                    }
+                    notes.push(match ceremony_standing(policy, &v.key) {
+                        Ok(how) => format!(
+                            "claim {} uses key {}, a ceremony key for this policy: {how}",
+                            i + 1,
+                            &v.key.id[..12]
+                        ),
+                        Err(why) => format!(
+                            "claim {} uses key {}, {why}: this policy accepts it as a TEST key, and whoever ran that setup could forge proofs",
+                            i + 1,
+                            &v.key.id[..12]
+                        ),
+                    });
                     break;
                 }
                 Some(Err(why)) => why_not.push(format!("claim {} does not show it: {why}", i + 1)),

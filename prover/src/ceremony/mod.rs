@@ -26,7 +26,7 @@ use ed25519_dalek::{Signer, SigningKey};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::Path;
-use zkgov_verifier::signature::verify_strict;
+use zkgov_verifier::{keys::ContributorKey, signature::verify_strict};
 
 /// Largest JSON header a ceremony file may have (the transcript of many contributions).
 const MAX_HEADER: u64 = 64 << 20;
@@ -59,6 +59,15 @@ impl Contributor {
         match &self.jurisdiction {
             Some(j) => format!("contribution {index} ({}, {j})", self.name),
             None => format!("contribution {index} ({})", self.name),
+        }
+    }
+
+    /// The contributor as a verified transcript reports it.
+    pub fn signer(&self) -> ContributorKey {
+        ContributorKey {
+            name: self.name.clone(),
+            jurisdiction: self.jurisdiction.clone(),
+            public_key: self.public_key.clone(),
         }
     }
 

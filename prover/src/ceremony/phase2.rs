@@ -19,7 +19,7 @@
 
 use super::{
     check_format, check_position, check_signed, head,
-    phase1::{secret, Phase1, Powers},
+    phase1::{secret, Phase1, Powers, Source},
     pok::{compressed, point_from_hex, point_hex, same_ratio, scaled_by_inverse, Pok, Transcript},
     read_file, sha256_hex, sign, write_file, Contributor,
 };
@@ -34,6 +34,7 @@ use rand::{CryptoRng, RngCore};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
+use zkgov_verifier::keys::{key_id, VerifiedCeremony};
 
 /// Magic bytes of a ceremony (phase-2) file.
 pub const MAGIC: &[u8; 8] = b"ZKGOVC2\x01";
@@ -102,10 +103,9 @@ pub struct Report {
     pub constraints: usize,
     /// FFT domain size.
     pub domain: usize,
-    /// Contributors, in order ("name (jurisdiction)").
-    pub contributors: Vec<String>,
-    /// Hash of the last contribution (the transcript's head).
-    pub transcript_hash: String,
+    /// What the transcript establishes about its key: the key ID, the phase 1, and every
+    /// contributor with the key that signed (checked).
+    pub ceremony: VerifiedCeremony,
 }
 
 fn start_hash(h: &Header) -> [u8; 32] {
@@ -378,20 +378,26 @@ impl Ceremony {
             ));
         }
         self.check_against(&initial, rng)?;
+        let phase1_contributors = (phase1.header.source == Source::Native).then(|| {
+            let c = &phase1.header.contributions;
+            c.iter().map(|c| c.contributor.signer()).collect()
+        });
         Ok(Report {
             circuit: h.circuit.clone(),
             capacity: h.capacity,
             constraints: shape.num_constraints(),
             domain: domain_size(&shape)?,
-            contributors: h
-                .contributions
-                .iter()
-                .map(|c| match &c.contributor.jurisdiction {
-                    Some(j) => format!("{} ({j})", c.contributor.name),
-                    None => c.contributor.name.clone(),
-                })
-                .collect(),
-            transcript_hash: hex::encode(self.head()?),
+            ceremony: VerifiedCeremony {
+                key_id: key_id(&self.pk.vk),
+                phase1_sha256: phase1_sha256.to_string(),
+                phase1_contributors,
+                contributors: h
+                    .contributions
+                    .iter()
+                    .map(|c| c.contributor.signer())
+                    .collect(),
+                transcript_hash: hex::encode(self.head()?),
+            },
         })
     }
 

@@ -54,24 +54,35 @@ impl Reader<'_> {
     }
 }
 
-/// One coordinate from its 32 Montgomery-form bytes, refusing non-canonical values.
-fn coordinate(b: &[u8]) -> Option<Fq> {
+/// One coordinate from its 32 Montgomery-form bytes, refusing non-canonical values (a value
+/// plus the prime still fits in 32 bytes and would stand for the same coordinate).
+fn coordinate(b: &[u8]) -> Result<Fq, &'static str> {
     let mut limbs = [0u64; 4];
     for (l, chunk) in limbs.iter_mut().zip(b.chunks_exact(8)) {
-        *l = u64::from_le_bytes(chunk.try_into().ok()?);
+        *l = u64::from_le_bytes(chunk.try_into().map_err(|_| "truncated coordinate")?);
     }
     let mont = BigInt(limbs);
-    (mont < Fq::MODULUS).then(|| Fq::new_unchecked(mont))
+    if mont < Fq::MODULUS {
+        Ok(Fq::new_unchecked(mont))
+    } else {
+        Err("a coordinate is not canonical (at or above the prime)")
+    }
 }
 
 /// Validates a decoded point: on the curve and in the prime-order subgroup.
-fn checked<P: SWCurveConfig>(p: Affine<P>) -> Option<Affine<P>> {
-    (p.is_on_curve() && p.is_in_correct_subgroup_assuming_on_curve()).then_some(p)
+fn checked<P: SWCurveConfig>(p: Affine<P>) -> Result<Affine<P>, &'static str> {
+    if !p.is_on_curve() {
+        return Err("not on the curve");
+    }
+    if !p.is_in_correct_subgroup_assuming_on_curve() {
+        return Err("not in the prime-order subgroup");
+    }
+    Ok(p)
 }
 
-fn g1(b: &[u8]) -> Option<G1Affine> {
+fn g1(b: &[u8]) -> Result<G1Affine, &'static str> {
     if b.iter().all(|x| *x == 0) {
-        return Some(G1Affine::zero());
+        return Ok(G1Affine::zero());
     }
     checked(G1Affine::new_unchecked(
         coordinate(&b[..32])?,
@@ -79,9 +90,9 @@ fn g1(b: &[u8]) -> Option<G1Affine> {
     ))
 }
 
-fn g2(b: &[u8]) -> Option<G2Affine> {
+fn g2(b: &[u8]) -> Result<G2Affine, &'static str> {
     if b.iter().all(|x| *x == 0) {
-        return Some(G2Affine::zero());
+        return Ok(G2Affine::zero());
     }
     let f = |i: usize| coordinate(&b[32 * i..32 * i + 32]);
     checked(G2Affine::new_unchecked(
@@ -168,25 +179,13 @@ pub fn read(path: &Path, power: Option<u32>) -> Result<(Phase1, String), ProveEr
     let decode_g1 = |k: usize, raw: &[u8]| -> Result<Vec<G1Affine>, ProveError> {
         raw.par_chunks_exact(64)
             .enumerate()
-            .map(|(i, c)| {
-                g1(c).ok_or_else(|| {
-                    r.bad(format!(
-                        "section {k}, point {i}: not a canonical BN254 G1 point in the subgroup"
-                    ))
-                })
-            })
+            .map(|(i, c)| g1(c).map_err(|why| r.bad(format!("section {k}, G1 point {i}: {why}"))))
             .collect()
     };
     let decode_g2 = |k: usize, raw: &[u8]| -> Result<Vec<G2Affine>, ProveError> {
         raw.par_chunks_exact(128)
             .enumerate()
-            .map(|(i, c)| {
-                g2(c).ok_or_else(|| {
-                    r.bad(format!(
-                        "section {k}, point {i}: not a canonical BN254 G2 point in the subgroup"
-                    ))
-                })
-            })
+            .map(|(i, c)| g2(c).map_err(|why| r.bad(format!("section {k}, G2 point {i}: {why}"))))
             .collect()
     };
     let powers = Powers {
