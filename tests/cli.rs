@@ -486,6 +486,7 @@ fn a_closed_stdout_pipe_is_one_error_line_not_a_panic() {
         .status()
         .unwrap();
     assert_eq!(status.code(), Some(1));
+}
 
 #[test]
 fn compute_forgeries_of_issue_14_are_refused_before_proving() {

@@ -378,7 +378,7 @@ fn a_negative_record_is_stopped_by_the_seconds_range_check_alone() {
         .synthesize_labelled(cs.clone(), &mut labels)
         .unwrap();
     assert_eq!(
-        labels.first_unsatisfied(&cs).as_deref(),
+        labels.first_unsatisfied(&cs).unwrap().as_deref(),
         Some("record 1: seconds range")
     );
     // Through the real prover: the proof does not verify for the lying statement.
