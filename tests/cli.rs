@@ -122,8 +122,13 @@ fn bad_inputs_give_one_clear_line() {
     let d = dir.path();
     std::fs::write(d.join("garbage.json"), "{not json").unwrap();
     std::fs::write(
-        d.join("v2.json"),
-        r#"{"format":"zkgov-bundle","version":2,"claims":[]}"#,
+        d.join("v3.json"),
+        r#"{"format":"zkgov-bundle","version":3,"claims":[]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("v1.json"),
+        r#"{"format":"zkgov-bundle","version":1,"claims":[]}"#,
     )
     .unwrap();
     std::fs::write(
@@ -143,7 +148,11 @@ fn bad_inputs_give_one_clear_line() {
     .unwrap();
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (vec!["verify", "garbage.json"], "bundle is malformed"),
-        (vec!["verify", "v2.json"], "unsupported format"),
+        (vec!["verify", "v3.json"], "unsupported format"),
+        (
+            vec!["verify", "v1.json"],
+            "made by an unsound zkgov version (its claims could be forged); re-prove",
+        ),
         (vec!["verify", "missing.json"], "missing.json"),
         (vec!["inspect", "garbage.json"], "malformed"),
         (

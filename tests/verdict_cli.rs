@@ -182,7 +182,7 @@ fn policy_files_check_and_errors_are_one_line() {
     let good = std::fs::read_to_string(example("eu-ai-act-art51")).unwrap();
     for (edit, needle) in [
         (
-            ("version = 1", "version = 7"),
+            ("version = 2", "version = 7"),
             "unsupported format \"zkgov-policy v7\"",
         ),
         (

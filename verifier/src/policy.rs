@@ -883,7 +883,7 @@ required = false
     fn errors_are_one_clear_line() {
         let cases = [
             (
-                EXAMPLE.replace("version = 1", "version = 2"),
+                EXAMPLE.replace("version = 1", "version = 3"),
                 "unsupported format",
             ),
             (
