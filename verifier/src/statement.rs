@@ -238,28 +238,17 @@ impl ComputeInputs {
     /// The context input: SHA-256 (first 248 bits) over a length-prefixed encoding of the circuit,
     /// capacity, accelerator names, policy id, epoch and nonce.
     pub fn context_digest(&self) -> Fr {
-        let mut h = Sha256::new();
-        let mut put = |b: &[u8]| {
-            h.update((b.len() as u64).to_be_bytes());
-            h.update(b);
-        };
-        put(b"zkgov/context/v1");
-        put(COMPUTE_CIRCUIT.as_bytes());
-        put(&self.capacity.to_be_bytes());
-        put(&(self.names.len() as u64).to_be_bytes());
+        let mut t = Transcript::new(b"zkgov/context/v1");
+        t.put(COMPUTE_CIRCUIT.as_bytes());
+        t.put_u64(self.capacity);
+        t.put_u64(self.names.len() as u64);
         for n in &self.names {
-            put(n.as_bytes());
+            t.put(n.as_bytes());
         }
-        put(self.context.policy_id.as_bytes());
-        put(&self.context.epoch.to_be_bytes());
-        match &self.context.nonce {
-            None => put(&[0]),
-            Some(n) => {
-                put(&[1]);
-                put(n.as_bytes());
-            }
-        }
-        digest_to_fr(&h.finalize().into())
+        t.put(self.context.policy_id.as_bytes());
+        t.put_u64(self.context.epoch);
+        t.put_opt(self.context.nonce.as_deref());
+        digest_to_fr(&t.finish())
     }
 
     /// The public inputs, in circuit order.
