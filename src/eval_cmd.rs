@@ -64,6 +64,11 @@ pub struct EvalClaimArgs {
     #[arg(long)]
     #[serde(default)]
     pub key: Option<String>,
+    /// Inspect epoch reducer (e.g. mean, at_least_2), for logs that reduce epochs several ways
+    /// (default: the log's headline reducer, else its only one).
+    #[arg(long)]
+    #[serde(default)]
+    pub reducer: Option<String>,
     /// Claim: the mean score is strictly below this (decimal like 0.5, or fraction like 1/3).
     #[arg(long, conflicts_with = "at_least")]
     #[serde(default)]
@@ -138,8 +143,9 @@ struct SuiteFile {
     claims: Vec<EvalClaimArgs>,
 }
 
-/// The log, and the scorer (or lm-eval `metric,filter`) and score key its scores come from.
-fn read_log(c: &EvalClaimArgs) -> Result<(EvalLog, String, Option<String>), ProveError> {
+/// The log's per-sample values for the claim's scorer (or lm-eval `metric,filter`), key and
+/// epoch reducer.
+fn read_log(c: &EvalClaimArgs) -> Result<EvalLog, ProveError> {
     let log_path = c
         .log
         .as_ref()
@@ -149,27 +155,27 @@ fn read_log(c: &EvalClaimArgs) -> Result<(EvalLog, String, Option<String>), Prov
     };
     match &c.lm_eval_results {
         Some(results) => {
-            let log = lmeval::read_lm_eval(log_path, results, &c.metric, &c.filter).map_err(imp)?;
-            Ok((log, format!("{},{}", c.metric, c.filter), None))
+            if c.scorer.is_some() || c.key.is_some() || c.reducer.is_some() {
+                return Err(ProveError::import(
+                    "eval claim",
+                    "--scorer, --key and --reducer are for Inspect logs; an lm-eval claim names --metric and --filter",
+                ));
+            }
+            lmeval::read_lm_eval(log_path, results, &c.metric, &c.filter).map_err(imp)
         }
-        None => {
-            let log = inspect::read_inspect(log_path, c.scorer.as_deref(), c.key.as_deref())
-                .map_err(imp)?;
-            let scorer = c
-                .scorer
-                .clone()
-                .or_else(|| log.headline.as_ref().map(|h| h.scorer.clone()))
-                .unwrap_or_else(|| "score".into());
-            Ok((log, scorer, c.key.clone()))
-        }
+        None => inspect::read_inspect(
+            log_path,
+            inspect::Select {
+                scorer: c.scorer.as_deref(),
+                key: c.key.as_deref(),
+                reducer: c.reducer.as_deref(),
+            },
+        )
+        .map_err(imp),
     }
 }
 
-fn spec(
-    c: &EvalClaimArgs,
-    scorer: String,
-    score_key: Option<String>,
-) -> Result<EvalClaimSpec, ProveError> {
+fn spec(c: &EvalClaimArgs) -> Result<EvalClaimSpec, ProveError> {
     let (direction, line) = match (&c.below, &c.at_least) {
         (Some(b), None) => (Direction::Below, b),
         (None, Some(a)) => (Direction::AtLeast, a),
@@ -188,8 +194,6 @@ fn spec(
             ErroredArg::Worst => ErroredPolicy::Worst,
             ErroredArg::Exclude => ErroredPolicy::Exclude,
         },
-        scorer,
-        score_key,
     })
 }
 
@@ -267,24 +271,15 @@ pub fn prove(a: &EvalArgs, json: bool) -> Result<ExitCode, ProveError> {
     // Import and check every claim first: a false claim refuses the whole suite, writing nothing.
     let prepared: Vec<(EvalLog, EvalClaimSpec, Option<u64>)> = claims
         .iter()
-        .map(|c| {
-            let (log, scorer, key) = read_log(c)?;
-            Ok((log, spec(c, scorer, key)?, c.capacity))
-        })
+        .map(|c| Ok((read_log(c)?, spec(c)?, c.capacity)))
         .collect::<Result<_, ProveError>>()?;
-    let per_sample: Vec<Vec<(String, Option<f64>)>> = prepared
-        .iter()
-        .map(|(log, _, _)| inspect::reduce_epochs(log))
-        .collect();
     let build = |seed: &[u8; 32]| -> Result<Vec<EvalJob>, ProveError> {
         prepared
             .iter()
-            .zip(&per_sample)
             .enumerate()
-            .map(|(i, ((log, spec, cap), samples))| {
+            .map(|(i, (log, spec, cap))| {
                 EvalJob::new(
                     log,
-                    samples,
                     spec,
                     context.clone(),
                     &claim_seed(seed, i),

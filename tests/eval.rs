@@ -75,15 +75,17 @@ fn scorer_job(
     errored: ErroredPolicy,
 ) -> Result<EvalJob, zkgov_prover::ProveError> {
     let path = fixtures().join("inspect").join(file);
-    let log = inspect::read_inspect(&path, scorer, key).unwrap();
-    let samples = inspect::reduce_epochs(&log);
+    let select = inspect::Select {
+        scorer,
+        key,
+        reducer: None,
+    };
+    let log = inspect::read_inspect(&path, select).unwrap();
     let spec = EvalClaimSpec {
         direction,
         red_line: parse_red_line(line).unwrap(),
         score_max: 1.0,
         errored,
-        scorer: scorer.unwrap_or("headline").into(),
-        score_key: key.map(String::from),
     };
     let context = Context {
         policy_id: "uk-aisi".into(),
@@ -92,7 +94,6 @@ fn scorer_job(
     };
     EvalJob::new(
         &log,
-        &samples,
         &spec,
         context,
         &[5; 32],
@@ -156,6 +157,39 @@ fn true_claims_prove_and_verify_false_ones_are_refused() {
         ErroredPolicy::Worst
     )
     .is_err());
+}
+
+/// Issue 15's case, end to end: `Epochs(3, at_least(2, value=0.5))` is logged as `at_least_2`
+/// and Inspect reports 19/30. The claim commits the log's own reductions, so the true "at least
+/// 19/30" proves and verifies, and the false "below 1/10" (which a recomputation with the default
+/// threshold would have backed) is refused before proving.
+#[test]
+fn the_logs_own_reductions_back_the_claim() {
+    let file = "../inspect-reducers/at-least-value.eval";
+    let j = job(file, Direction::AtLeast, "19/30", ErroredPolicy::Worst).unwrap();
+    let src = &j.inputs.statement.source;
+    assert_eq!(
+        (
+            src.reducer.as_str(),
+            src.values.as_str(),
+            src.checked_metric.as_deref(),
+            src.identity.as_str()
+        ),
+        (
+            "at_least_2",
+            "log-reductions",
+            Some("mean"),
+            "inspect eval_id"
+        )
+    );
+    let claim = j
+        .prove(&fixture().keys, &mut StdRng::seed_from_u64(1))
+        .unwrap();
+    verify_claim(&claim, &store()).unwrap();
+    assert!(matches!(
+        job(file, Direction::Below, "1/10", ErroredPolicy::Worst),
+        Err(zkgov_prover::ProveError::ClaimFalse(_))
+    ));
 }
 
 #[test]
@@ -302,6 +336,22 @@ fn attestation_covers_the_whole_results_description() {
             Box::new(|s| s.source.score_key = Some("harm".into())),
         ),
         ("reducer", Box::new(|s| s.source.reducer = "max".into())),
+        (
+            "run identity kind",
+            Box::new(|s| s.source.identity = "inspect run_id/task_id".into()),
+        ),
+        (
+            "evidence digest",
+            Box::new(|s| s.source.evidence_sha256 = "ab".repeat(32)),
+        ),
+        (
+            "where the values come from",
+            Box::new(|s| s.source.values = "per-sample".into()),
+        ),
+        (
+            "checked metric",
+            Box::new(|s| s.source.checked_metric = Some("mean".into())),
+        ),
         (
             "score maximum",
             Box::new(|s| {
@@ -493,7 +543,8 @@ fn policies_pin_the_benchmark_and_refuse_exclusions_by_default() {
     .unwrap();
     let full = zkgov_verifier::eval::benchmark_digest(&worst.ids, 32).unwrap();
     let full = zkgov_verifier::num::fr_to_hex(&full);
-    let pinned = format!("benchmark_digest = \"{full}\"\nsample_count = 12\nscorer = \"headline\"");
+    let pinned =
+        format!("benchmark_digest = \"{full}\"\nsample_count = 12\nscorer = \"letter_cycle\"");
     assert_eq!(
         eval_verdict(&eval_policy(&eval_id, "3/5", &pinned), &worst).outcome,
         Outcome::Compliant
@@ -518,8 +569,8 @@ fn policies_pin_the_benchmark_and_refuse_exclusions_by_default() {
             "covers 12 samples, but this policy's benchmark has 13",
         ),
         (
-            "scorer = \"letter_cycle\"",
-            "not this policy's \"letter_cycle\"",
+            "scorer = \"bool_scorer\"",
+            "not this policy's \"bool_scorer\"",
         ),
         ("score_key = \"harm\"", "not this policy's key \"harm\""),
     ] {

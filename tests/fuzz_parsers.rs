@@ -76,15 +76,15 @@ proptest! {
             p
         };
         // Random bytes as .eval (zip), .json and lm-eval files.
-        let _ = inspect::read_inspect(&write("a.eval", &bytes), None, None);
-        let _ = inspect::read_inspect(&write("a.json", &bytes), None, None);
+        let _ = inspect::read_inspect(&write("a.eval", &bytes), Default::default());
+        let _ = inspect::read_inspect(&write("a.json", &bytes), Default::default());
         let samples = write("samples_t_x.jsonl", &bytes);
         let results = write("results_x.json", &bytes);
         let _ = lmeval::read_lm_eval(&samples, &results, "acc", "none");
         // A real Inspect JSON log with a few bytes changed.
         let real = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/inspect/edge-cases.json"))
             .unwrap_or_default();
-        let _ = inspect::read_inspect(&write("m.json", &mutate(&real, &edits)), None, None);
+        let _ = inspect::read_inspect(&write("m.json", &mutate(&real, &edits)), Default::default());
     }
 
     #[test]
@@ -102,8 +102,8 @@ proptest! {
         }
         let p = dir.path().join("m.eval");
         std::fs::write(&p, &m).unwrap();
-        let _ = inspect::read_inspect(&p, None, None);
+        let _ = inspect::read_inspect(&p, Default::default());
         std::fs::write(&p, &real[..cut % real.len()]).unwrap();
-        prop_assert!(inspect::read_inspect(&p, None, None).is_err());
+        prop_assert!(inspect::read_inspect(&p, Default::default()).is_err());
     }
 }

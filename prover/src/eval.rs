@@ -39,10 +39,6 @@ pub struct EvalClaimSpec {
     pub score_max: f64,
     /// Errored samples.
     pub errored: ErroredPolicy,
-    /// The scorer (Inspect) or `metric,filter` (lm-eval) recorded in the statement.
-    pub scorer: String,
-    /// The key of a dict-valued score, if any.
-    pub score_key: Option<String>,
 }
 
 /// Parses a red line written as a decimal (`0.5`) or a rational (`1/3`) into lowest terms.
@@ -121,15 +117,14 @@ pub struct EvalJob {
 }
 
 impl EvalJob {
-    /// Builds the statement for `log`, refusing (before any proving) when the claim is false.
+    /// Builds the statement for `log`'s per-sample values ([`EvalLog::values`]), refusing (before
+    /// any proving) when the claim is false.
     /// `evaluator` signs the whole results description (run, scorer, key, reducer, scale,
     /// rounding, errored samples, count, capacity, benchmark digest and results commitment): in
     /// deployment the evaluator who ran the eval runs this step (or signs the printed digest) and
     /// shares the salt seed with the developer.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(
         log: &EvalLog,
-        per_sample: &[(String, Option<f64>)],
         spec: &EvalClaimSpec,
         context: Context,
         seed: &[u8; 32],
@@ -145,7 +140,7 @@ impl EvalJob {
         };
         let mut errored = 0u64;
         let mut scored: Vec<(String, u64)> = Vec::new();
-        for (id, v) in per_sample {
+        for (id, v) in &log.values {
             match v {
                 None => {
                     errored += 1;
@@ -199,11 +194,6 @@ impl EvalJob {
         let salt = root_salt(seed);
         let root = results_commitment(&scores, salt, capacity)?;
         let benchmark = zkgov_verifier::eval::benchmark_digest(&ids, capacity)?;
-        let reducer = match (&log.reducer, log.source_format.as_str()) {
-            (Some(r), _) => r.clone(),
-            (None, "lm-eval") => "none".into(),
-            (None, _) => "mean".into(),
-        };
         let mut statement = EvalStatement {
             capacity,
             sample_count: samples.len() as u64,
@@ -215,11 +205,15 @@ impl EvalJob {
             source: EvalSource {
                 format: log.source_format.clone(),
                 task: log.task.clone(),
-                eval_id: log.eval_id.clone(),
+                eval_id: log.run.id.clone(),
+                identity: log.run.kind.clone(),
+                evidence_sha256: log.evidence_sha256.clone(),
                 model: log.model.clone(),
-                scorer: spec.scorer.clone(),
-                score_key: spec.score_key.clone(),
-                reducer,
+                scorer: log.scorer.clone(),
+                score_key: log.score_key.clone(),
+                reducer: log.reducer.clone(),
+                values: log.values_from.name().into(),
+                checked_metric: log.metric.as_ref().map(|m| m.metric.clone()),
             },
             scoring: Scoring {
                 scale: SCALE,

@@ -32,11 +32,11 @@ fn inspect_headlines_match_within_the_scale() {
     for entry in summary.as_array().unwrap() {
         let file = entry["file"].as_str().unwrap();
         let headline = entry["headline_resolved"]["value"].as_f64().unwrap();
-        let log =
-            inspect::read_inspect(&fixtures().join("inspect").join(file), None, None).unwrap();
-        let reduced = inspect::reduce_epochs(&log);
+        let log = inspect::read_inspect(&fixtures().join("inspect").join(file), Default::default())
+            .unwrap();
+        let reduced = &log.values;
         for up in [true, false] {
-            let m = fixed_mean(&reduced, up);
+            let m = fixed_mean(reduced, up);
             // Each value moves by less than one unit (1e-6) when rounded; so does the mean.
             assert!(
                 (m - headline).abs() <= 1.0 / SCALE as f64,
@@ -59,9 +59,9 @@ fn lm_eval_means_match_results() {
     ] {
         let samples = dir.join(format!("samples_{task}_2026-11-22T13-09-06.599652.jsonl"));
         let log = lmeval::read_lm_eval(&samples, &results, metric, filter).unwrap();
-        let reduced = inspect::reduce_epochs(&log);
+        let reduced = &log.values;
         for up in [true, false] {
-            let m = fixed_mean(&reduced, up);
+            let m = fixed_mean(reduced, up);
             assert!(
                 (m - expected).abs() <= 1.0 / SCALE as f64,
                 "{task}: {m} vs {expected}"
@@ -74,9 +74,12 @@ fn lm_eval_means_match_results() {
 fn errored_and_unscored_samples_have_no_value() {
     // edge-cases: 12 samples; for letter_cycle 10 scored, 1 NaN (unscored), 1 errored — as
     // Inspect's own summary counts them (scored_samples 10, one sample errored).
-    let log =
-        inspect::read_inspect(&fixtures().join("inspect/edge-cases.eval"), None, None).unwrap();
-    let reduced = inspect::reduce_epochs(&log);
+    let log = inspect::read_inspect(
+        &fixtures().join("inspect/edge-cases.eval"),
+        Default::default(),
+    )
+    .unwrap();
+    let reduced = &log.values;
     assert_eq!(reduced.len(), 12);
     assert_eq!(reduced.iter().filter(|(_, v)| v.is_some()).count(), 10);
     assert_eq!(log.errored, 1);

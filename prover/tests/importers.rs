@@ -6,12 +6,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use zkgov_prover::import::{
-    inspect::{
-        read_inspect, reduce_epochs, MAX_ZIP_MEMBERS, MAX_ZIP_MEMBER_BYTES, MAX_ZIP_TOTAL_BYTES,
-    },
+    inspect::{read_inspect, Select, MAX_ZIP_MEMBERS, MAX_ZIP_MEMBER_BYTES, MAX_ZIP_TOTAL_BYTES},
     lmeval::read_lm_eval,
     sacct::parse_sacct,
-    EvalLog, ImportError,
+    EvalLog, ImportError, RunIdentity, ValuesFrom,
 };
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures");
@@ -26,6 +24,15 @@ fn read_text(p: &Path) -> String {
 
 fn read_json(p: &Path) -> Value {
     serde_json::from_str(&read_text(p)).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// The scorer and key to import (the log's default reducer).
+fn sel<'a>(scorer: Option<&'a str>, key: Option<&'a str>) -> Select<'a> {
+    Select {
+        scorer,
+        key,
+        reducer: None,
+    }
 }
 
 fn ok<T>(r: Result<T, ImportError>) -> T {
@@ -44,13 +51,10 @@ fn err<T: std::fmt::Debug>(r: Result<T, ImportError>) -> String {
     }
 }
 
-/// Inspect's headline recomputation: the mean over samples of the epoch-reduced values,
-/// leaving out samples that reduce to nothing. Also returns how many samples count.
+/// The mean over samples of the imported per-sample values, leaving out samples without one (as
+/// Inspect's metrics do). Also returns how many samples count.
 fn recomputed(log: &EvalLog) -> (f64, usize) {
-    let v: Vec<f64> = reduce_epochs(log)
-        .into_iter()
-        .filter_map(|(_, v)| v)
-        .collect();
+    let v: Vec<f64> = log.values.iter().filter_map(|(_, v)| *v).collect();
     (v.iter().sum::<f64>() / v.len() as f64, v.len())
 }
 
@@ -203,7 +207,7 @@ fn inspect_fixtures_match_inspects_own_reader() {
         let exp = expected_scores(e["scores_file"].as_str().unwrap_or_default());
 
         // Defaults: the headline's scorer.
-        let log = ok(read_inspect(&path, None, None));
+        let log = ok(read_inspect(&path, sel(None, None)));
         let fmt = if file.ends_with(".eval") {
             "inspect-eval"
         } else {
@@ -211,9 +215,11 @@ fn inspect_fixtures_match_inspects_own_reader() {
         };
         assert_eq!(log.source_format, fmt);
         assert_eq!(Some(log.task.as_str()), e["task"].as_str(), "{file}");
-        assert_eq!(Some(log.eval_id.as_str()), e["eval_id"].as_str(), "{file}");
+        assert_eq!(Some(log.run.id.as_str()), e["eval_id"].as_str(), "{file}");
+        assert_eq!(log.run.kind, RunIdentity::INSPECT_EVAL_ID);
+        assert_eq!(log.values_from, ValuesFrom::LogReductions, "{file}");
         assert_eq!(Some(log.model.as_str()), e["model"].as_str(), "{file}");
-        assert_eq!(log.reducer, None, "{file}");
+        assert_eq!(log.reducer, "mean", "{file}");
         assert_eq!(
             log.samples.len() as u64,
             e["sample_records"].as_u64().unwrap_or(0),
@@ -221,7 +227,7 @@ fn inspect_fixtures_match_inspects_own_reader() {
         );
         let hr = &e["headline_resolved"];
         let h = log
-            .headline
+            .metric
             .clone()
             .unwrap_or_else(|| panic!("{file}: no headline"));
         assert_eq!(Some(h.scorer.as_str()), hr["score"].as_str(), "{file}");
@@ -241,10 +247,10 @@ fn inspect_fixtures_match_inspects_own_reader() {
             let scorer = s["scorer"].as_str().unwrap_or_default();
             let name = s["name"].as_str().unwrap_or_default();
             let key = (name != scorer).then_some(name);
-            let log = ok(read_inspect(&path, Some(scorer), key));
+            let log = ok(read_inspect(&path, sel(Some(scorer), key)));
             check_values(&log, &exp, scorer, key, file);
             let h = log
-                .headline
+                .metric
                 .clone()
                 .unwrap_or_else(|| panic!("{file} {name}: no headline"));
             assert_eq!(h.scorer, name);
@@ -273,8 +279,7 @@ fn edge_cases_errored_nan_and_bool() {
     for file in ["edge-cases.eval", "edge-cases.json"] {
         let log = ok(read_inspect(
             &fixture(&format!("inspect/{file}")),
-            None,
-            None,
+            sel(None, None),
         ));
         assert_eq!(log.errored, 1, "{file}");
         let by_id: HashMap<&str, _> = log
@@ -295,14 +300,13 @@ fn edge_cases_errored_nan_and_bool() {
         );
         assert_eq!(by_id["edge-10"].value, Some(0.5));
         assert_eq!(by_id["edge-11"].value, Some(0.0));
-        let reduced: HashMap<String, Option<f64>> = reduce_epochs(&log).into_iter().collect();
+        let reduced: HashMap<String, Option<f64>> = log.values.iter().cloned().collect();
         assert_eq!(reduced.len(), 12);
         assert_eq!(reduced["edge-5"], None);
         assert_eq!(reduced["edge-7"], None);
         let b = ok(read_inspect(
             &fixture(&format!("inspect/{file}")),
-            Some("bool_scorer"),
-            None,
+            sel(Some("bool_scorer"), None),
         ));
         assert_eq!(b.errored, 1);
         assert_eq!(b.samples.iter().filter(|s| s.value == Some(1.0)).count(), 7);
@@ -313,17 +317,15 @@ fn edge_cases_errored_nan_and_bool() {
 fn epochs_and_integer_ids() {
     let log = ok(read_inspect(
         &fixture("inspect/mc-capability-probe.eval"),
-        None,
-        None,
+        sel(None, None),
     ));
     assert_eq!(log.samples.len(), 120);
-    let reduced = reduce_epochs(&log);
+    let reduced = &log.values;
     assert_eq!(reduced.len(), 40);
     assert!(reduced.iter().all(|(_, v)| v.is_some()));
     let log = ok(read_inspect(
         &fixture("inspect/large-exact-1200.eval"),
-        None,
-        None,
+        sel(None, None),
     ));
     assert!(log.samples.iter().any(|s| s.sample_id == "1200"));
 }
@@ -373,9 +375,16 @@ fn deflate_eval_reads_the_same_as_zstd() {
         } else {
             (None, None)
         };
+        let deflated = ok(read_inspect(&dst, sel(scorer, key)));
+        let original = ok(read_inspect(&src, sel(scorer, key)));
+        // The same content, in different files.
+        assert_ne!(deflated.evidence_sha256, original.evidence_sha256);
         assert_eq!(
-            ok(read_inspect(&dst, scorer, key)),
-            ok(read_inspect(&src, scorer, key)),
+            EvalLog {
+                evidence_sha256: original.evidence_sha256.clone(),
+                ..deflated
+            },
+            original,
             "{file}"
         );
     }
@@ -389,7 +398,7 @@ fn broken_inspect_logs_give_clear_errors() {
     // Truncated ZIP.
     let p = dir.path().join("truncated.eval");
     std::fs::write(&p, &eval[..eval.len() / 2]).unwrap_or_else(|e| panic!("{e}"));
-    let m = err(read_inspect(&p, None, None));
+    let m = err(read_inspect(&p, sel(None, None)));
     assert!(m.contains("truncated.eval") && m.contains("ZIP"), "{m}");
 
     // ZIP without header.json.
@@ -407,7 +416,7 @@ fn broken_inspect_logs_give_clear_errors() {
         }
         zout.finish().unwrap_or_else(|e| panic!("{e}"));
     }
-    let m = err(read_inspect(&p, None, None));
+    let m = err(read_inspect(&p, sel(None, None)));
     assert!(
         m.contains("noheader.eval") && m.contains("no header.json"),
         "{m}"
@@ -416,7 +425,7 @@ fn broken_inspect_logs_give_clear_errors() {
     // Not a ZIP or JSON at all.
     let p = dir.path().join("empty.eval");
     std::fs::write(&p, b"").unwrap_or_else(|e| panic!("{e}"));
-    assert!(err(read_inspect(&p, None, None)).contains("empty.eval"));
+    assert!(err(read_inspect(&p, sel(None, None))).contains("empty.eval"));
 
     // JSON logs edited in one place.
     let json = read_text(&fixture("inspect/edge-cases.json"));
@@ -427,54 +436,75 @@ fn broken_inspect_logs_give_clear_errors() {
         p
     };
     let p = edited("v3.json", "\"version\": 2,", "\"version\": 3,");
-    let m = err(read_inspect(&p, None, None));
+    let m = err(read_inspect(&p, sel(None, None)));
     assert!(m.contains("v3.json") && m.contains("version 3"), "{m}");
     let p = edited(
         "err.json",
         "\"status\": \"success\"",
         "\"status\": \"error\"",
     );
-    let m = err(read_inspect(&p, None, None));
+    let m = err(read_inspect(&p, sel(None, None)));
     assert!(m.contains("status is \"error\""), "{m}");
     let p = edited("nohead.json", "\"headline\": {", "\"headline_x\": {");
-    let m = err(read_inspect(&p, None, None));
+    let m = err(read_inspect(&p, sel(None, None)));
     assert!(m.contains("letter_cycle, bool_scorer"), "{m}");
-    assert!(read_inspect(&p, Some("bool_scorer"), None).is_ok());
-    let p = edited(
+    assert!(read_inspect(&p, sel(Some("bool_scorer"), None)).is_ok());
+    // Without its reductions, a log's values are recomputed from the epochs: with a built-in
+    // reducer (checked against the log's own metric), never with one zkgov does not know.
+    let edited_all = |name: &str, edits: &[(&str, &str)]| {
+        let mut text = json.clone();
+        for (from, to) in edits {
+            assert!(text.contains(from), "{from}");
+            text = text.replacen(from, to, 1);
+        }
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap_or_else(|e| panic!("{e}"));
+        p
+    };
+    let no_reductions = ("\"reductions\": [", "\"reductions_removed\": [");
+    let entry = "\"name\": \"letter_cycle\",\n        \"scorer\": \"letter_cycle\",";
+    let with_reducer = |r: &str| format!("{entry}\n        \"reducer\": \"{r}\",");
+    let p = edited_all(
         "reducer.json",
-        "\"epochs\": 1,",
-        "\"epochs\": 1, \"epochs_reducer\": [\"best_of_3\"],",
+        &[no_reductions, (entry, &with_reducer("best_of_3"))],
     );
-    let m = err(read_inspect(&p, None, None));
-    assert!(m.contains("\"best_of_3\" is not supported"), "{m}");
-    let p = edited(
+    let m = err(read_inspect(&p, sel(None, None)));
+    assert!(
+        m.contains("\"best_of_3\" is not a built-in one zkgov can recompute"),
+        "{m}"
+    );
+    let p = edited_all(
         "median.json",
-        "\"epochs\": 1,",
-        "\"epochs\": 1, \"epochs_reducer\": [\"median\"],",
+        &[no_reductions, (entry, &with_reducer("median"))],
     );
+    let log = ok(read_inspect(&p, sel(None, None)));
     assert_eq!(
-        ok(read_inspect(&p, None, None)).reducer.as_deref(),
-        Some("median")
+        (log.reducer.as_str(), log.values_from),
+        ("median", ValuesFrom::Recomputed)
     );
+    assert_eq!(log.metric.map(|m| m.metric), Some("accuracy".to_string()));
     let p = edited("bad.json", "\"value\": \"P\"", "\"value\": \"maybe\"");
-    let m = err(read_inspect(&p, None, None));
+    let m = err(read_inspect(&p, sel(None, None)));
     assert!(
         m.contains("bad.json sample edge-") && m.contains("\"maybe\""),
         "{m}"
     );
     let p = edited("cut.json", "\"status\"", "\"status\" \"status\"");
-    let m = err(read_inspect(&p, None, None));
+    let m = err(read_inspect(&p, sel(None, None)));
     assert!(m.contains("cut.json") && m.contains("line 3"), "{m}");
 
     // Scorer and key choices.
     let risk = fixture("inspect/risk-numeric.json");
-    let m = err(read_inspect(&risk, Some("nope"), None));
+    let m = err(read_inspect(&risk, sel(Some("nope"), None)));
     assert!(m.contains("risk_score, refusal_and_harm"), "{m}");
-    let m = err(read_inspect(&risk, Some("refusal_and_harm"), None));
+    let m = err(read_inspect(&risk, sel(Some("refusal_and_harm"), None)));
     assert!(m.contains("harm, refused"), "{m}");
-    let m = err(read_inspect(&risk, Some("refusal_and_harm"), Some("nope")));
+    let m = err(read_inspect(
+        &risk,
+        sel(Some("refusal_and_harm"), Some("nope")),
+    ));
     assert!(m.contains("no key \"nope\""), "{m}");
-    let m = err(read_inspect(&risk, Some("risk_score"), Some("harm")));
+    let m = err(read_inspect(&risk, sel(Some("risk_score"), Some("harm"))));
     assert!(m.contains("not a dict"), "{m}");
 }
 
@@ -542,7 +572,7 @@ fn a_zip_member_inflating_past_its_limit_is_refused() {
         padded_sample(z, "samples/bomb_epoch_1.json", MAX_ZIP_MEMBER_BYTES + 1)
     });
     assert!(size < 1 << 20, "the bomb is {size} bytes");
-    let m = err(read_inspect(&p, None, None));
+    let m = err(read_inspect(&p, sel(None, None)));
     let want = format!(
         "bomb.eval member samples/bomb_epoch_1.json: inflates to more than {MAX_ZIP_MEMBER_BYTES} \
          bytes, the limit for one member"
@@ -575,7 +605,7 @@ fn zip_members_inflating_past_the_total_limit_are_refused() {
         }
     });
     assert!(size < 1 << 20, "the bomb is {size} bytes");
-    let m = err(read_inspect(&p, None, None));
+    let m = err(read_inspect(&p, sel(None, None)));
     let want = format!(
         "bombs.eval: ZIP members inflate to more than {MAX_ZIP_TOTAL_BYTES} bytes in all, the \
          limit for a log"
@@ -596,7 +626,7 @@ fn a_zip_of_too_many_members_is_refused() {
                 .unwrap_or_else(|e| panic!("{e}"));
         }
     });
-    let m = err(read_inspect(&p, None, None));
+    let m = err(read_inspect(&p, sel(None, None)));
     assert!(m.contains("many.eval: the ZIP has "), "{m}");
     let want = format!("members, more than the {MAX_ZIP_MEMBERS} an Inspect log may have");
     assert!(m.contains(&want), "{m}");
@@ -623,7 +653,7 @@ fn the_zip_header_is_checked_before_any_sample() {
     hostile_eval(&p, Some(&header.to_string()), |z| {
         padded_sample(z, "samples/bomb_epoch_1.json", MAX_ZIP_MEMBER_BYTES + 1)
     });
-    let m = err(read_inspect(&p, None, None));
+    let m = err(read_inspect(&p, sel(None, None)));
     assert!(
         m.contains("v3.eval: Inspect log version 3 is not supported"),
         "{m}"
@@ -654,7 +684,7 @@ fn a_zip_with_two_members_of_one_name_is_refused() {
     }
     assert_eq!(patched, 2, "the local and the central header name it");
     std::fs::write(&p, bytes).unwrap_or_else(|e| panic!("{e}"));
-    let m = err(read_inspect(&p, None, None));
+    let m = err(read_inspect(&p, sel(None, None)));
     assert!(
         m.contains("twice.eval: the ZIP has several members with the same name"),
         "{m}"
@@ -683,8 +713,8 @@ fn lm_eval_fixtures_match_their_results() {
         assert_eq!(log.source_format, "lm-eval");
         assert_eq!(log.task, task);
         assert_eq!(
-            Some(log.eval_id.as_str()),
-            results["task_hashes"][task].as_str()
+            (log.run.kind.as_str(), log.run.id.as_str()),
+            (RunIdentity::LM_EVAL_RUN, "2026-11-22T13-09-06.599652")
         );
         assert_eq!(log.model, "acme/frontier-model-7b");
         assert_eq!(log.errored, 0);
@@ -694,12 +724,12 @@ fn lm_eval_fixtures_match_their_results() {
         );
         let want = results["results"][task][format!("{metric},{filter}")].as_f64();
         let h = log
-            .headline
+            .metric
             .clone()
             .unwrap_or_else(|| panic!("{task}: no headline"));
         assert_eq!(
-            (h.scorer.as_str(), h.metric.as_str(), Some(h.value)),
-            (filter, metric, want)
+            (h.scorer, h.metric.as_str(), Some(h.value)),
+            (format!("{metric},{filter}"), metric, want)
         );
         let (mean, n) = recomputed(&log);
         assert_eq!(n, log.samples.len());
@@ -803,19 +833,22 @@ fn dict_headline_names_the_default_key() {
     let p = dir.path().join("risk-harm.json");
     let to = "\"scorer\": \"refusal_and_harm\",\n      \"score\": \"harm\",";
     std::fs::write(&p, json.replacen(from, to, 1)).unwrap_or_else(|e| panic!("{e}"));
-    let log = ok(read_inspect(&p, None, None));
+    let log = ok(read_inspect(&p, sel(None, None)));
     assert_eq!(
         log,
-        ok(read_inspect(&p, Some("refusal_and_harm"), Some("harm")))
+        ok(read_inspect(
+            &p,
+            sel(Some("refusal_and_harm"), Some("harm"))
+        ))
     );
-    let h = log
-        .headline
-        .clone()
-        .unwrap_or_else(|| panic!("no headline"));
+    let h = log.metric.clone().unwrap_or_else(|| panic!("no headline"));
     assert_eq!((h.scorer.as_str(), h.metric.as_str()), ("harm", "mean"));
     assert_eq!(h.value, 0.27612000000000003);
     assert!((recomputed(&log).0 - h.value).abs() < 1e-9);
     // The other key is still there for the asking, with its own reported value.
-    let refused = ok(read_inspect(&p, Some("refusal_and_harm"), Some("refused")));
-    assert_eq!(refused.headline.map(|h| h.value), Some(0.48));
+    let refused = ok(read_inspect(
+        &p,
+        sel(Some("refusal_and_harm"), Some("refused")),
+    ));
+    assert_eq!(refused.metric.map(|h| h.value), Some(0.48));
 }

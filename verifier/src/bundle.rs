@@ -1,7 +1,7 @@
-//! Bundle format v2: what a developer hands a regulator.
+//! Bundle format v3: what a developer hands a regulator.
 //!
 //! ```json
-//! { "format": "zkgov-bundle", "version": 2,
+//! { "format": "zkgov-bundle", "version": 3,
 //!   "claims": [ { "statement": { "kind": "training-compute", ... },
 //!                 "key_id": "<64 hex>", "proof": "<256 hex: compressed Groth16 proof>" } ] }
 //! ```
@@ -11,7 +11,11 @@
 //!
 //! Version 1 bundles were made by zkgov versions whose circuits and attestations let a prover state
 //! false claims (padding counted as samples, relabelled attestations); they are refused with a
-//! request to re-prove, never verified under the old rules.
+//! request to re-prove, never verified under the old rules. Version 2 eval claims could commit
+//! values that the log's own numbers contradict (a parameterised epoch reducer recomputed with
+//! the wrong threshold) and named the task rather than the run; version 3 statements carry the
+//! run's identity, the evidence digest, where the values come from and the metric they were
+//! checked against. Version 2 bundles are refused the same way.
 
 use crate::{
     error::VerifyError,
@@ -22,7 +26,7 @@ use serde::{Deserialize, Serialize};
 /// Format name.
 pub const BUNDLE_FORMAT: &str = "zkgov-bundle";
 /// Version.
-pub const BUNDLE_VERSION: u32 = 2;
+pub const BUNDLE_VERSION: u32 = 3;
 /// Largest bundle file read (a bundle is small; anything larger is refused before parsing).
 pub const MAX_BUNDLE_BYTES: u64 = 16 << 20;
 
@@ -82,7 +86,7 @@ impl Bundle {
             return Err(VerifyError::malformed(
                 "bundle",
                 format!(
-                    "version {} was made by an unsound zkgov version (its claims could be forged); re-prove with this version (bundle v{BUNDLE_VERSION})",
+                    "version {} was made by an unsound zkgov version (its claims could be forged or contradict the evidence); re-prove with this version (bundle v{BUNDLE_VERSION})",
                     version.unwrap_or(0)
                 ),
             ));
@@ -135,11 +139,13 @@ mod tests {
 
     #[test]
     fn bundles_of_an_unsound_version_are_refused_with_a_request_to_re_prove() {
-        let old = r#"{"format":"zkgov-bundle","version":1,"claims":[]}"#;
-        let e = Bundle::from_json(old).unwrap_err().to_string();
-        assert!(e.contains("made by an unsound zkgov version"), "{e}");
-        assert!(e.contains("re-prove"), "{e}");
-        let future = r#"{"format":"zkgov-bundle","version":3,"claims":[]}"#;
+        for old in [1, 2] {
+            let old = format!(r#"{{"format":"zkgov-bundle","version":{old},"claims":[]}}"#);
+            let e = Bundle::from_json(&old).unwrap_err().to_string();
+            assert!(e.contains("made by an unsound zkgov version"), "{e}");
+            assert!(e.contains("re-prove"), "{e}");
+        }
+        let future = r#"{"format":"zkgov-bundle","version":4,"claims":[]}"#;
         assert!(matches!(
             Bundle::from_json(future),
             Err(VerifyError::UnsupportedFormat { .. })

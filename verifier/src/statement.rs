@@ -444,18 +444,35 @@ pub struct EvalSource {
     pub format: String,
     /// Task name.
     pub task: String,
-    /// The log's eval (run) identifier.
+    /// The run the results come from, as `identity` names it.
     pub eval_id: String,
+    /// Which identifier `eval_id` is: `inspect eval_id`, `inspect run_id/task_id` (an Inspect log
+    /// written before `eval_id` existed) or `lm-eval run date`.
+    pub identity: String,
+    /// SHA-256 of the evidence, 64 lower-case hex digits: the Inspect log file; for lm-eval the
+    /// samples and results files (SHA-256 over both files' SHA-256). Whoever later holds the log
+    /// can check it is the one the claim was made from.
+    pub evidence_sha256: String,
     /// The model, as the log names it.
     pub model: String,
     /// The scorer (Inspect) or metric and filter (lm-eval, `acc,none`) the scores come from.
     pub scorer: String,
     /// The key of a dict-valued score (Inspect, e.g. `harm`), if the scorer's values are dicts.
     pub score_key: Option<String>,
-    /// How a sample's epochs were reduced to one score (`mean`, `at_least_2`, ...; `none` for one
-    /// epoch or lm-eval).
+    /// How a sample's epochs were reduced to one score (`mean`, `at_least_2`, ...; `none` for
+    /// lm-eval).
     pub reducer: String,
+    /// Where the per-sample values come from: `log-reductions` (Inspect's own reduced values),
+    /// `recomputed` (from the epochs, for a log without reductions) or `per-sample` (lm-eval).
+    pub values: String,
+    /// The mean metric the log reports for these values, which their mean was checked to equal
+    /// before committing (`accuracy`, `mean`, lm-eval's metric); `None` when the log reports none
+    /// (only for `log-reductions`).
+    pub checked_metric: Option<String>,
 }
+
+/// Spellings of [`EvalSource::values`].
+pub const VALUES_FROM: [&str; 3] = ["log-reductions", "recomputed", "per-sample"];
 
 /// How scores became the committed integers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -579,12 +596,13 @@ impl Transcript {
 
 impl EvalStatement {
     /// The SHA-256 digest of everything the evaluator vouches for: circuit, capacity, sample
-    /// count, results commitment, benchmark digest, the source (format, task, run id, model,
-    /// scorer, key, reducer), the scoring (scale, maximum, rounding) and the errored samples
+    /// count, results commitment, benchmark digest, the source (format, task, run id and its
+    /// kind, evidence digest, model, scorer, key, reducer, where the values come from and the
+    /// metric they were checked against), the scoring (scale, maximum, rounding) and the errored samples
     /// (count, how counted, worst score). The red line, direction and context are the
     /// developer's claim and stay outside.
     pub fn attested_digest(&self) -> [u8; 32] {
-        let mut t = Transcript::new(b"zkgov/eval-results/v1");
+        let mut t = Transcript::new(b"zkgov/eval-results/v2");
         t.put(EVAL_CIRCUIT.as_bytes());
         t.put_u64(self.capacity);
         t.put_u64(self.sample_count);
@@ -595,6 +613,8 @@ impl EvalStatement {
             &src.format,
             &src.task,
             &src.eval_id,
+            &src.identity,
+            &src.evidence_sha256,
             &src.model,
             &src.scorer,
         ] {
@@ -602,6 +622,8 @@ impl EvalStatement {
         }
         t.put_opt(src.score_key.as_deref());
         t.put(src.reducer.as_bytes());
+        t.put(src.values.as_bytes());
+        t.put_opt(src.checked_metric.as_deref());
         t.put_u64(self.scoring.scale);
         t.put_u64(self.scoring.score_max);
         t.put(self.scoring.rounding.as_bytes());
@@ -641,11 +663,28 @@ impl EvalStatement {
             ("source.model", &self.source.model),
             ("source.scorer", &self.source.scorer),
             ("source.reducer", &self.source.reducer),
+            ("source.identity", &self.source.identity),
         ] {
             check_name(f, v)?;
         }
         if let Some(k) = &self.source.score_key {
             check_name("source.score_key", k)?;
+        }
+        if let Some(m) = &self.source.checked_metric {
+            check_name("source.checked_metric", m)?;
+        }
+        crate::num::bytes_from_hex("source.evidence_sha256", &self.source.evidence_sha256, 32)?;
+        if !VALUES_FROM.contains(&self.source.values.as_str()) {
+            return Err(VerifyError::bad_value(
+                "source.values",
+                format!("expected one of {}", VALUES_FROM.join(", ")),
+            ));
+        }
+        if self.source.values == "recomputed" && self.source.checked_metric.is_none() {
+            return Err(VerifyError::bad_value(
+                "source.checked_metric",
+                "values recomputed from a log's epochs must have been checked against a mean the log reports",
+            ));
         }
         self.check_scoring()?;
         self.context.validate()?;
@@ -806,14 +845,26 @@ impl EvalInputs {
         } else {
             format!(", epochs reduced by {}", s.source.reducer)
         };
+        let values = match (s.source.values.as_str(), &s.source.checked_metric) {
+            ("log-reductions", Some(m)) => {
+                format!("the log's own per-sample values, matching its {m}")
+            }
+            ("log-reductions", None) => "the log's own per-sample values".to_string(),
+            ("recomputed", Some(m)) => {
+                format!("recomputed from the epochs, matching the log's {m}")
+            }
+            (_, Some(m)) => format!("per-sample values matching the log's {m}"),
+            (_, None) => "per-sample values".to_string(),
+        };
         format!(
-            "Mean {} score (0 to {}{reducer}) of model {:?} on {} ({} samples, eval {}) is {} {}{}; attested by evaluator {}…; under policy {:?}, epoch {}",
+            "Mean {} score (0 to {}{reducer}) of model {:?} on {} ({} samples, run {} by {}; {values}) is {} {}{}; attested by evaluator {}…; under policy {:?}, epoch {}",
             self.scorer_label(),
             s.scoring.score_max as f64 / s.scoring.scale as f64,
             s.source.model,
             s.source.task,
             s.sample_count,
             s.source.eval_id,
+            s.source.identity,
             s.direction.words(),
             red,
             errored,

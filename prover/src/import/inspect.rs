@@ -26,8 +26,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{
-    id_string, json_f64, list, relax_json, show, special_float, EvalLog, Headline, ImportError,
-    Ordered, SampleScore,
+    check_mean, id_string, json_f64, list, relax_json, show, special_float, EvalLog, Headline,
+    ImportError, Ordered, RunIdentity, SampleScore, SampleValues, ValuesFrom,
 };
 
 /// Largest `.json` log read into memory.
@@ -51,6 +51,10 @@ const LOG_VERSION: i64 = 2;
 struct RawEvalSpec {
     #[serde(default)]
     eval_id: Option<String>,
+    #[serde(default)]
+    run_id: Option<String>,
+    #[serde(default)]
+    task_id: Option<String>,
     task: String,
     model: String,
     #[serde(default)]
@@ -126,6 +130,26 @@ struct RawJsonLog {
     results: Option<RawResults>,
     #[serde(default)]
     samples: Option<Vec<RawSample>>,
+    #[serde(default)]
+    reductions: Option<Vec<RawReduction>>,
+}
+
+/// One entry of the log's `reductions`: a scorer's per-sample values after one epoch reducer.
+#[derive(Deserialize)]
+struct RawReduction {
+    scorer: String,
+    #[serde(default)]
+    reducer: Option<String>,
+    #[serde(default)]
+    samples: Vec<RawReducedScore>,
+}
+
+#[derive(Deserialize)]
+struct RawReducedScore {
+    #[serde(default)]
+    value: Value,
+    #[serde(default)]
+    sample_id: Value,
 }
 
 #[derive(Deserialize)]
@@ -156,23 +180,44 @@ struct Record {
     sample: RawSample,
 }
 
-/// Reads an Inspect log (`.eval` or `.json`) and extracts one scorer's per-(sample, epoch) values.
+/// Which series of a log to import: the scorer, the key of a dict-valued score, and the epoch
+/// reducer. `None` picks the log's own choice where it makes one (its headline), else the only
+/// one, else the import fails listing the choices.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Select<'a> {
+    /// The scorer (`--scorer`).
+    pub scorer: Option<&'a str>,
+    /// The key of a dict-valued score (`--key`, e.g. `harm` of `{"refused": 0, "harm": 0.05}`).
+    pub key: Option<&'a str>,
+    /// The epoch reducer (`--reducer`, e.g. `mean`, `at_least_2`), for logs with several.
+    pub reducer: Option<&'a str>,
+}
+
+/// A log's parts, whichever of the two formats they came from.
+struct Parts {
+    format: &'static str,
+    version: Value,
+    status: Option<String>,
+    eval: RawEvalSpec,
+    results: Option<RawResults>,
+    reductions: Option<Vec<RawReduction>>,
+    records: Vec<Record>,
+}
+
+/// Reads an Inspect log (`.eval` or `.json`) and takes one series of per-sample values from it.
 ///
-/// `scorer` picks the scorer; by default the one the log's `results.headline` names, else the
-/// only scorer (several without a headline: an error listing them). `key` picks the entry of a
-/// dict-valued score (e.g. `"harm"` of `{"refused": 0, "harm": 0.05}`); without it, the key the
-/// log's headline names when the scorer is the headline's, else an error listing the keys.
+/// The values are the log's own: its `reductions` for the selected scorer and reducer (Inspect's
+/// per-sample values after reducing epochs, the very numbers its metrics are computed from). Only
+/// for a log without reductions are they recomputed from the per-epoch scores with the named
+/// built-in reducer; the recomputed mean must then equal the mean metric the log reports for the
+/// series (`accuracy` or `mean`), or the import fails naming both numbers. Whenever the log
+/// reports such a metric, the mean of the values taken is checked against it the same way.
 ///
-/// [`EvalLog::headline`] is the value the log reports for the selected scorer (and key): the log's
-/// headline metric when the selection is its headline, else the entry of `results.scores` for the
-/// selection, with the headline's metric name when that entry has it and its first metric
-/// otherwise; `None` when the log reports nothing for the selection.
-pub fn read_inspect(
-    path: &Path,
-    scorer: Option<&str>,
-    key: Option<&str>,
-) -> Result<EvalLog, ImportError> {
+/// [`EvalLog::metric`] is that reported mean (the log's headline metric when the selection is its
+/// headline and the metric is a mean).
+pub fn read_inspect(path: &Path, select: Select<'_>) -> Result<EvalLog, ImportError> {
     let name = path.display().to_string();
+    let evidence_sha256 = super::file_sha256(path)?;
     let mut file = File::open(path).map_err(|e| ImportError::io(path, e))?;
     let mut magic = Vec::with_capacity(4);
     (&mut file)
@@ -180,19 +225,8 @@ pub fn read_inspect(
         .read_to_end(&mut magic)
         .map_err(|e| ImportError::io(path, e))?;
     file.rewind().map_err(|e| ImportError::io(path, e))?;
-    if magic.starts_with(b"PK") {
-        let (header, records) = read_eval_zip(&name, BufReader::new(file))?;
-        build(
-            "inspect-eval",
-            &name,
-            header.version,
-            header.status,
-            header.eval,
-            header.results,
-            records,
-            scorer,
-            key,
-        )
+    let parts = if magic.starts_with(b"PK") {
+        read_eval_zip(&name, BufReader::new(file))?
     } else {
         let mut bytes = Vec::new();
         file.take(MAX_JSON_LOG_BYTES + 1)
@@ -209,8 +243,9 @@ pub fn read_inspect(
             ImportError::malformed(&name, format!("not a readable Inspect JSON log: {e}"))
         })?;
         check_version(&name, &log.version)?;
-        let samples = log.samples.unwrap_or_default();
-        let records = samples
+        let records = log
+            .samples
+            .unwrap_or_default()
             .into_iter()
             .map(|s| Record {
                 what: format!(
@@ -221,18 +256,17 @@ pub fn read_inspect(
                 sample: s,
             })
             .collect();
-        build(
-            "inspect-json",
-            &name,
-            log.version,
-            log.status,
-            log.eval,
-            log.results,
+        Parts {
+            format: "inspect-json",
+            version: log.version,
+            status: log.status,
+            eval: log.eval,
+            results: log.results,
+            reductions: log.reductions,
             records,
-            scorer,
-            key,
-        )
-    }
+        }
+    };
+    build(&name, parts, select, evidence_sha256)
 }
 
 /// Inflates ZIP members within [`MAX_ZIP_MEMBER_BYTES`] each and [`MAX_ZIP_TOTAL_BYTES`] in all.
@@ -243,7 +277,8 @@ struct Inflater<'a> {
 }
 
 impl Inflater<'_> {
-    /// Inflates member `i` (if it is `header.json` or a sample), returning its name and bytes.
+    /// Inflates member `i` (if it is `header.json`, `reductions.json` or a sample), returning its
+    /// name and bytes.
     fn read<R: Read + Seek>(
         &mut self,
         zip: &mut zip::ZipArchive<R>,
@@ -262,10 +297,10 @@ impl Inflater<'_> {
                 format!("bad member name: {e}"),
             )
         })?;
-        let is_header = member_name == "header.json";
+        let is_summary = member_name == "header.json" || member_name == "reductions.json";
         let is_sample = member_name.starts_with("samples/") && member_name.ends_with(".json");
-        if !is_header && !is_sample {
-            return Ok(None); // summaries.json, reductions.json, _journal/*
+        if !is_summary && !is_sample {
+            return Ok(None); // summaries.json, _journal/*
         }
         let what = format!("{name} member {member_name}");
         let method = member.compression();
@@ -297,11 +332,8 @@ impl Inflater<'_> {
 
 /// Reads a `.eval` ZIP: the member count first, then `header.json` (so that an archive that is
 /// not a finished Inspect log of a supported version is refused before any sample inflates),
-/// then the samples, within the inflation limits of [`Inflater`].
-fn read_eval_zip<R: Read + Seek>(
-    name: &str,
-    reader: R,
-) -> Result<(RawHeader, Vec<Record>), ImportError> {
+/// then `reductions.json` and the samples, within the inflation limits of [`Inflater`].
+fn read_eval_zip<R: Read + Seek>(name: &str, reader: R) -> Result<Parts, ImportError> {
     let mut zip = zip::ZipArchive::new(reader).map_err(|e| {
         ImportError::malformed(
             name,
@@ -331,25 +363,49 @@ fn read_eval_zip<R: Read + Seek>(
         )
     })?;
     let mut inflater = Inflater { name, total: 0 };
-    let (what, bytes) = inflater
-        .read(&mut zip, header_index)?
-        .map(|(member_name, bytes)| (format!("{name} member {member_name}"), bytes))
+    let mut member = |zip: &mut zip::ZipArchive<R>, i: usize| {
+        inflater
+            .read(zip, i)
+            .map(|m| m.map(|(member_name, bytes)| (format!("{name} member {member_name}"), bytes)))
+    };
+    let (what, bytes) = member(&mut zip, header_index)?
         .ok_or_else(|| ImportError::malformed(name, "header.json is not a header member"))?;
     let header: RawHeader = serde_json::from_slice(&relax_json(&bytes))
         .map_err(|e| ImportError::malformed(&what, format!("not a log header: {e}")))?;
     check_version(name, &header.version)?;
     check_status(name, header.status.as_deref())?;
+    let reductions_index = zip.index_for_name("reductions.json");
+    let reductions = match reductions_index {
+        None => None,
+        Some(i) => {
+            let (what, bytes) = member(&mut zip, i)?.ok_or_else(|| {
+                ImportError::malformed(name, "reductions.json is not a reductions member")
+            })?;
+            Some(
+                serde_json::from_slice::<Vec<RawReduction>>(&relax_json(&bytes)).map_err(|e| {
+                    ImportError::malformed(&what, format!("not a list of reductions: {e}"))
+                })?,
+            )
+        }
+    };
     let mut records = Vec::new();
-    for i in (0..zip.len()).filter(|&i| i != header_index) {
-        let Some((member_name, bytes)) = inflater.read(&mut zip, i)? else {
+    for i in (0..zip.len()).filter(|&i| i != header_index && Some(i) != reductions_index) {
+        let Some((what, bytes)) = member(&mut zip, i)? else {
             continue;
         };
-        let what = format!("{name} member {member_name}");
         let s: RawSample = serde_json::from_slice(&relax_json(&bytes))
             .map_err(|e| ImportError::malformed(&what, format!("not a sample record: {e}")))?;
         records.push(Record { what, sample: s });
     }
-    Ok((header, records))
+    Ok(Parts {
+        format: "inspect-eval",
+        version: header.version,
+        status: header.status,
+        eval: header.eval,
+        results: header.results,
+        reductions,
+        records,
+    })
 }
 
 fn check_version(name: &str, version: &Value) -> Result<(), ImportError> {
@@ -431,17 +487,21 @@ fn sorted_keys(map: &serde_json::Map<String, Value>) -> String {
     list(k)
 }
 
-/// A supported epoch reducer.
+/// A built-in Inspect epoch reducer, as the log names it (`mean`, `at_least_2`, `pass_k_3`, ...).
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Reducer {
     Mean,
     Median,
     Mode,
+    Majority,
     Max,
-    Min,
     AtLeast(u32),
     PassAt(u32),
+    PassK(u32),
 }
+
+const SUPPORTED_REDUCERS: &str =
+    "mean, median, mode, majority, max, at_least_<k>, pass_at_<k>, pass_k_<k>";
 
 impl Reducer {
     fn parse(name: &str) -> Option<Self> {
@@ -454,29 +514,54 @@ impl Reducer {
             "mean" => Reducer::Mean,
             "median" => Reducer::Median,
             "mode" => Reducer::Mode,
+            "majority" => Reducer::Majority,
             "max" => Reducer::Max,
-            "min" => Reducer::Min,
             _ => {
                 if let Some(k) = k("at_least_") {
                     Reducer::AtLeast(k)
+                } else if let Some(k) = k("pass_at_") {
+                    Reducer::PassAt(k)
                 } else {
-                    Reducer::PassAt(k("pass_at_")?)
+                    Reducer::PassK(k("pass_k_")?)
                 }
             }
         })
     }
 
-    /// Reduces one sample's scored (non-NaN) epoch values, as Inspect does.
-    fn apply(self, v: &[f64]) -> Option<f64> {
-        if v.is_empty() {
+    /// Reduces one sample's epochs as Inspect's reducer of this name does with its default
+    /// parameters: `scored` holds the epochs' converted values without the unscored (NaN) ones,
+    /// `epochs` counts the scored and unscored epochs (a majority is taken of all of them).
+    /// `None` is Inspect's NaN (unscored). The counting reducers (`mode`, `majority`) count the
+    /// converted values, so `"I"` and `"N"` count as one value 0; a log's parameterised reducer
+    /// (such as `at_least(2, value=0.5)`, logged as `at_least_2`) is recomputed with the default
+    /// threshold 1.0. Both are why recomputed values must match the log's own metric.
+    fn apply(self, scored: &[f64], epochs: usize) -> Option<f64> {
+        if scored.is_empty() {
             return None;
         }
-        let n = v.len();
-        let correct = v.iter().filter(|x| **x >= 1.0).count();
+        let n = scored.len();
+        let correct = scored.iter().filter(|x| **x >= 1.0).count();
+        // Distinct values with their counts, in first-seen order (Python's Counter).
+        let counts = || {
+            let mut counts: Vec<(f64, usize)> = Vec::new();
+            for x in scored {
+                match counts.iter_mut().find(|(y, _)| y == x) {
+                    Some((_, c)) => *c += 1,
+                    None => counts.push((*x, 1)),
+                }
+            }
+            // `most_common(1)`: the largest count, ties to the value seen first.
+            counts
+                .into_iter()
+                .fold(None, |best: Option<(f64, usize)>, c| match best {
+                    Some(b) if b.1 >= c.1 => Some(b),
+                    _ => Some(c),
+                })
+        };
         match self {
-            Reducer::Mean => Some(v.iter().sum::<f64>() / n as f64),
+            Reducer::Mean => Some(scored.iter().sum::<f64>() / n as f64),
             Reducer::Median => {
-                let mut s = v.to_vec();
+                let mut s = scored.to_vec();
                 s.sort_by(f64::total_cmp);
                 Some(if n % 2 == 1 {
                     s[n / 2]
@@ -484,25 +569,9 @@ impl Reducer {
                     (s[n / 2 - 1] + s[n / 2]) / 2.0
                 })
             }
-            Reducer::Mode => {
-                // Most common value; ties go to the value seen first (Python's Counter).
-                let mut counts: Vec<(f64, usize)> = Vec::new();
-                for x in v {
-                    match counts.iter_mut().find(|(y, _)| y == x) {
-                        Some((_, c)) => *c += 1,
-                        None => counts.push((*x, 1)),
-                    }
-                }
-                let mut best = counts[0];
-                for c in &counts[1..] {
-                    if c.1 > best.1 {
-                        best = *c;
-                    }
-                }
-                Some(best.0)
-            }
-            Reducer::Max => v.iter().copied().reduce(f64::max),
-            Reducer::Min => v.iter().copied().reduce(f64::min),
+            Reducer::Mode => counts().map(|c| c.0),
+            Reducer::Majority => counts().filter(|c| c.1 * 2 > epochs).map(|c| c.0),
+            Reducer::Max => scored.iter().copied().reduce(f64::max),
             Reducer::AtLeast(k) => Some(if correct >= k as usize { 1.0 } else { 0.0 }),
             Reducer::PassAt(k) => {
                 let k = k as usize;
@@ -517,32 +586,29 @@ impl Reducer {
                     Some(1.0 - p)
                 }
             }
+            Reducer::PassK(k) => {
+                let k = k as usize;
+                (n >= k).then(|| binomial(correct, k) / binomial(n, k))
+            }
         }
     }
 }
 
-const SUPPORTED_REDUCERS: &str = "mean, median, mode, max, min, at_least_<k>, pass_at_<k>";
+/// `C(n, k)` as a float (0 when `k > n`), exact for the epoch counts a log can hold.
+fn binomial(n: usize, k: usize) -> f64 {
+    if k > n {
+        return 0.0;
+    }
+    (0..k).fold(1.0, |acc, i| acc * (n - i) as f64 / (i + 1) as f64)
+}
 
-/// Reduces each sample's epochs to one value with the log's reducer (`None`: mean), as Inspect
-/// does before computing its metrics. Samples come in the order first seen in the log.
-///
-/// A sample with any errored epoch (or an epoch without a score for the scorer) reduces to
-/// `None`. NaN (unscored) epochs are left out of the reduction, as Inspect leaves them out; a
-/// sample with only NaN epochs reduces to `None`. Supported reducers: `mean`, `median`, `mode`
-/// (over the converted values, so `"I"` and `"N"` count as the same value 0), `max`, `min`,
-/// `at_least_<k>` and `pass_at_<k>` (threshold 1.0). [`read_inspect`] refuses logs naming any other
-/// reducer; for an [`EvalLog`] built otherwise with an unknown reducer every sample reduces to
-/// `None`.
-///
-/// Inspect's headline metric (e.g. `accuracy`, `mean`) is the mean of the non-`None` results.
-pub fn reduce_epochs(log: &EvalLog) -> Vec<(String, Option<f64>)> {
-    let reducer = match log.reducer.as_deref() {
-        None => Some(Reducer::Mean),
-        Some(r) => Reducer::parse(r),
-    };
+/// Reduces each sample's epochs with `reducer`, as Inspect does before computing its metrics.
+/// Samples come in the order first seen in the log. Errored epochs (no score) are left out, as
+/// Inspect leaves them out; a sample with no scored epoch reduces to `None`.
+fn recompute(samples: &[SampleScore], reducer: Reducer) -> SampleValues {
     let mut order: Vec<(&str, Vec<&SampleScore>)> = Vec::new();
     let mut index: HashMap<&str, usize> = HashMap::new();
-    for s in &log.samples {
+    for s in samples {
         let i = *index.entry(s.sample_id.as_str()).or_insert_with(|| {
             order.push((s.sample_id.as_str(), Vec::new()));
             order.len() - 1
@@ -552,134 +618,207 @@ pub fn reduce_epochs(log: &EvalLog) -> Vec<(String, Option<f64>)> {
     order
         .into_iter()
         .map(|(id, epochs)| {
-            let value = match reducer {
-                Some(r) if epochs.iter().all(|e| e.error.is_none()) => {
-                    let v: Vec<f64> = epochs.iter().filter_map(|e| e.value).collect();
-                    r.apply(&v)
-                }
-                _ => None,
-            };
-            (id.to_string(), value)
+            let epochs: Vec<&SampleScore> =
+                epochs.into_iter().filter(|e| e.error.is_none()).collect();
+            let scored: Vec<f64> = epochs.iter().filter_map(|e| e.value).collect();
+            (id.to_string(), reducer.apply(&scored, epochs.len()))
         })
         .collect()
 }
 
-/// The log's reported value and epoch reducer for the selected series.
-struct Resolved {
-    headline: Option<Headline>,
-    reducer: Option<String>,
-}
+/// The metric names whose value is the mean of the per-sample values (Inspect's `accuracy` and
+/// `mean`), in the order preferred for the cross-check.
+const MEAN_METRICS: [&str; 2] = ["accuracy", "mean"];
 
-fn resolve_headline(
+/// The mean the log reports for one series (scorer or dict key) after one reducer: the entry of
+/// `results.scores` for it, and of its metrics the headline's if that is a mean, else `accuracy`,
+/// else `mean`. `None` when the log reports no mean for the series.
+fn reported_mean(
     name: &str,
     results: Option<&RawResults>,
-    config_reducers: &[String],
     scorer: &str,
     series: &str,
-) -> Result<Resolved, ImportError> {
+    reducer: &str,
+) -> Result<Option<Headline>, ImportError> {
     let Some(res) = results else {
-        return Ok(Resolved {
-            headline: None,
-            reducer: config_reducers.first().cloned(),
-        });
+        return Ok(None);
     };
-    let field = res.headline.as_ref().and_then(|h| {
-        let hs = h.scorer.as_deref()?;
-        Some((
-            hs,
-            h.score.as_deref().unwrap_or(hs),
-            h.metric.as_deref()?,
-            h.reducer.as_deref(),
-        ))
-    });
-    let is_log_headline = field.is_some_and(|(hs, hscore, _, _)| hs == scorer && hscore == series);
-    let wanted_reducer = field.filter(|_| is_log_headline).and_then(|f| f.3);
-    let candidates: Vec<&RawEvalScore> = res
-        .scores
-        .iter()
-        .filter(|e| e.name == series && e.scorer.as_deref().is_none_or(|s| s == scorer))
-        .collect();
-    let entry = wanted_reducer
-        .and_then(|r| {
-            candidates
-                .iter()
-                .find(|e| e.reducer.as_deref() == Some(r))
-                .copied()
+    let Some(entry) = res.scores.iter().find(|e| {
+        e.name == series
+            && e.scorer.as_deref().is_none_or(|s| s == scorer)
+            && e.reducer.as_deref().unwrap_or("mean") == reducer
+    }) else {
+        return Ok(None);
+    };
+    let headline_metric = res
+        .headline
+        .as_ref()
+        .filter(|h| {
+            h.scorer.as_deref() == Some(scorer)
+                && h.score.as_deref().or(h.scorer.as_deref()) == Some(series)
         })
-        .or_else(|| candidates.first().copied());
-    let reducer = entry
-        .and_then(|e| e.reducer.clone())
-        .or_else(|| wanted_reducer.map(String::from))
-        .or_else(|| config_reducers.first().cloned());
-    let Some(entry) = entry else {
-        if is_log_headline {
-            return Err(ImportError::malformed(
-                name,
-                format!("results.headline names score {series:?} but results.scores has no entry for it"),
-            ));
-        }
-        return Ok(Resolved {
-            headline: None,
-            reducer,
-        });
+        .and_then(|h| h.metric.as_deref());
+    let Some(metric) = headline_metric
+        .into_iter()
+        .chain(MEAN_METRICS)
+        .find(|m| MEAN_METRICS.contains(m) && entry.metrics.get(m).is_some())
+    else {
+        return Ok(None);
     };
-    let metric = match field {
-        Some((_, _, m, _)) if is_log_headline || entry.metrics.get(m).is_some() => Some(m),
-        _ => entry.metrics.keys().next(),
-    };
-    let Some((metric, m)) = metric.and_then(|m| Some((m, entry.metrics.get(m)?))) else {
-        if is_log_headline {
-            return Err(ImportError::malformed(
-                name,
-                format!(
-                    "results.headline names metric {:?} but results.scores[{series:?}] has only: {}",
-                    metric.unwrap_or_default(),
-                    list(entry.metrics.keys())
-                ),
-            ));
-        }
-        return Ok(Resolved {
-            headline: None,
-            reducer,
-        });
-    };
-    let value = json_f64(&m.value).ok_or_else(|| {
+    let raw = entry.metrics.get(metric).map_or(&Value::Null, |m| &m.value);
+    let value = json_f64(raw).ok_or_else(|| {
         ImportError::malformed(
             name,
             format!(
                 "results.scores[{series:?}].metrics[{metric:?}].value {} is not a number",
-                show(&m.value)
+                show(raw)
             ),
         )
     })?;
-    Ok(Resolved {
-        headline: Some(Headline {
-            scorer: entry.name.clone(),
-            metric: metric.to_string(),
-            value,
-        }),
-        reducer,
-    })
+    Ok(Some(Headline {
+        scorer: series.to_string(),
+        metric: metric.to_string(),
+        value,
+    }))
 }
 
-#[allow(clippy::too_many_arguments)]
-fn build(
-    source_format: &str,
+/// The run's identity: `eval.eval_id`, or for logs written before Inspect had it (0.3.9x and
+/// earlier) `eval.run_id/eval.task_id`.
+fn run_identity(name: &str, eval: &RawEvalSpec) -> Result<RunIdentity, ImportError> {
+    let nonempty = |s: &Option<String>| s.clone().filter(|s| !s.is_empty());
+    if let Some(id) = nonempty(&eval.eval_id) {
+        return Ok(RunIdentity {
+            kind: RunIdentity::INSPECT_EVAL_ID.into(),
+            id,
+        });
+    }
+    match (nonempty(&eval.run_id), nonempty(&eval.task_id)) {
+        (Some(run), Some(task)) => Ok(RunIdentity {
+            kind: RunIdentity::INSPECT_RUN_TASK.into(),
+            id: format!("{run}/{task}"),
+        }),
+        _ => Err(ImportError::malformed(
+            name,
+            "log has no eval.eval_id, nor eval.run_id and eval.task_id: it names no run",
+        )),
+    }
+}
+
+/// A score value as a float: the entry `key` of a dict value, or the scalar itself. `Ok(None)` is
+/// NaN (unscored).
+fn score_to_float(
+    what: &str,
+    scorer: &str,
+    value: &Value,
+    key: Option<&str>,
+) -> Result<Option<f64>, ImportError> {
+    if special_float(value).is_some_and(f64::is_nan) {
+        return Ok(None);
+    }
+    match (value, key) {
+        (Value::Object(map), Some(key)) => {
+            let x = map.get(key).ok_or_else(|| {
+                ImportError::selection(
+                    what,
+                    format!(
+                        "scorer {scorer:?} value has no key {key:?}; keys: {}",
+                        sorted_keys(map)
+                    ),
+                )
+            })?;
+            scalar_to_float(x).map_err(|reason| {
+                ImportError::malformed(what, format!("scorer {scorer:?} key {key:?}: {reason}"))
+            })
+        }
+        (Value::Object(map), None) => Err(ImportError::selection(
+            what,
+            format!(
+                "scorer {scorer:?} gives dict values (keys: {}); choose a key",
+                sorted_keys(map)
+            ),
+        )),
+        (v, Some(k)) => Err(ImportError::selection(
+            what,
+            format!(
+                "scorer {scorer:?} value {} is not a dict, so key {k:?} does not apply",
+                show(v)
+            ),
+        )),
+        (v, None) => scalar_to_float(v)
+            .map_err(|reason| ImportError::malformed(what, format!("scorer {scorer:?}: {reason}"))),
+    }
+}
+
+/// The log's reduced values for `scorer` (and `key`) after `reducer`, one per sample of the log in
+/// first-seen order (`None` for samples the reduction leaves out, which had no score, and for
+/// NaN); `None` when the log has no such reduction.
+fn logged_reduction(
     name: &str,
-    version: Value,
-    status: Option<String>,
-    eval: RawEvalSpec,
-    results: Option<RawResults>,
-    records: Vec<Record>,
-    scorer_arg: Option<&str>,
-    key_arg: Option<&str>,
+    reductions: Option<&[RawReduction]>,
+    sample_ids: &[&str],
+    scorer: &str,
+    key: Option<&str>,
+    reducer: &str,
+) -> Result<Option<SampleValues>, ImportError> {
+    let Some(entry) = reductions
+        .into_iter()
+        .flatten()
+        .find(|r| r.scorer == scorer && r.reducer.as_deref().unwrap_or("mean") == reducer)
+    else {
+        return Ok(None);
+    };
+    let what = format!("{name} reductions[{scorer:?}, {reducer:?}]");
+    let mut reduced: HashMap<String, Option<f64>> = HashMap::with_capacity(entry.samples.len());
+    for s in &entry.samples {
+        let id = id_string(&s.sample_id).ok_or_else(|| {
+            ImportError::malformed(
+                &what,
+                format!(
+                    "sample_id {} is not a string or integer",
+                    show(&s.sample_id)
+                ),
+            )
+        })?;
+        if !sample_ids.contains(&id.as_str()) {
+            return Err(ImportError::malformed(
+                &what,
+                format!("reduces sample {id:?}, which the log does not hold"),
+            ));
+        }
+        let value = score_to_float(&format!("{what} sample {id}"), scorer, &s.value, key)?;
+        if reduced.insert(id.clone(), value).is_some() {
+            return Err(ImportError::malformed(
+                &what,
+                format!("sample {id:?} appears twice"),
+            ));
+        }
+    }
+    Ok(Some(
+        sample_ids
+            .iter()
+            .map(|id| (id.to_string(), reduced.get(*id).copied().flatten()))
+            .collect(),
+    ))
+}
+
+fn build(
+    name: &str,
+    parts: Parts,
+    select: Select<'_>,
+    evidence_sha256: String,
 ) -> Result<EvalLog, ImportError> {
+    let Parts {
+        format,
+        version,
+        status,
+        eval,
+        results,
+        reductions,
+        records,
+    } = parts;
     check_version(name, &version)?;
     check_status(name, status.as_deref())?;
-    let eval_id = eval
-        .eval_id
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| ImportError::malformed(name, "log has no eval.eval_id"))?;
+    let run = run_identity(name, &eval)?;
     if records.is_empty() {
         return Err(ImportError::unsupported(
             name,
@@ -736,12 +875,10 @@ fn build(
             }
         }
     }
-    let headline_field = results
-        .as_ref()
-        .and_then(|r| r.headline.as_ref())
-        .and_then(|h| Some((h.scorer.as_deref()?, h.score.as_deref())));
-    let scorer: &str = match scorer_arg {
-        Some(s) if names.contains(&s) => s,
+    let headline = results.as_ref().and_then(|r| r.headline.as_ref());
+    let headline_field = headline.and_then(|h| Some((h.scorer.as_deref()?, h.score.as_deref())));
+    let scorer: String = match select.scorer {
+        Some(s) if names.contains(&s) => s.to_string(),
         Some(s) => {
             return Err(ImportError::selection(
                 name,
@@ -749,8 +886,8 @@ fn build(
             ))
         }
         None => match headline_field {
-            Some((hs, _)) => hs,
-            None if names.len() == 1 => names[0],
+            Some((hs, _)) => hs.to_string(),
+            None if names.len() == 1 => names[0].to_string(),
             None => {
                 return Err(ImportError::selection(
                     name,
@@ -768,77 +905,42 @@ fn build(
         .filter(|(hs, _)| *hs == scorer)
         .and_then(|(hs, hscore)| hscore.filter(|k| *k != hs));
 
+    // Every (sample, epoch) record's value for the scorer.
     let mut samples = Vec::with_capacity(records.len());
     let mut errored = 0;
-    let mut used_key: Option<String> = None;
+    let mut dict_valued = false;
     for (r, sample_id) in records.iter().zip(ids) {
         let epoch = r.sample.epoch;
-        if let Some(err) = &r.sample.error {
-            errored += 1;
-            samples.push(SampleScore {
-                sample_id,
-                epoch,
-                value: None,
-                error: Some(
-                    err.message
+        let score = match (
+            &r.sample.error,
+            r.sample.scores.as_ref().and_then(|s| s.get(&scorer)),
+        ) {
+            (None, Some(score)) => score,
+            (error, _) => {
+                errored += 1;
+                let message = match error {
+                    Some(err) => err
+                        .message
                         .clone()
                         .unwrap_or_else(|| "sample errored (no message)".into()),
-                ),
-            });
-            continue;
-        }
-        let Some(score) = r.sample.scores.as_ref().and_then(|s| s.get(scorer)) else {
-            errored += 1;
-            samples.push(SampleScore {
-                sample_id,
-                epoch,
-                value: None,
-                error: Some(format!("no {scorer:?} score")),
-            });
-            continue;
+                    None => format!("no {scorer:?} score"),
+                };
+                samples.push(SampleScore {
+                    sample_id,
+                    epoch,
+                    value: None,
+                    error: Some(message),
+                });
+                continue;
+            }
         };
-        let v = &score.value;
-        let value = if special_float(v).is_some_and(f64::is_nan) {
-            None
-        } else if let Value::Object(map) = v {
-            let key = match key_arg.or(default_key) {
-                Some(k) => k,
-                None => {
-                    return Err(ImportError::selection(
-                        name,
-                        format!(
-                            "scorer {scorer:?} gives dict values (keys: {}); choose a key",
-                            sorted_keys(map)
-                        ),
-                    ))
-                }
-            };
-            let Some(x) = map.get(key) else {
-                return Err(ImportError::selection(
-                    &r.what,
-                    format!(
-                        "scorer {scorer:?} value has no key {key:?}; keys: {}",
-                        sorted_keys(map)
-                    ),
-                ));
-            };
-            used_key = Some(key.to_string());
-            scalar_to_float(x).map_err(|reason| {
-                ImportError::malformed(&r.what, format!("scorer {scorer:?} key {key:?}: {reason}"))
-            })?
-        } else if let Some(k) = key_arg {
-            return Err(ImportError::selection(
-                &r.what,
-                format!(
-                    "scorer {scorer:?} value {} is not a dict, so key {k:?} does not apply",
-                    show(v)
-                ),
-            ));
+        dict_valued |= score.value.is_object();
+        let key = if score.value.is_object() {
+            select.key.or(default_key)
         } else {
-            scalar_to_float(v).map_err(|reason| {
-                ImportError::malformed(&r.what, format!("scorer {scorer:?}: {reason}"))
-            })?
+            select.key
         };
+        let value = score_to_float(&r.what, &scorer, &score.value, key)?;
         samples.push(SampleScore {
             sample_id,
             epoch,
@@ -846,35 +948,142 @@ fn build(
             error: None,
         });
     }
+    let score_key = if dict_valued {
+        select.key.or(default_key).map(String::from)
+    } else {
+        select.key.map(String::from)
+    };
+    let series = score_key.clone().unwrap_or_else(|| scorer.clone());
 
-    let series = used_key
-        .as_deref()
-        .or(key_arg)
-        .or(default_key)
-        .unwrap_or(scorer)
-        .to_string();
-    let config_reducers = eval
-        .config
-        .unwrap_or_default()
-        .epochs_reducer
-        .unwrap_or_default();
-    let resolved = resolve_headline(name, results.as_ref(), &config_reducers, scorer, &series)?;
-    if let Some(r) = &resolved.reducer {
-        if Reducer::parse(r).is_none() {
-            return Err(ImportError::unsupported(
-                name,
-                format!("epoch reducer {r:?} is not supported (supported: {SUPPORTED_REDUCERS})"),
-            ));
+    // The epoch reducer: the reductions the log holds for the scorer (else the reducers its results
+    // name, else its configured ones, else Inspect's default, mean).
+    let offer = |r: &str, offered: &mut Vec<String>| {
+        if !offered.iter().any(|x| x == r) {
+            offered.push(r.to_string());
+        }
+    };
+    let mut offered: Vec<String> = Vec::new();
+    for r in reductions.iter().flatten().filter(|r| r.scorer == scorer) {
+        offer(r.reducer.as_deref().unwrap_or("mean"), &mut offered);
+    }
+    if offered.is_empty() {
+        for e in results
+            .iter()
+            .flat_map(|r| &r.scores)
+            .filter(|e| e.name == series && e.scorer.as_deref().is_none_or(|s| s == scorer))
+        {
+            offer(e.reducer.as_deref().unwrap_or("mean"), &mut offered);
         }
     }
+    if offered.is_empty() {
+        for r in eval
+            .config
+            .iter()
+            .flat_map(|c| c.epochs_reducer.iter().flatten())
+        {
+            offer(r, &mut offered);
+        }
+    }
+    if offered.is_empty() {
+        offer("mean", &mut offered);
+    }
+    let reducers: Vec<&str> = offered.iter().map(String::as_str).collect();
+    let logs_choice = headline
+        .filter(|h| {
+            h.scorer.as_deref() == Some(scorer.as_str())
+                && h.score.as_deref().or(h.scorer.as_deref()) == Some(series.as_str())
+        })
+        .and_then(|h| h.reducer.as_deref())
+        .filter(|r| reducers.contains(r));
+    let reducer: String = match select.reducer {
+        Some(r) if reducers.contains(&r) => r.to_string(),
+        Some(r) => {
+            return Err(ImportError::selection(
+                name,
+                format!(
+                    "the log has no reducer {r:?} for scorer {scorer:?}; its reducers: {}",
+                    list(reducers)
+                ),
+            ))
+        }
+        None => match logs_choice {
+            Some(r) => r.to_string(),
+            None if reducers.len() == 1 => reducers[0].to_string(),
+            None => {
+                return Err(ImportError::selection(
+                    name,
+                    format!(
+                        "the log reduces scorer {scorer:?}'s epochs with {} reducers; choose one with --reducer: {}",
+                        reducers.len(),
+                        list(reducers)
+                    ),
+                ))
+            }
+        },
+    };
+
+    // The values: the log's own reduction, else recomputed from the epochs.
+    let mut sample_ids: Vec<&str> = Vec::new();
+    let mut id_seen: HashSet<&str> = HashSet::new();
+    for s in &samples {
+        if id_seen.insert(s.sample_id.as_str()) {
+            sample_ids.push(s.sample_id.as_str());
+        }
+    }
+    let key_for_reduction = if dict_valued {
+        score_key.as_deref()
+    } else {
+        select.key
+    };
+    let logged = logged_reduction(
+        name,
+        reductions.as_deref(),
+        &sample_ids,
+        &scorer,
+        key_for_reduction,
+        &reducer,
+    )?;
+    let (values, values_from) = match logged {
+        Some(v) => (v, ValuesFrom::LogReductions),
+        None => {
+            let r = Reducer::parse(&reducer).ok_or_else(|| {
+                ImportError::unsupported(
+                    name,
+                    format!(
+                        "the log holds no reductions for scorer {scorer:?} and its epoch reducer {reducer:?} is not a built-in one zkgov can recompute ({SUPPORTED_REDUCERS})"
+                    ),
+                )
+            })?;
+            (recompute(&samples, r), ValuesFrom::Recomputed)
+        }
+    };
+    let metric = reported_mean(name, results.as_ref(), &scorer, &series, &reducer)?;
+    match &metric {
+        Some(m) => check_mean(name, &values, m, &reducer, values_from)?,
+        None if values_from == ValuesFrom::Recomputed => {
+            return Err(ImportError::unsupported(
+                name,
+                format!(
+                    "the log holds no reductions and reports no mean ({}) for {series:?} reduced by {reducer}, so values recomputed from its epochs could not be checked against the log's own numbers",
+                    MEAN_METRICS.join(" or ")
+                ),
+            ))
+        }
+        None => {}
+    }
     Ok(EvalLog {
-        source_format: source_format.to_string(),
+        source_format: format.to_string(),
         task: eval.task,
-        eval_id,
+        run,
+        evidence_sha256,
         model: eval.model,
-        reducer: resolved.reducer,
-        headline: resolved.headline,
+        scorer,
+        score_key,
+        reducer,
+        values_from,
+        metric,
         samples,
+        values,
         errored,
     })
 }
@@ -911,30 +1120,20 @@ mod tests {
         }
     }
 
-    fn log(reducer: Option<&str>, rows: &[(&str, Option<f64>, bool)]) -> EvalLog {
-        EvalLog {
-            source_format: "test".into(),
-            task: "t".into(),
-            eval_id: "e".into(),
-            model: "m".into(),
-            reducer: reducer.map(String::from),
-            headline: None,
-            samples: rows
-                .iter()
-                .enumerate()
-                .map(|(i, (id, v, err))| SampleScore {
-                    sample_id: id.to_string(),
-                    epoch: i as u32 + 1,
-                    value: *v,
-                    error: err.then(|| "boom".to_string()),
-                })
-                .collect(),
-            errored: rows.iter().filter(|r| r.2).count(),
-        }
+    fn epochs(rows: &[(&str, Option<f64>, bool)]) -> Vec<SampleScore> {
+        rows.iter()
+            .enumerate()
+            .map(|(i, (id, v, err))| SampleScore {
+                sample_id: id.to_string(),
+                epoch: i as u32 + 1,
+                value: *v,
+                error: err.then(|| "boom".to_string()),
+            })
+            .collect()
     }
 
     #[test]
-    fn reducers() {
+    fn reducers_match_inspects_definitions() {
         let rows = [
             ("a", Some(1.0), false),
             ("b", Some(0.0), false),
@@ -947,58 +1146,52 @@ mod tests {
             ("d", Some(1.0), false),
             ("d", None, true),
             ("e", None, false),
+            ("f", None, true),
         ];
-        let get = |r: Option<&str>| {
-            reduce_epochs(&log(r, &rows))
+        let get = |r: &str| {
+            let r = Reducer::parse(r).unwrap_or_else(|| panic!("{r}"));
+            recompute(&epochs(&rows), r)
                 .into_iter()
                 .map(|(_, v)| v)
                 .collect::<Vec<_>>()
         };
         let m = 2.0 / 3.0;
         assert_eq!(
-            reduce_epochs(&log(None, &rows))
+            recompute(&epochs(&rows), Reducer::Mean)
                 .iter()
                 .map(|(id, _)| id.as_str())
                 .collect::<Vec<_>>(),
-            ["a", "b", "c", "d", "e"]
+            ["a", "b", "c", "d", "e", "f"]
         );
-        assert_eq!(get(None), [Some(m), Some(0.5 / 3.0), Some(0.5), None, None]);
-        assert_eq!(get(Some("mean")), get(None));
+        // An errored epoch is left out (d keeps its scored epoch); a sample with no scored epoch
+        // (e: unscored, f: errored) reduces to nothing.
         assert_eq!(
-            get(Some("median")),
-            [Some(1.0), Some(0.0), Some(0.5), None, None]
+            get("mean"),
+            [Some(m), Some(0.5 / 3.0), Some(0.5), Some(1.0), None, None]
         );
-        assert_eq!(
-            get(Some("mode")),
-            [Some(1.0), Some(0.0), Some(0.5), None, None]
-        );
-        assert_eq!(
-            get(Some("max")),
-            [Some(1.0), Some(0.5), Some(0.5), None, None]
-        );
-        assert_eq!(
-            get(Some("min")),
-            [Some(0.0), Some(0.0), Some(0.5), None, None]
-        );
-        assert_eq!(
-            get(Some("at_least_2")),
-            [Some(1.0), Some(0.0), Some(0.0), None, None]
-        );
-        assert_eq!(
-            get(Some("at_least_3")),
-            [Some(0.0), Some(0.0), Some(0.0), None, None]
-        );
-        // pass@1 over 2 correct of 3: 1 - (1 - 1/3) = 2/3; pass@2: 1 - (1-2/3) = ... n-c=1 < 2 -> 1.
-        let p1 = get(Some("pass_at_1"));
+        assert_eq!(get("median")[..3], [Some(1.0), Some(0.0), Some(0.5)]);
+        assert_eq!(get("mode")[..3], [Some(1.0), Some(0.0), Some(0.5)]);
+        assert_eq!(get("max")[..3], [Some(1.0), Some(0.5), Some(0.5)]);
+        assert_eq!(get("at_least_2")[..3], [Some(1.0), Some(0.0), Some(0.0)]);
+        assert_eq!(get("at_least_3")[..3], [Some(0.0), Some(0.0), Some(0.0)]);
+        // Majority: strictly more than half of all epochs, unscored ones included.
+        assert_eq!(get("majority")[..3], [Some(1.0), Some(0.0), None]);
+        // pass@1 over 2 correct of 3: 1 - (1 - 1/3) = 2/3; pass@2: n - c = 1 < 2, so 1.
+        let p1 = get("pass_at_1");
         assert!((p1[0].unwrap_or(0.0) - m).abs() < 1e-12);
         assert_eq!(p1[1], Some(0.0));
-        assert_eq!(get(Some("pass_at_2"))[0], Some(1.0));
+        assert_eq!(get("pass_at_2")[0], Some(1.0));
         // c has one scored epoch, fewer than k = 2: undefined.
-        assert_eq!(get(Some("pass_at_2"))[2], None);
-        assert_eq!(get(Some("bogus")), [None, None, None, None, None]);
+        assert_eq!(get("pass_at_2")[2], None);
+        // pass^k = C(correct, k) / C(total, k): a has 2 of 3 correct, so pass^2 = 1/3.
+        assert!((get("pass_k_2")[0].unwrap_or(0.0) - 1.0 / 3.0).abs() < 1e-12);
+        assert_eq!(get("pass_k_1")[0], Some(m));
+        assert_eq!(get("pass_k_2")[1], Some(0.0));
+        assert_eq!(get("pass_k_2")[2], None);
         // Mode ties go to the value seen first.
         let tie = [("x", Some(0.0), false), ("x", Some(1.0), false)];
-        assert_eq!(reduce_epochs(&log(Some("mode"), &tie))[0].1, Some(0.0));
+        assert_eq!(recompute(&epochs(&tie), Reducer::Mode)[0].1, Some(0.0));
+        assert_eq!(recompute(&epochs(&tie), Reducer::Majority)[0].1, None);
         // Even count median averages the middle two.
         let even = [
             ("x", Some(0.0), false),
@@ -1006,13 +1199,18 @@ mod tests {
             ("x", Some(0.5), false),
             ("x", Some(1.0), false),
         ];
-        assert_eq!(reduce_epochs(&log(Some("median"), &even))[0].1, Some(0.75));
+        assert_eq!(recompute(&epochs(&even), Reducer::Median)[0].1, Some(0.75));
+        assert_eq!(binomial(5, 2), 10.0);
+        assert_eq!(binomial(2, 3), 0.0);
     }
 
     #[test]
     fn reducer_names() {
         assert_eq!(Reducer::parse("at_least_5"), Some(Reducer::AtLeast(5)));
         assert_eq!(Reducer::parse("pass_at_3"), Some(Reducer::PassAt(3)));
+        assert_eq!(Reducer::parse("pass_k_2"), Some(Reducer::PassK(2)));
+        assert_eq!(Reducer::parse("majority"), Some(Reducer::Majority));
+        assert_eq!(Reducer::parse("min"), None);
         assert_eq!(Reducer::parse("pass_at_0"), None);
         assert_eq!(Reducer::parse("at_least_x"), None);
         assert_eq!(Reducer::parse("best_of"), None);

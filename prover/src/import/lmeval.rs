@@ -6,10 +6,19 @@
 //! The task is the one the samples file is named after (`samples_gov_mc_2026-...jsonl` is task
 //! `gov_mc`; the longest task name the results file knows wins), and the two files' run dates,
 //! when both names carry one, must agree. The headline is `results[task]["<metric>,<filter>"]`,
-//! the eval id is `task_hashes[task]` and the model is `model_name` (else
-//! `config.model_args` `pretrained=`, else `config.model`). When the results record how many
-//! documents were evaluated (`n-samples[task].effective`), the samples file must hold exactly that
-//! many for the filter.
+//! and the values' mean must equal it. The model is `model_name` (else `config.model_args`
+//! `pretrained=`, else `config.model`). When the results record how many documents were
+//! evaluated (`n-samples[task].effective`), the samples file must hold exactly that many for the
+//! filter.
+//!
+//! A claim names the run, not only the task: `task_hashes[task]` is the same for every run of a
+//! task (a `--limit` subset included), so the run is named by its date stamp and bound by the
+//! evidence digest, SHA-256 over both files (the samples, and the results with the run's
+//! configuration, limit and date).
+//!
+//! Only metrics whose corpus value is the mean of the per-document values can be claimed:
+//! corpus-level metrics (`f1`, `mcc`, `bleu`, `brier_score`, perplexities, ...) are aggregated
+//! over the whole corpus by their own formula, so no mean of per-document scores shows them.
 
 use std::collections::HashSet;
 use std::fs::File;
@@ -20,8 +29,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::{
-    id_string, json_f64, list, relax_json, show, special_float, EvalLog, Headline, ImportError,
-    SampleScore,
+    check_mean, file_sha256, id_string, json_f64, list, relax_json, show, special_float, EvalLog,
+    Headline, ImportError, RunIdentity, SampleScore, SampleValues, ValuesFrom,
 };
 
 #[derive(Deserialize)]
@@ -35,6 +44,60 @@ struct RawResults {
     model_name: Option<Value>,
     #[serde(default)]
     config: Option<Value>,
+    #[serde(default)]
+    configs: Option<Map<String, Value>>,
+}
+
+/// Metrics lm-eval aggregates over the whole corpus (not as a mean of per-document values), for
+/// results files that do not record each metric's aggregation.
+const CORPUS_METRICS: [&str; 11] = [
+    "f1",
+    "mcc",
+    "bleu",
+    "chrf",
+    "ter",
+    "brier_score",
+    "perplexity",
+    "word_perplexity",
+    "byte_perplexity",
+    "bits_per_byte",
+    "likelihood",
+];
+
+/// Refuses a metric whose corpus value is not a mean of per-document values: the task's
+/// `metric_list` names its aggregation; without one, the known corpus-level names are refused.
+fn check_mean_metric(
+    rname: &str,
+    results: &RawResults,
+    task: &str,
+    metric: &str,
+) -> Result<(), ImportError> {
+    let aggregation = results
+        .configs
+        .as_ref()
+        .and_then(|c| c.get(task))
+        .and_then(|c| c.get("metric_list"))
+        .and_then(Value::as_array)
+        .and_then(|list| {
+            list.iter()
+                .find(|m| m.get("metric").and_then(Value::as_str) == Some(metric))
+        })
+        .and_then(|m| m.get("aggregation"))
+        .map(|a| a.as_str().map_or_else(|| show(a), String::from));
+    let corpus = match &aggregation {
+        Some(a) => a != "mean",
+        None => CORPUS_METRICS.contains(&metric),
+    };
+    if corpus {
+        return Err(ImportError::unsupported(
+            rname,
+            format!(
+                "metric {metric:?} of task {task:?} is a corpus-level metric (aggregated by {}), not the mean of per-document scores, so a claim about a mean cannot show it; claim a per-document metric such as acc or exact_match",
+                aggregation.as_deref().unwrap_or(metric)
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The model named by a results file.
@@ -70,7 +133,7 @@ fn results_date(path: &Path) -> Option<&str> {
 }
 
 /// Reads one task's per-document values for `metric` under `filter` from an lm-eval samples file,
-/// with the headline, eval id (task hash) and model from the run's results file.
+/// with the reported metric, run and model from the run's results file.
 pub fn read_lm_eval(
     samples_path: &Path,
     results_path: &Path,
@@ -166,19 +229,15 @@ pub fn read_lm_eval(
             ),
         )
     })?;
-    let eval_id = results
-        .task_hashes
-        .as_ref()
-        .and_then(|h| h.get(&task))
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
+    check_mean_metric(&rname, &results, &task, metric)?;
+    let run_date = results_date(results_path)
+        .map(String::from)
         .ok_or_else(|| {
-            ImportError::unsupported(
+            ImportError::malformed(
                 &rname,
-                format!("no task_hashes[{task:?}] (written by a newer lm-eval; re-run to get it)"),
+                "cannot tell the run: lm-eval names results files results_<date>.json",
             )
-        })?
-        .to_string();
+        })?;
     let model = model_name(&results).ok_or_else(|| {
         ImportError::malformed(
             &rname,
@@ -230,6 +289,12 @@ pub fn read_lm_eval(
             Some(Value::Bool(b)) => Some(if *b { 1.0 } else { 0.0 }),
             Some(Value::Number(n)) => n.as_f64(),
             Some(x) if special_float(x).is_some_and(f64::is_nan) => None,
+            Some(x @ Value::Array(_)) => {
+                return Err(ImportError::unsupported(
+                    &what,
+                    format!("{metric:?} is {}, the input of a corpus-level aggregation rather than a per-document score, so a claim about a mean cannot show it", show(x)),
+                ))
+            }
             Some(x) => {
                 return Err(ImportError::malformed(
                     &what,
@@ -281,20 +346,47 @@ pub fn read_lm_eval(
             ));
         }
     }
+    let values: SampleValues = samples
+        .iter()
+        .map(|s| (s.sample_id.clone(), s.value))
+        .collect();
+    let reported = Headline {
+        scorer: key.clone(),
+        metric: metric.to_string(),
+        value: headline_value,
+    };
+    check_mean(&sname, &values, &reported, "none", ValuesFrom::PerSample)?;
     Ok(EvalLog {
         source_format: "lm-eval".to_string(),
         task,
-        eval_id,
+        run: RunIdentity {
+            kind: RunIdentity::LM_EVAL_RUN.into(),
+            id: run_date,
+        },
+        evidence_sha256: evidence_sha256(samples_path, results_path)?,
         model,
-        reducer: None,
-        headline: Some(Headline {
-            scorer: filter.to_string(),
-            metric: metric.to_string(),
-            value: headline_value,
-        }),
+        scorer: key,
+        score_key: None,
+        reducer: "none".into(),
+        values_from: ValuesFrom::PerSample,
+        metric: Some(reported),
         samples,
+        values,
         errored: 0,
     })
+}
+
+/// SHA-256 over the SHA-256 digests of the samples file and the results file: the evidence
+/// digest of an lm-eval run.
+fn evidence_sha256(samples: &Path, results: &Path) -> Result<String, ImportError> {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"zkgov/lm-eval-evidence/v1");
+    for file in [samples, results] {
+        let digest = hex::decode(file_sha256(file)?).unwrap_or_default();
+        h.update(digest);
+    }
+    Ok(hex::encode(h.finalize()))
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ pub mod inspect;
 pub mod lmeval;
 pub mod sacct;
 
-pub use inspect::{read_inspect, reduce_epochs};
+pub use inspect::{read_inspect, Select};
 pub use lmeval::read_lm_eval;
 pub use sacct::{parse_sacct, SacctAllocation};
 
@@ -92,24 +92,85 @@ impl ImportError {
     }
 }
 
-/// Per-sample scores from one eval run, for one scorer (and dict key), in a format-neutral shape.
+/// Which run a log's results come from, and what kind of identifier says so.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunIdentity {
+    /// [`RunIdentity::INSPECT_EVAL_ID`], [`RunIdentity::INSPECT_RUN_TASK`] or
+    /// [`RunIdentity::LM_EVAL_RUN`].
+    pub kind: String,
+    /// The identifier.
+    pub id: String,
+}
+
+impl RunIdentity {
+    /// Inspect's `eval.eval_id`: one task's run (Inspect 0.3.100 and later).
+    pub const INSPECT_EVAL_ID: &'static str = "inspect eval_id";
+    /// `eval.run_id/eval.task_id`, for Inspect logs written before `eval_id` existed.
+    pub const INSPECT_RUN_TASK: &'static str = "inspect run_id/task_id";
+    /// lm-eval: the run's date stamp (`results_<date>.json`), with the run's files bound by the
+    /// evidence digest.
+    pub const LM_EVAL_RUN: &'static str = "lm-eval run date";
+}
+
+/// Where a log's committed per-sample values come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ValuesFrom {
+    /// The log's own per-sample reductions (Inspect's `reductions`): the values its metrics
+    /// were computed from.
+    LogReductions,
+    /// Recomputed from the per-epoch scores with the log's built-in reducer, and checked against
+    /// the mean metric the log reports.
+    Recomputed,
+    /// One value per sample as the log holds it (lm-eval).
+    PerSample,
+}
+
+impl ValuesFrom {
+    /// The spelling in statements.
+    pub fn name(self) -> &'static str {
+        match self {
+            ValuesFrom::LogReductions => "log-reductions",
+            ValuesFrom::Recomputed => "recomputed",
+            ValuesFrom::PerSample => "per-sample",
+        }
+    }
+}
+
+/// One value per sample, in the log's sample order; `None` for a sample without one.
+pub type SampleValues = Vec<(String, Option<f64>)>;
+
+/// One series of per-sample values from one eval run (one scorer, dict key and epoch reducer),
+/// in a format-neutral shape.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EvalLog {
     /// Where it came from: `"inspect-eval"`, `"inspect-json"` or `"lm-eval"`.
     pub source_format: String,
     /// The task name as the log records it.
     pub task: String,
-    /// The run's identity: Inspect's `eval.eval_id`; for lm-eval the task hash
-    /// (`task_hashes[task]` in the results file).
-    pub eval_id: String,
+    /// The run the results come from.
+    pub run: RunIdentity,
+    /// SHA-256 (hex) of the evidence: the Inspect log file; for lm-eval the samples and results
+    /// files together ([`lmeval::read_lm_eval`]).
+    pub evidence_sha256: String,
     /// The model as the log names it (`mockllm/model`, `acme/frontier-model-7b`).
     pub model: String,
-    /// The epoch reducer the log names for the selected scorer (`None`: Inspect's default, mean).
-    pub reducer: Option<String>,
-    /// The log's own reported value for the selected scorer (and key), if it reports one.
-    pub headline: Option<Headline>,
+    /// The scorer (Inspect) or `metric,filter` (lm-eval) the values come from.
+    pub scorer: String,
+    /// The key of a dict-valued score (Inspect), if the scorer's values are dicts.
+    pub score_key: Option<String>,
+    /// How each sample's epochs were reduced to one value (`mean`, `at_least_2`, ...; `none` for
+    /// lm-eval, which has one value per document).
+    pub reducer: String,
+    /// Where [`EvalLog::values`] come from.
+    pub values_from: ValuesFrom,
+    /// The mean the log itself reports for the series (Inspect `accuracy` or `mean`, lm-eval the
+    /// metric), which the values' mean was checked against; `None` if the log reports none.
+    pub metric: Option<Headline>,
     /// One entry per (sample, epoch), in the order the log holds them.
     pub samples: Vec<SampleScore>,
+    /// One value per sample, in first-seen order: what a claim commits. `None` for a sample with
+    /// no value (errored in every epoch, unscored, or left out of the log's reduction).
+    pub values: SampleValues,
     /// How many (sample, epoch) records errored or have no score for the selected scorer.
     /// NaN ("unscored") values are not counted here.
     pub errored: usize,
@@ -118,7 +179,8 @@ pub struct EvalLog {
 /// A metric value the log itself reports.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Headline {
-    /// Inspect: the scorer name. lm-eval: the filter name (e.g. `"none"`, `"strict-match"`).
+    /// The series reported: Inspect's score name (the scorer, or the key of a dict-valued
+    /// score); lm-eval's `metric,filter` (e.g. `"acc,none"`).
     pub scorer: String,
     /// The metric name (`"accuracy"`, `"mean"`, `"acc"`, ...).
     pub metric: String,
@@ -138,6 +200,53 @@ pub struct SampleScore {
     pub value: Option<f64>,
     /// The sample's error message, or why it has no score; `None` for scored and NaN samples.
     pub error: Option<String>,
+}
+
+/// Refuses values whose mean is not the mean the log reports for them (`reported`), naming both:
+/// values that disagree with the tool's own numbers would make a proof of something the tool did
+/// not find. `from` says where the values came from, for the message. The tolerance covers
+/// floating-point summation order only.
+pub(crate) fn check_mean(
+    what: &str,
+    values: &[(String, Option<f64>)],
+    reported: &Headline,
+    reducer: &str,
+    from: ValuesFrom,
+) -> Result<(), ImportError> {
+    let scored: Vec<f64> = values.iter().filter_map(|(_, v)| *v).collect();
+    let mean = if scored.is_empty() {
+        0.0
+    } else {
+        scored.iter().sum::<f64>() / scored.len() as f64
+    };
+    let tolerance = 1e-9 * reported.value.abs().max(1.0);
+    if reported.value.is_finite() && (mean - reported.value).abs() <= tolerance {
+        return Ok(());
+    }
+    let source = match from {
+        ValuesFrom::LogReductions => "the log's own reductions hold",
+        ValuesFrom::Recomputed => "recomputed from its epochs (the log does not record a reducer's parameters, such as at_least's value) give",
+        ValuesFrom::PerSample => "the samples file holds",
+    };
+    Err(ImportError::malformed(
+        what,
+        format!(
+            "the log reports {} {} for {:?} (reducer {reducer}), but the {} per-sample values {source} average {mean}; refusing to commit values the tool's own number contradicts",
+            reported.metric,
+            reported.value,
+            reported.scorer,
+            scored.len()
+        ),
+    ))
+}
+
+/// SHA-256 of a file, lower-case hex, read in a stream.
+pub(crate) fn file_sha256(path: &std::path::Path) -> Result<String, ImportError> {
+    use sha2::{Digest, Sha256};
+    let mut file = std::fs::File::open(path).map_err(|e| ImportError::io(path, e))?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut file, &mut hasher).map_err(|e| ImportError::io(path, e))?;
+    Ok(hex::encode(hasher.finalize()))
 }
 
 // ---------------------------------------------------------------------------------------------
