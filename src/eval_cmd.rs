@@ -25,6 +25,7 @@ use zkgov_prover::{
 use zkgov_verifier::{
     bundle::Bundle,
     eval::Direction,
+    policy::Policy,
     statement::{Context, EVAL_CIRCUIT},
 };
 
@@ -117,12 +118,16 @@ pub struct EvalArgs {
     /// committed results.
     #[arg(long)]
     evaluator_key: PathBuf,
-    /// The policy the claim is made under.
+    /// The regulator's policy file: the claim takes its policy id, epoch, nonce, and each log's
+    /// direction and red line from the policy's rule for that run, so they cannot be mismatched.
+    #[arg(long, conflicts_with_all = ["policy_id", "nonce"])]
+    policy: Option<PathBuf>,
+    /// The policy the claim is made under (without --policy).
     #[arg(long, default_value = "unspecified")]
     policy_id: String,
-    /// The reporting period.
-    #[arg(long, default_value_t = 0)]
-    epoch: u64,
+    /// The reporting period (default 0; with --policy, the policy's only epoch).
+    #[arg(long)]
+    epoch: Option<u64>,
     /// A regulator-issued nonce (hex).
     #[arg(long)]
     nonce: Option<String>,
@@ -175,20 +180,43 @@ fn read_log(c: &EvalClaimArgs) -> Result<EvalLog, ProveError> {
     }
 }
 
-fn spec(c: &EvalClaimArgs) -> Result<EvalClaimSpec, ProveError> {
-    let (direction, line) = match (&c.below, &c.at_least) {
-        (Some(b), None) => (Direction::Below, b),
-        (None, Some(a)) => (Direction::AtLeast, a),
+/// The claim's direction and red line: from the flags, or from the policy's rule for the log's
+/// run (and then not from the flags too).
+fn spec(
+    c: &EvalClaimArgs,
+    log: &EvalLog,
+    policy: Option<&Policy>,
+) -> Result<EvalClaimSpec, ProveError> {
+    let (direction, red_line) = match (policy, &c.below, &c.at_least) {
+        (Some(p), None, None) => {
+            let rule = p.eval_rule(&log.run.id)?;
+            let direction = match rule.direction {
+                zkgov_verifier::policy::Direction::AtLeast => Direction::AtLeast,
+                _ => Direction::Below,
+            };
+            let num = u64::try_from(rule.red_line.num).map_err(|_| {
+                ProveError::import("--policy", "the rule's red line numerator exceeds 2^64 - 1")
+            })?;
+            (direction, (num, rule.red_line.den))
+        }
+        (Some(_), _, _) => {
+            return Err(ProveError::import(
+                "eval claim",
+                "--policy sets the direction and red line; leave out --below and --at-least",
+            ))
+        }
+        (None, Some(b), None) => (Direction::Below, parse_red_line(b)?),
+        (None, None, Some(a)) => (Direction::AtLeast, parse_red_line(a)?),
         _ => {
             return Err(ProveError::import(
                 "eval claim",
-                "give exactly one of --below or --at-least",
+                "give exactly one of --below or --at-least (or --policy)",
             ))
         }
     };
     Ok(EvalClaimSpec {
         direction,
-        red_line: parse_red_line(line)?,
+        red_line,
         score_max: c.score_max,
         errored: match c.errored {
             ErroredArg::Worst => ErroredPolicy::Worst,
@@ -258,10 +286,14 @@ pub fn prove(a: &EvalArgs, json: bool) -> Result<ExitCode, ProveError> {
         None => vec![a.claim.clone()],
     };
     let evaluator = read_signing_key(&a.evaluator_key)?;
-    let context = Context {
-        policy_id: a.policy_id.clone(),
-        epoch: a.epoch,
-        nonce: a.nonce.clone(),
+    let policy = a.policy.as_deref().map(Policy::read).transpose()?;
+    let context = match &policy {
+        Some(p) => p.claim_context(a.epoch)?,
+        None => Context {
+            policy_id: a.policy_id.clone(),
+            epoch: a.epoch.unwrap_or(0),
+            nonce: a.nonce.clone(),
+        },
     };
     let seed_path = a.seed_file.clone().unwrap_or_else(|| {
         let mut p = a.out.clone().into_os_string();
@@ -271,7 +303,11 @@ pub fn prove(a: &EvalArgs, json: bool) -> Result<ExitCode, ProveError> {
     // Import and check every claim first: a false claim refuses the whole suite, writing nothing.
     let prepared: Vec<(EvalLog, EvalClaimSpec, Option<u64>)> = claims
         .iter()
-        .map(|c| Ok((read_log(c)?, spec(c)?, c.capacity)))
+        .map(|c| {
+            let log = read_log(c)?;
+            let spec = spec(c, &log, policy.as_ref())?;
+            Ok((log, spec, c.capacity))
+        })
         .collect::<Result<_, ProveError>>()?;
     let build = |seed: &[u8; 32]| -> Result<Vec<EvalJob>, ProveError> {
         prepared
@@ -346,6 +382,10 @@ pub fn prove(a: &EvalArgs, json: bool) -> Result<ExitCode, ProveError> {
             );
         }
         println!("  salt seed kept in {} (secret)", seed_path.display());
+        println!("  your margin (private: shown here only, not in the bundle):");
+        for j in &jobs {
+            println!("    - {}", j.private_margin());
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -769,3 +769,116 @@ fn cli_suite_of_inspect_and_lm_eval_claims() {
         1
     );
 }
+
+/// Issue 15, item 4: `zkgov prove eval --policy` takes the policy id, epoch, direction and red
+/// line from the regulator's policy (its rule for the log's run), so they cannot be mismatched;
+/// the developer's margin is printed on the terminal and is nowhere in the bundle.
+#[test]
+fn cli_eval_claims_take_their_terms_from_the_policy() {
+    let d = tempfile::tempdir().unwrap();
+    let d = d.path();
+    let log = fixtures().join("inspect-reducers/at-least-value.eval");
+    let run = inspect::read_inspect(&log, inspect::Select::default())
+        .unwrap()
+        .run
+        .id;
+    assert!(zkgov(
+        &[
+            "keygen",
+            "--circuit",
+            "eval",
+            "--capacity",
+            "32",
+            "--keys",
+            "keys"
+        ],
+        d
+    )
+    .status
+    .success());
+    assert!(zkgov(&["attester-key", "--out", "aisi.key"], d)
+        .status
+        .success());
+    let policy = |direction: &str, line: &str| {
+        let evaluator = std::fs::read_to_string(d.join("aisi.key.pub")).unwrap();
+        let public: serde_json::Value = serde_json::from_str(&evaluator).unwrap();
+        format!(
+            "format = \"zkgov-policy\"\nversion = 2\nid = \"uk-aisi\"\njurisdiction = \"United Kingdom (example)\"\nlegal_source = \"example\"\nexample = true\n\n[context]\nepochs = [2026]\n\n[keys]\nallow_test_keys = true\n\n[[accelerators]]\nname = \"H100\"\npeak_flop_per_s = \"989.4e12\"\n\n[[attesters]]\nname = \"aisi\"\ned25519 = \"{}\"\n\n[[claims]]\nkind = \"eval-red-line\"\neval_id = \"{run}\"\ndirection = \"{direction}\"\nred_line = \"{line}\"\nattesters = [\"aisi\"]\n",
+            public["public_key"].as_str().unwrap()
+        )
+    };
+    let prove = |policy_text: &str, extra: &[&str]| {
+        std::fs::write(d.join("policy.toml"), policy_text).unwrap();
+        let mut args = vec![
+            "prove",
+            "eval",
+            "--log",
+            log.to_str().unwrap(),
+            "--policy",
+            "policy.toml",
+            "--evaluator-key",
+            "aisi.key",
+            "--keys",
+            "keys",
+            "--out",
+            "b.json",
+        ];
+        args.extend(extra);
+        zkgov(&args, d)
+    };
+    // Inspect reports 19/30: "at least 19/30" is true.
+    let o = prove(&policy("at-least", "19/30"), &[]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        out.contains("your margin (private")
+            && out.contains("committed mean 0.633333 (30 samples), red line 19/30 = 0.633333: 0.000000 above it"),
+        "{out}"
+    );
+    let bundle = std::fs::read_to_string(d.join("b.json")).unwrap();
+    assert!(!bundle.contains("0.633333") && !bundle.contains("margin"));
+    let b: serde_json::Value = serde_json::from_str(&bundle).unwrap();
+    let st = &b["claims"][0]["statement"];
+    assert_eq!(
+        (
+            &st["context"]["policy_id"],
+            &st["context"]["epoch"],
+            &st["direction"],
+            &st["red_line_numerator"],
+            &st["red_line_denominator"]
+        ),
+        (
+            &serde_json::json!("uk-aisi"),
+            &serde_json::json!(2026),
+            &serde_json::json!("at-least"),
+            &serde_json::json!("19"),
+            &serde_json::json!("30")
+        )
+    );
+    // The same bundle is COMPLIANT under that policy.
+    let o = zkgov(
+        &[
+            "verify",
+            "b.json",
+            "--keys",
+            "keys",
+            "--policy",
+            "policy.toml",
+        ],
+        d,
+    );
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("COMPLIANT"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    // "Below 1/10", which the old recomputation backed, is refused; so is a red line on the
+    // command line next to --policy, and an epoch the policy does not accept.
+    let o = prove(&policy("below", "1/10"), &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("is not below 1/10"));
+    let o = prove(&policy("below", "1/10"), &["--below", "0.9"]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--policy sets the direction"));
+    let o = prove(&policy("at-least", "19/30"), &["--epoch", "2025"]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("does not accept epoch 2025"));
+}

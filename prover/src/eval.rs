@@ -245,6 +245,26 @@ impl EvalJob {
         })
     }
 
+    /// The developer's own margin in plain words: the committed mean against the red line. It
+    /// discloses the exact result, so it belongs on the developer's terminal only and is never
+    /// written into a bundle.
+    pub fn private_margin(&self) -> String {
+        let s = &self.inputs.statement;
+        let total: u128 = self.samples.iter().map(|(_, v)| u128::from(*v)).sum();
+        let mean = total as f64 / self.samples.len() as f64 / SCALE as f64;
+        let line = self.inputs.num as f64 / self.inputs.den as f64;
+        let (margin, side) = match s.direction {
+            Direction::Below => (line - mean, "below"),
+            Direction::AtLeast => (mean - line, "above"),
+        };
+        format!(
+            "committed mean {mean:.6} ({} samples), red line {}/{} = {line:.6}: {margin:.6} {side} it",
+            self.samples.len(),
+            self.inputs.num,
+            self.inputs.den
+        )
+    }
+
     /// The circuit with its witness.
     pub fn circuit(&self) -> EvalCircuit {
         EvalCircuit::new(&self.inputs, &self.samples, self.salt)

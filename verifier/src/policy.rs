@@ -736,6 +736,90 @@ impl Policy {
         })
     }
 
+    /// The context a claim made under this policy carries: this policy's id, its nonce, and the
+    /// reporting epoch `epoch` (which it must accept) or, without one, its only accepted epoch.
+    pub fn claim_context(
+        &self,
+        epoch: Option<u64>,
+    ) -> Result<crate::statement::Context, VerifyError> {
+        let epochs = || {
+            let e: Vec<String> = self.epochs.iter().map(u64::to_string).collect();
+            e.join(", ")
+        };
+        let epoch = match (epoch, self.epochs.as_slice()) {
+            (Some(e), accepted) if accepted.contains(&e) => e,
+            (Some(e), _) => {
+                return Err(VerifyError::bad_value(
+                    "--epoch",
+                    format!(
+                        "policy {:?} does not accept epoch {e} (it accepts {})",
+                        self.id,
+                        epochs()
+                    ),
+                ))
+            }
+            (None, [only]) => *only,
+            (None, _) => {
+                return Err(VerifyError::bad_value(
+                    "--epoch",
+                    format!(
+                        "policy {:?} accepts several epochs ({}); choose one",
+                        self.id,
+                        epochs()
+                    ),
+                ))
+            }
+        };
+        Ok(crate::statement::Context {
+            policy_id: self.id.clone(),
+            epoch,
+            nonce: self.nonce.clone(),
+        })
+    }
+
+    /// The threshold of the policy's training-compute rule (the first one, if it has several).
+    pub fn compute_threshold(&self) -> Result<u128, VerifyError> {
+        self.requirements
+            .iter()
+            .find_map(|r| match r {
+                Requirement::Compute(c) => Some(c.threshold),
+                Requirement::Eval(_) => None,
+            })
+            .ok_or_else(|| {
+                VerifyError::bad_value(
+                    "claims",
+                    format!("policy {:?} asks for no training-compute claim", self.id),
+                )
+            })
+    }
+
+    /// The policy's eval rule for run `eval_id` (the rule's `eval_id` names the run it means).
+    pub fn eval_rule(&self, eval_id: &str) -> Result<&EvalRule, VerifyError> {
+        let rules: Vec<&EvalRule> = self
+            .requirements
+            .iter()
+            .filter_map(|r| match r {
+                Requirement::Eval(e) => Some(e),
+                Requirement::Compute(_) => None,
+            })
+            .collect();
+        rules
+            .iter()
+            .copied()
+            .find(|r| r.eval_id == eval_id)
+            .ok_or_else(|| {
+                let names: Vec<&str> = rules.iter().map(|r| r.eval_id.as_str()).collect();
+                VerifyError::bad_value(
+                    "claims",
+                    format!(
+                        "policy {:?} has no eval-red-line rule for run {eval_id:?} (its rules name: {})",
+                        self.id,
+                        if names.is_empty() { "none".to_string() } else { names.join(", ") }
+                    ),
+                )
+            })
+    }
+
     /// Whether claims made under context policy id `id` count for this policy.
     pub fn recognizes(&self, id: &str) -> bool {
         self.recognized_policy_ids.iter().any(|r| r == id)
