@@ -39,6 +39,13 @@ impl PeakTable {
         Ok(PeakTable { entries })
     }
 
+    /// The accelerator classes of a regulator's policy, in its order.
+    pub fn from_policy(policy: &zkgov_verifier::policy::Policy) -> Self {
+        PeakTable {
+            entries: policy.accelerators.clone(),
+        }
+    }
+
     /// The table as statement rows.
     pub fn to_statement(&self) -> Vec<PeakEntry> {
         self.entries
@@ -174,22 +181,23 @@ fn import_csv(text: &str, name: &str, peaks: &PeakTable) -> Result<Vec<Record>, 
         let found: Vec<usize> = (0..header.len())
             .filter(|&i| header[i].eq_ignore_ascii_case(want))
             .collect();
-        *slot =
-            match found[..] {
-                [i] => i,
-                [] => return Err(ProveError::import(
+        *slot = match found[..] {
+            [i] => i,
+            [] => {
+                return Err(ProveError::import(
                     header_at,
                     format!(
                         "the header has no {want} column (expected accelerator,devices,seconds)"
                     ),
-                )),
-                _ => {
-                    return Err(ProveError::import(
-                        header_at,
-                        format!("the header names the {want} column twice"),
-                    ))
-                }
-            };
+                ))
+            }
+            _ => {
+                return Err(ProveError::import(
+                    header_at,
+                    format!("the header names the {want} column twice"),
+                ))
+            }
+        };
     }
     if let Some(extra) = header
         .iter()
