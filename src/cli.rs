@@ -537,13 +537,15 @@ fn prove_compute(a: &ComputeArgs, quiet: bool) -> Result<ProveOutput, ProveError
         .map(AttestationFile::read)
         .transpose()?;
     let capacity = match (&attestation, a.capacity) {
-        (Some((f, _)), Some(c)) if c != f.capacity => return Err(ProveError::import(
-            "--capacity",
-            format!(
+        (Some((f, _)), Some(c)) if c != f.capacity => {
+            return Err(ProveError::import(
+                "--capacity",
+                format!(
                 "{c}, but the provider attested a commitment of capacity {} (leave --capacity out)",
                 f.capacity
             ),
-        )),
+            ))
+        }
         (Some((f, _)), _) => Some(f.capacity),
         (None, c) => c,
     };

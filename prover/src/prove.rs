@@ -89,7 +89,7 @@ impl ComputeJob {
     ) -> Result<Self, ProveError> {
         crate::provider::check_reproduces(file, root, &self.commitment, &self.inputs.names)?;
         let mut written = self.inputs.to_statement();
-        written.ledger_attestation = Some(file.attestation.clone());
+        written.ledger_attestation = Some(Box::new(file.attestation.clone()));
         self.inputs = written.parse()?;
         Ok(self)
     }

@@ -993,6 +993,48 @@ required = false
     }
 
     #[test]
+    fn providers_and_required_attestation() {
+        let key = "0000000000000000000000000000000000000000000000000000000000000002";
+        let with = |extra: &str, require: &str| {
+            EXAMPLE.replace(
+                "threshold_flop = \"1e25\"",
+                &format!("threshold_flop = \"1e25\"\n{require}"),
+            ) + extra
+        };
+        let listed = format!("\n[[providers]]\nname = \"cloud\"\ned25519 = \"{key}\"\n");
+        let p = Policy::from_toml(&with(&listed, "require_provider_attestation = true")).unwrap();
+        assert_eq!(p.providers[0].name, "cloud");
+        assert!(
+            matches!(&p.requirements[0], Requirement::Compute(c) if c.require_provider_attestation)
+        );
+        assert!(p
+            .describe()
+            .contains("ledger attested by a trusted compute provider"));
+        // Not required unless said: a version 1 or 2 file keeps its meaning.
+        let p = Policy::from_toml(&with(&listed, "")).unwrap();
+        assert!(
+            matches!(&p.requirements[0], Requirement::Compute(c) if !c.require_provider_attestation)
+        );
+        for (text, needle) in [
+            (
+                with("", "require_provider_attestation = true"),
+                "claims.training-compute.require_provider_attestation: no compute provider is listed under [[providers]]",
+            ),
+            (
+                with(&format!("{listed}{listed}"), ""),
+                "providers: cloud is listed twice",
+            ),
+            (
+                with("\n[[providers]]\nname = \"cloud\"\ned25519 = \"12\"\n", ""),
+                "providers.cloud.ed25519: expected 64 lower-case hex digits",
+            ),
+        ] {
+            let e = err(&text);
+            assert!(e.contains(needle), "{needle}: {e}");
+        }
+    }
+
+    #[test]
     fn bounds_compare_exactly() {
         let b = |n: u128, d: u64| Bound { num: n, den: d };
         use std::cmp::Ordering::*;

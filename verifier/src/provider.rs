@@ -232,6 +232,98 @@ impl AttestationFile {
 mod tests {
     use super::*;
 
+    use crate::statement::{ComputeStatement, Context, PeakEntry};
+    use ed25519_dalek::{Signer, SigningKey};
+
+    /// A statement about ledger root 42 (3 records, capacity 64, class H100) carrying an
+    /// attestation signed by `key` over exactly those fields.
+    fn attested(key: &SigningKey) -> ComputeStatement {
+        let mut s = ComputeStatement {
+            capacity: 64,
+            record_count: 3,
+            threshold_flop: "10000000000000000000000000".into(),
+            peak_table: vec![PeakEntry {
+                accelerator: "H100".into(),
+                peak_flop_per_s: "989400000000000".into(),
+            }],
+            ledger_root: fr_to_hex(&Fr::from(42u64)),
+            context: Context {
+                policy_id: "demo".into(),
+                epoch: 2026,
+                nonce: None,
+            },
+            ledger_attestation: None,
+        };
+        let mut a = LedgerAttestation {
+            provider_key: hex::encode(key.verifying_key().to_bytes()),
+            account: "acct".into(),
+            period_start: "2026-01-01".into(),
+            period_end: "2026-03-31".into(),
+            signature: String::new(),
+        };
+        let d = attested_digest(&Fr::from(42u64), 3, 64, &["H100".to_string()], &a);
+        a.signature = hex::encode(key.sign(&attestation_message(&d)).to_bytes());
+        s.ledger_attestation = Some(Box::new(a));
+        s
+    }
+
+    #[test]
+    fn the_signature_covers_every_attested_field() {
+        let key = SigningKey::from_bytes(&[9; 32]);
+        let good = attested(&key);
+        assert_eq!(good.parse().unwrap().to_statement(), good);
+        let other_key = hex::encode(SigningKey::from_bytes(&[8; 32]).verifying_key().to_bytes());
+        let edits: Vec<(&str, Box<dyn Fn(&mut ComputeStatement)>)> = vec![
+            (
+                "root",
+                Box::new(|s| s.ledger_root = fr_to_hex(&Fr::from(43u64))),
+            ),
+            ("count", Box::new(|s| s.record_count = 2)),
+            ("capacity", Box::new(|s| s.capacity = 256)),
+            (
+                "class",
+                Box::new(|s| s.peak_table[0].accelerator = "H200".into()),
+            ),
+            (
+                "account",
+                Box::new(|s| s.ledger_attestation.as_mut().unwrap().account = "x".into()),
+            ),
+            (
+                "period",
+                Box::new(|s| {
+                    s.ledger_attestation.as_mut().unwrap().period_end = "2026-04-30".into()
+                }),
+            ),
+            (
+                "key",
+                Box::new(move |s| {
+                    s.ledger_attestation.as_mut().unwrap().provider_key = other_key.clone()
+                }),
+            ),
+        ];
+        for (what, edit) in edits {
+            let mut s = good.clone();
+            edit(&mut s);
+            let e = s.parse().unwrap_err().to_string();
+            assert!(
+                e.starts_with("ledger_attestation: provider signature does not cover this ledger"),
+                "{what}: {e}"
+            );
+        }
+        // The threshold and context are the developer's claim, outside the attestation.
+        let mut s = good.clone();
+        s.threshold_flop = "20000000000000000000000000".into();
+        s.context.epoch = 2027;
+        assert!(s.parse().is_ok());
+        // Field checks come first, each one line.
+        let mut s = good;
+        s.ledger_attestation.as_mut().unwrap().period_start = "2026-04-01".into();
+        assert_eq!(
+            s.parse().unwrap_err().to_string(),
+            "ledger_attestation.period_end: 2026-03-31 is before the period's start 2026-04-01"
+        );
+    }
+
     #[test]
     fn dates() {
         for ok in ["2026-01-01", "2024-02-29", "2026-12-31"] {

@@ -125,7 +125,7 @@ pub struct ComputeStatement {
     /// The compute provider's attestation of the ledger commitment; absent when only the
     /// developer vouches for the ledger (see [`crate::provider`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ledger_attestation: Option<LedgerAttestation>,
+    pub ledger_attestation: Option<Box<LedgerAttestation>>,
 }
 
 /// A compute statement after strict parsing.
@@ -147,7 +147,7 @@ pub struct ComputeInputs {
     /// Context.
     pub context: Context,
     /// The provider's attestation, its signature checked over this statement's fields.
-    pub ledger_attestation: Option<LedgerAttestation>,
+    pub ledger_attestation: Option<Box<LedgerAttestation>>,
 }
 
 pub(crate) fn check_name(field: &str, s: &str) -> Result<(), VerifyError> {

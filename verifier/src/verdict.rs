@@ -289,7 +289,9 @@ fn ledger_vouched(
                 if trusted.is_empty() { String::new() } else { format!(" (it trusts {})", trusted.join(", ")) }
             );
             if rule.require_provider_attestation {
-                Err(format!("its {words}"))
+                Err(format!(
+                    "its {words}, and this policy requires a trusted provider's attestation"
+                ))
             } else {
                 Ok(format!("{words}: as far as this policy knows, the developer alone vouches for its completeness"))
             }
