@@ -39,13 +39,14 @@ fn provider_key(d: &Path, out: &str) -> String {
     v["public_key"].as_str().unwrap().to_string()
 }
 
+fn example_policy() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/eu-ai-act-art51.example.toml")
+}
+
 /// The EU example policy with `[[providers]]` listing `name` with `key`, and the compute rule
 /// requiring a provider attestation when `require` is set.
 fn policy(d: &Path, file: &str, name: &str, key: &str, require: bool) -> String {
-    let eu = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/eu-ai-act-art51.example.toml"),
-    )
-    .unwrap();
+    let eu = std::fs::read_to_string(example_policy()).unwrap();
     let rule = "threshold_flop = \"1e25\"\n";
     assert!(eu.contains(rule));
     let mut p = eu.replacen(
@@ -60,7 +61,10 @@ fn policy(d: &Path, file: &str, name: &str, key: &str, require: bool) -> String 
     file.to_string()
 }
 
+/// The provider's attestation of `ledger`, its accelerator classes taken from the EU example
+/// policy (one class, `H100`, as the developer's `--peak` names it).
 fn attest(d: &Path, ledger: &str, key: &str, out: &str) -> Output {
+    let eu_policy = example_policy().display().to_string();
     zkgov(
         &[
             "attest",
@@ -69,8 +73,8 @@ fn attest(d: &Path, ledger: &str, key: &str, out: &str) -> Output {
             ledger,
             "--format",
             "sacct",
-            "--peak",
-            "H100=989.4e12",
+            "--policy",
+            &eu_policy,
             "--provider-key",
             key,
             "--account",

@@ -142,7 +142,9 @@ fn record(class: u8, devices: u64, seconds: u64, what: &str) -> Result<Record, P
 const CSV_COLUMNS: [&str; 3] = ["accelerator", "devices", "seconds"];
 
 /// Imports a CSV ledger with the `csv` crate: RFC 4180 quoting, a leading UTF-8 byte-order mark,
-/// LF or CRLF line ends, blank lines skipped. Errors name the file and line.
+/// LF or CRLF line ends, blank lines skipped. Errors name the file and line. Each row is one
+/// allocation: a CSV ledger names no jobs, so it has no step rows or job ids to check (Slurm
+/// exports go through the sacct importer, which refuses orphan steps and duplicate job ids).
 fn import_csv(text: &str, name: &str, peaks: &PeakTable) -> Result<Vec<Record>, ProveError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut reader = csv::ReaderBuilder::new()

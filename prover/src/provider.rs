@@ -105,3 +105,64 @@ pub fn check_reproduces(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zkgov_verifier::provider::AttestationFile;
+
+    fn records(n: u64) -> Vec<Record> {
+        (1..=n)
+            .map(|i| Record {
+                class: 0,
+                devices: 8,
+                seconds: 100 * i,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn only_the_attested_ledger_reproduces() {
+        let peaks = PeakTable::from_args(&["H100=989.4e12".into()]).unwrap();
+        let period = Period {
+            account: "acct".into(),
+            start: "2026-01-01".into(),
+            end: "2026-01-31".into(),
+        };
+        let key = SigningKey::from_bytes(&[5; 32]);
+        let file = attest(records(3), &peaks, &period, &[1; 32], &key).unwrap();
+        let text = serde_json::to_string(&file).unwrap();
+        let (read, root) = AttestationFile::from_json(&text).unwrap();
+        assert_eq!(read, file);
+        let names = vec!["H100".to_string()];
+        let commit = |r: Vec<Record>, seed: u8, capacity: u64| {
+            LedgerCommitment::new(r, &[seed; 32], capacity).unwrap()
+        };
+        assert!(check_reproduces(&file, root, &commit(records(3), 1, 16), &names).is_ok());
+        let refused = |c: LedgerCommitment, names: &[String]| {
+            check_reproduces(&file, root, &c, names)
+                .unwrap_err()
+                .to_string()
+        };
+        // The same accelerator spelled otherwise is another class list: the signature covers names.
+        assert!(refused(commit(records(3), 1, 16), &["h100".to_string()])
+            .starts_with("refused: the peak table's accelerator classes (h100) are not the attested ones (H100)"));
+        assert!(refused(commit(records(3), 1, 64), &names)
+            .starts_with("refused: the claim uses capacity 64, but the provider attested a commitment of capacity 16"));
+        assert!(refused(commit(records(2), 1, 16), &names)
+            .starts_with("refused: the ledger has 2 records, but the provider attested 3"));
+        assert!(refused(commit(records(3), 2, 16), &names)
+            .starts_with("refused: this ledger and seed do not reproduce the attested commitment"));
+        // A bad period is refused when attesting: no attestation is returned.
+        let bad = Period {
+            end: "2026-02-30".into(),
+            ..period
+        };
+        assert_eq!(
+            attest(records(3), &peaks, &bad, &[1; 32], &key)
+                .unwrap_err()
+                .to_string(),
+            "ledger_attestation.period_end: \"2026-02-30\" is not a date YYYY-MM-DD"
+        );
+    }
+}
