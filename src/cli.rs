@@ -23,6 +23,7 @@ use zkgov_prover::{
 use zkgov_verifier::{
     bundle::Bundle,
     num::parse_quantity,
+    provider::AttestationFile,
     statement::{Context, COMPUTE_CIRCUIT, EVAL_CIRCUIT, OPENING_CIRCUIT},
     verify::ParsedStatement,
 };
@@ -69,20 +70,24 @@ enum Command {
         #[arg(long)]
         capacity: u64,
     },
-    /// Create an ed25519 signing key: an evaluator's (attesting eval results) or a ceremony
-    /// contributor's. Writes the secret key file and `<out>.pub`, and prints the public key.
+    /// Create an ed25519 signing key: an evaluator's (attesting eval results), a ceremony
+    /// contributor's or a compute provider's (attesting ledgers). Writes the secret key file and
+    /// `<out>.pub`, and prints the public key.
     AttesterKey {
         /// Where to write the secret key file (the public one goes to `<out>.pub`).
         #[arg(long)]
         out: PathBuf,
-        /// What the key is for: `evaluator` or `ceremony-contributor`; a key is refused for the
-        /// other role.
+        /// What the key is for: `evaluator`, `ceremony-contributor` or `provider`; a key is
+        /// refused for any other role.
         #[arg(long, default_value = "evaluator")]
         role: zkgov_prover::signing::Role,
     },
     /// Prove a claim and write a bundle.
     #[command(subcommand)]
     Prove(ProveCommand),
+    /// Attest evidence as a third party: a compute provider's ledger commitment.
+    #[command(subcommand)]
+    Attest(crate::attest_cmd::AttestCommand),
     /// Multi-party key setup: phase 1 (powers of tau, or a snarkjs .ptau), then per circuit a
     /// phase 2 to which every state contributes; sound if any one contributor is honest.
     #[command(subcommand)]
@@ -217,12 +222,17 @@ struct LedgerArgs {
 
 impl LedgerArgs {
     fn format(&self) -> LedgerFormat {
-        match self.format {
-            Some(FormatArg::Sacct) => LedgerFormat::Sacct,
-            Some(FormatArg::Csv) => LedgerFormat::Csv,
-            Some(FormatArg::Json) => LedgerFormat::Json,
-            None => LedgerFormat::from_path(&self.ledger),
-        }
+        ledger_format(self.format, &self.ledger)
+    }
+}
+
+/// The ledger format chosen with `--format`, or guessed from the file name.
+pub(crate) fn ledger_format(format: Option<FormatArg>, path: &Path) -> LedgerFormat {
+    match format {
+        Some(FormatArg::Sacct) => LedgerFormat::Sacct,
+        Some(FormatArg::Csv) => LedgerFormat::Csv,
+        Some(FormatArg::Json) => LedgerFormat::Json,
+        None => LedgerFormat::from_path(path),
     }
 }
 
@@ -295,13 +305,17 @@ struct ComputeArgs {
     /// Keep it: it opens records for spot checks. Never send it to anyone.
     #[arg(long)]
     seed_file: Option<PathBuf>,
+    /// A compute provider's attestation of this ledger (`zkgov attest ledger`): the claim is made
+    /// about exactly the attested commitment, with the seed file the provider handed over.
+    #[arg(long, requires = "seed_file")]
+    ledger_attestation: Option<PathBuf>,
     /// Where to write the bundle.
     #[arg(long, default_value = "bundle.json")]
     out: PathBuf,
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum)]
-enum FormatArg {
+pub(crate) enum FormatArg {
     Sacct,
     Csv,
     Json,
@@ -313,6 +327,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, ProveError> {
     match cli.command {
         Command::Demo { dir } => demo::run(dir, json),
         Command::Ceremony(cmd) => crate::ceremony_cmd::run(cmd, json),
+        Command::Attest(cmd) => crate::attest_cmd::run(cmd, json),
         Command::Keygen {
             circuit,
             capacity,
@@ -475,6 +490,13 @@ fn setup<C: ark_relations::gr1cs::ConstraintSynthesizer<ark_bn254::Fr> + Clone>(
     keys::generate(blank, circuit.id(), capacity, &mut OsRng)
 }
 
+/// Where a secret salt seed goes beside `out` (a bundle or an attestation): `<out>.SECRET-seed`.
+pub(crate) fn secret_seed_path(out: &Path) -> PathBuf {
+    let mut p = out.as_os_str().to_owned();
+    p.push(".SECRET-seed");
+    PathBuf::from(p)
+}
+
 pub fn read_or_create_seed(path: &Path) -> Result<[u8; 32], ProveError> {
     if let Some(seed) = zkgov_prover::commit::read_seed(path)? {
         return Ok(seed);
@@ -505,29 +527,72 @@ fn prove_compute(a: &ComputeArgs, quiet: bool) -> Result<ProveOutput, ProveError
         epoch: a.epoch,
         nonce: a.nonce.clone(),
     };
-    let seed_path = a.seed_file.clone().unwrap_or_else(|| {
-        let mut p = a.out.clone().into_os_string();
-        p.push(".SECRET-seed");
-        PathBuf::from(p)
-    });
-    // Check the claim before creating a seed or loading keys: a false claim writes nothing.
-    ComputeJob::new(
-        records.clone(),
-        &peaks,
-        threshold,
-        context.clone(),
-        &[0; 32],
-        a.capacity,
-    )?;
-    let capacity = a
-        .capacity
-        .map_or_else(|| zkgov_prover::prove::capacity_for(records.len()), Ok)?;
+    let seed_path = a
+        .seed_file
+        .clone()
+        .unwrap_or_else(|| secret_seed_path(&a.out));
+    let attestation = a
+        .ledger_attestation
+        .as_deref()
+        .map(AttestationFile::read)
+        .transpose()?;
+    let capacity = match (&attestation, a.capacity) {
+        (Some((f, _)), Some(c)) if c != f.capacity => {
+            return Err(ProveError::import(
+                "--capacity",
+                format!(
+                "{c}, but the provider attested a commitment of capacity {} (leave --capacity out)",
+                f.capacity
+            ),
+            ))
+        }
+        (Some((f, _)), _) => Some(f.capacity),
+        (None, c) => c,
+    };
+    // Check the claim (and that the ledger and seed reproduce the attested commitment) before
+    // creating a seed or loading keys: a false claim writes nothing.
+    let attested_job = match &attestation {
+        None => {
+            ComputeJob::new(
+                records.clone(),
+                &peaks,
+                threshold,
+                context.clone(),
+                &[0; 32],
+                capacity,
+            )?;
+            None
+        }
+        Some((file, root)) => {
+            let seed = zkgov_prover::commit::read_seed(&seed_path)?.ok_or_else(|| {
+                ProveError::import(
+                    seed_path.display().to_string(),
+                    "not found: an attested ledger is proved with the seed file the provider handed over",
+                )
+            })?;
+            let job = ComputeJob::new(
+                records.clone(),
+                &peaks,
+                threshold,
+                context.clone(),
+                &seed,
+                capacity,
+            )?;
+            Some(job.with_attestation(file, *root)?)
+        }
+    };
+    let capacity = capacity.map_or_else(|| zkgov_prover::prove::capacity_for(records.len()), Ok)?;
     let key_id = keys::find(&a.keys, COMPUTE_CIRCUIT, capacity, a.key_id.as_deref())?;
     let step = Step::start("loading proving key", quiet);
     let pair = keys::load(&a.keys, &key_id)?;
     step.done();
-    let seed = read_or_create_seed(&seed_path)?;
-    let job = ComputeJob::new(records, &peaks, threshold, context, &seed, Some(capacity))?;
+    let job = match attested_job {
+        Some(job) => job,
+        None => {
+            let seed = read_or_create_seed(&seed_path)?;
+            ComputeJob::new(records, &peaks, threshold, context, &seed, Some(capacity))?
+        }
+    };
     let step = Step::start(
         &format!(
             "proving {} records (capacity {capacity})",

@@ -20,6 +20,7 @@ macro_rules! eprintln {
     };
 }
 
+mod attest_cmd;
 mod ceremony_cmd;
 mod cli;
 mod demo;

@@ -281,6 +281,7 @@ fn run_case(rng: &mut StdRng, policy: &Policy, tally: &mut Tally) {
             epoch: 1,
             nonce: None,
         },
+        ledger_attestation: None,
     };
     let Ok(parsed) = statement.parse() else {
         tally.refused_statement += 1;
@@ -384,6 +385,7 @@ fn the_words_refuse_the_issue_14_forgeries() {
                 epoch: 1,
                 nonce: None,
             },
+            ledger_attestation: None,
         }
     };
     let mut leaves = vec![Fr::ZERO; CAPACITY];

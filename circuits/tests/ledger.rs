@@ -52,6 +52,7 @@ impl Case {
                 epoch: 1,
                 nonce: None,
             },
+            ledger_attestation: None,
         }
     }
 

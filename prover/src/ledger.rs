@@ -39,6 +39,13 @@ impl PeakTable {
         Ok(PeakTable { entries })
     }
 
+    /// The accelerator classes of a regulator's policy, in its order.
+    pub fn from_policy(policy: &zkgov_verifier::policy::Policy) -> Self {
+        PeakTable {
+            entries: policy.accelerators.clone(),
+        }
+    }
+
     /// The table as statement rows.
     pub fn to_statement(&self) -> Vec<PeakEntry> {
         self.entries
@@ -84,7 +91,7 @@ impl PeakTable {
 pub enum LedgerFormat {
     /// `{"format": "zkgov-ledger", "version": 1, "records": [{"accelerator", "devices", "seconds"}]}`.
     Json,
-    /// CSV with header `accelerator,devices,seconds`.
+    /// CSV with the columns `accelerator,devices,seconds` (RFC 4180 quoting, BOM, CRLF).
     Csv,
     /// Slurm `sacct --parsable2` output.
     Sacct,
@@ -128,6 +135,111 @@ fn record(class: u8, devices: u64, seconds: u64, what: &str) -> Result<Record, P
     r.validate()
         .map_err(|e| ProveError::import(what, e.to_string()))?;
     Ok(r)
+}
+
+/// The columns of a CSV ledger, each named once in the header (case and surrounding spaces
+/// ignored, any order).
+const CSV_COLUMNS: [&str; 3] = ["accelerator", "devices", "seconds"];
+
+/// Imports a CSV ledger with the `csv` crate: RFC 4180 quoting, a leading UTF-8 byte-order mark,
+/// LF or CRLF line ends, blank lines skipped. Errors name the file and line. Each row is one
+/// allocation: a CSV ledger names no jobs, so it has no step rows or job ids to check (Slurm
+/// exports go through the sacct importer, which refuses orphan steps and duplicate job ids).
+fn import_csv(text: &str, name: &str, peaks: &PeakTable) -> Result<Vec<Record>, ProveError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    // The csv crate's own line numbers skip blank lines and miscount CRLF ends, so lines are
+    // counted here from a record's byte offset (which may point at the previous line end).
+    let bytes = text.as_bytes();
+    let mut seen = (0usize, 1usize); // (byte offset, line number at it)
+    let mut at = |pos: Option<&csv::Position>| {
+        let Some(p) = pos else {
+            return name.to_string();
+        };
+        let mut b = usize::try_from(p.byte())
+            .unwrap_or(usize::MAX)
+            .min(bytes.len());
+        while b < bytes.len() && matches!(bytes[b], b'\r' | b'\n') {
+            b += 1;
+        }
+        if b >= seen.0 {
+            seen = (
+                b,
+                seen.1 + bytes[seen.0..b].iter().filter(|&&c| c == b'\n').count(),
+            );
+        }
+        format!("{name} line {}", seen.1)
+    };
+    let header = reader
+        .headers()
+        .map_err(|e| ProveError::import(at(e.position()), e.to_string()))?
+        .clone();
+    let header_at = at(header.position());
+    let mut columns = [0usize; 3];
+    for (slot, want) in columns.iter_mut().zip(CSV_COLUMNS) {
+        let found: Vec<usize> = (0..header.len())
+            .filter(|&i| header[i].eq_ignore_ascii_case(want))
+            .collect();
+        *slot = match found[..] {
+            [i] => i,
+            [] => {
+                return Err(ProveError::import(
+                    header_at,
+                    format!(
+                        "the header has no {want} column (expected accelerator,devices,seconds)"
+                    ),
+                ))
+            }
+            _ => {
+                return Err(ProveError::import(
+                    header_at,
+                    format!("the header names the {want} column twice"),
+                ))
+            }
+        };
+    }
+    if let Some(extra) = header
+        .iter()
+        .find(|h| !CSV_COLUMNS.iter().any(|c| h.eq_ignore_ascii_case(c)))
+    {
+        return Err(ProveError::import(
+            header_at,
+            format!("unknown column {extra:?} (a CSV ledger has exactly the columns accelerator,devices,seconds)"),
+        ));
+    }
+    let mut records = Vec::new();
+    for row in reader.records() {
+        let row = row.map_err(|e| ProveError::import(at(e.position()), e.to_string()))?;
+        if row.iter().all(str::is_empty) {
+            continue;
+        }
+        let what = at(row.position());
+        if row.len() != header.len() {
+            return Err(ProveError::import(
+                &what,
+                format!("expected {} fields, found {}", header.len(), row.len()),
+            ));
+        }
+        let num = |column: usize| {
+            let (field, s) = (CSV_COLUMNS[column], &row[columns[column]]);
+            s.parse::<u64>().map_err(|_| {
+                ProveError::import(
+                    &what,
+                    format!("{field} {s:?} is not a non-negative integer"),
+                )
+            })
+        };
+        records.push(record(
+            peaks.class_or_error(&row[columns[0]], &what)?,
+            num(1)?,
+            num(2)?,
+            &what,
+        )?);
+    }
+    Ok(records)
 }
 
 /// Imports a ledger file into records under `peaks`.
@@ -175,45 +287,7 @@ pub fn import_text(
                 })
                 .collect()
         }
-        LedgerFormat::Csv => {
-            let mut lines = text
-                .lines()
-                .enumerate()
-                .filter(|(_, l)| !l.trim().is_empty());
-            let header = lines.next().map(|(_, l)| l.trim()).unwrap_or("");
-            if header != "accelerator,devices,seconds" {
-                return Err(ProveError::import(
-                    format!("{name} line 1"),
-                    "expected the header accelerator,devices,seconds",
-                ));
-            }
-            lines
-                .map(|(i, line)| {
-                    let what = format!("{name} line {}", i + 1);
-                    let f: Vec<&str> = line.split(',').map(str::trim).collect();
-                    if f.len() != 3 {
-                        return Err(ProveError::import(
-                            &what,
-                            format!("expected 3 fields, found {}", f.len()),
-                        ));
-                    }
-                    let num = |s: &str, field: &str| {
-                        s.parse::<u64>().map_err(|_| {
-                            ProveError::import(
-                                &what,
-                                format!("{field} {s:?} is not a non-negative integer"),
-                            )
-                        })
-                    };
-                    record(
-                        peaks.class_or_error(f[0], &what)?,
-                        num(f[1], "devices")?,
-                        num(f[2], "seconds")?,
-                        &what,
-                    )
-                })
-                .collect()
-        }
+        LedgerFormat::Csv => import_csv(text, name, peaks),
         LedgerFormat::Sacct => {
             let allocations = crate::import::sacct::parse_sacct(text)
                 .map_err(|e| ProveError::import(name, e.to_string()))?;
@@ -333,6 +407,68 @@ mod tests {
             .to_string();
             assert!(e.starts_with("l line 2: not a ledger record: "), "{e}");
         }
+    }
+
+    fn csv(text: &str) -> Result<Vec<Record>, String> {
+        import_text(text, "x.csv", LedgerFormat::Csv, &table()).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn csv_quotes_bom_crlf_and_header_case() {
+        let plain = csv("accelerator,devices,seconds\nA100,8,3600\nh100,2,10\n").unwrap();
+        // A byte-order mark, CRLF line ends, a header in another case with spaces and in another
+        // order, quoted fields (one with a comma and an escaped quote would be a name, not a
+        // number) and a blank line all read as the same records.
+        for text in [
+            "\u{feff}accelerator,devices,seconds\r\nA100,8,3600\r\nh100,2,10\r\n",
+            " Seconds ,DEVICES, Accelerator\n3600,8,A100\n\n10,2,\"h100\"\n",
+            "\"accelerator\",\"devices\",\"seconds\"\n\"A100\",\"8\",\"3600\"\n\"NVIDIA H100\",2,10",
+        ] {
+            assert_eq!(csv(text).unwrap(), plain, "{text:?}");
+        }
+        // A quoted name with a comma is one field (the alias table reads it as the H100).
+        assert_eq!(
+            csv("accelerator,devices,seconds\n\"H100, SXM\",8,3600\n").unwrap(),
+            vec![Record {
+                class: 0,
+                devices: 8,
+                seconds: 3600
+            }]
+        );
+        // Line numbers count the BOM line and CRLF ends as a reader sees them.
+        assert_eq!(
+            csv("\u{feff}accelerator,devices,seconds\r\nA100,8,3600\r\n\r\nA100,x,1\r\n")
+                .unwrap_err(),
+            "x.csv line 4: devices \"x\" is not a non-negative integer"
+        );
+        // A field spanning lines is reported at the line where its row starts.
+        assert_eq!(
+            csv("accelerator,devices,seconds\n\"A100\n\",8,1\nA100,8\n").unwrap_err(),
+            "x.csv line 4: expected 3 fields, found 2"
+        );
+    }
+
+    #[test]
+    fn csv_errors_are_one_line() {
+        for (text, want) in [
+            ("", "x.csv line 1: the header has no accelerator column (expected accelerator,devices,seconds)"),
+            ("accelerator,devices\nA100,8\n", "x.csv line 1: the header has no seconds column (expected accelerator,devices,seconds)"),
+            ("accelerator,devices,seconds,Accelerator\n", "x.csv line 1: the header names the accelerator column twice"),
+            ("accelerator,devices,seconds,nodes\nA100,8,1,2\n", "x.csv line 1: unknown column \"nodes\" (a CSV ledger has exactly the columns accelerator,devices,seconds)"),
+            ("accelerator,devices,seconds\nA100,8,1,9\n", "x.csv line 2: expected 3 fields, found 4"),
+            ("accelerator,devices,seconds\n\"A100,8,1\n", "x.csv line 2: expected 3 fields, found 1"),
+        ] {
+            let e = csv(text).unwrap_err();
+            assert_eq!(e, want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn csv_accelerator_names_use_the_alias_table() {
+        // Slurm gres spellings of the policy's rows, as a provider's CSV export writes them.
+        let r = csv("accelerator,devices,seconds\nnvidia_h100_80gb_hbm3,8,1\nA100-SXM4-80GB,4,1\n")
+            .unwrap();
+        assert_eq!((r[0].class, r[1].class), (0, 1));
     }
 
     #[test]

@@ -21,6 +21,7 @@ mod lanes;
 pub mod ledger;
 pub mod msm;
 pub mod prove;
+pub mod provider;
 #[cfg(target_arch = "x86_64")]
 mod qap;
 pub mod signing;

@@ -60,6 +60,7 @@ impl ComputeJob {
             names: vec![],
             root: commitment.commitment(),
             context,
+            ledger_attestation: None,
         };
         let mut written = statement.to_statement();
         written.peak_table = peaks.to_statement();
@@ -75,6 +76,22 @@ impl ComputeJob {
                 sci(threshold)
             ))),
         }
+    }
+
+    /// Makes the claim about a provider-attested ledger: checks that this job's ledger and seed
+    /// reproduce exactly the commitment `file` attests ([`crate::provider::check_reproduces`]),
+    /// then carries the attestation in the statement, its signature checked over the statement's
+    /// own fields as a verifier checks it.
+    pub fn with_attestation(
+        mut self,
+        file: &zkgov_verifier::provider::AttestationFile,
+        root: zkgov_verifier::Fr,
+    ) -> Result<Self, ProveError> {
+        crate::provider::check_reproduces(file, root, &self.commitment, &self.inputs.names)?;
+        let mut written = self.inputs.to_statement();
+        written.ledger_attestation = Some(Box::new(file.attestation.clone()));
+        self.inputs = written.parse()?;
+        Ok(self)
     }
 
     /// The circuit with its witness.

@@ -1,5 +1,6 @@
 //! ed25519 signing-key files: what `zkgov attester-key` writes, and what evaluators (attesting eval
-//! results) and ceremony contributors (signing their contributions) sign with.
+//! results), ceremony contributors (signing their contributions) and compute providers (attesting
+//! ledgers) sign with.
 //!
 //! A key file says what it is, so that a key cannot be used for what it was not made for:
 //!
@@ -34,6 +35,8 @@ pub enum Role {
     Evaluator,
     /// Signs setup-ceremony contributions (`zkgov ceremony ... --signing-key`).
     CeremonyContributor,
+    /// A compute provider's key, attesting ledger commitments (`zkgov attest ledger`).
+    Provider,
 }
 
 impl Role {
@@ -42,6 +45,7 @@ impl Role {
         match self {
             Role::Evaluator => "evaluator",
             Role::CeremonyContributor => "ceremony-contributor",
+            Role::Provider => "provider",
         }
     }
 }
@@ -52,8 +56,9 @@ impl std::str::FromStr for Role {
         match s {
             "evaluator" => Ok(Role::Evaluator),
             "ceremony-contributor" => Ok(Role::CeremonyContributor),
+            "provider" => Ok(Role::Provider),
             _ => Err(format!(
-                "{s:?} is not a key role (evaluator or ceremony-contributor)"
+                "{s:?} is not a key role (evaluator, ceremony-contributor or provider)"
             )),
         }
     }

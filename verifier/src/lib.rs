@@ -39,6 +39,7 @@ pub mod merkle;
 pub mod num;
 pub mod policy;
 pub mod poseidon;
+pub mod provider;
 pub mod signature;
 pub mod snarkjs;
 pub mod statement;

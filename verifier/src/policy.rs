@@ -4,7 +4,8 @@
 //! read under version 2's stricter rules: every rule a version 2 file can relax defaults to the
 //! safe side). It names the jurisdiction
 //! and its legal source, which proof contexts it accepts (policy ids, reporting epochs, an optional
-//! nonce), which verifying keys and evaluator (attester) keys it trusts, the accelerator peak table
+//! nonce), which verifying keys, evaluator (attester) keys and compute providers' keys it trusts,
+//! the accelerator peak table
 //! it counts compute with, and the claims it requires: per claim kind, a bound and its direction.
 //! Every field is documented in `policies/README.md`; unknown fields are errors.
 //!
@@ -183,7 +184,7 @@ pub fn establishes(
     }
 }
 
-/// A trusted evaluator (attester) key.
+/// A trusted signer: an evaluator (`[[attesters]]`) or a compute provider (`[[providers]]`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attester {
     /// The name the policy's claims refer to it by.
@@ -201,6 +202,9 @@ pub struct ComputeRule {
     pub threshold: u128,
     /// Whether the verdict needs it (an optional rule is reported but does not decide).
     pub required: bool,
+    /// Whether the ledger must be attested by a provider listed under `[[providers]]` (default
+    /// no: a version 1 or 2 policy written before provider attestations keeps its meaning).
+    pub require_provider_attestation: bool,
 }
 
 /// Rules for an eval red-line claim.
@@ -260,9 +264,14 @@ impl Requirement {
     pub fn describe(&self) -> String {
         match self {
             Requirement::Compute(r) => format!(
-                "training compute {} {} FLOP",
+                "training compute {} {} FLOP{}",
                 r.direction.words(),
-                sci(r.threshold)
+                sci(r.threshold),
+                if r.require_provider_attestation {
+                    ", ledger attested by a trusted compute provider"
+                } else {
+                    ""
+                }
             ),
             Requirement::Eval(r) => {
                 let mut pins = Vec::new();
@@ -328,6 +337,8 @@ pub struct Policy {
     pub accelerators: Vec<(String, u64)>,
     /// Trusted evaluator keys.
     pub attesters: Vec<Attester>,
+    /// Trusted compute providers (attesting ledgers), by name and key.
+    pub providers: Vec<Attester>,
     /// The claims it asks for.
     pub requirements: Vec<Requirement>,
 }
@@ -349,6 +360,8 @@ struct PolicyFile {
     accelerators: Vec<AcceleratorFile>,
     #[serde(default)]
     attesters: Vec<AttesterFile>,
+    #[serde(default)]
+    providers: Vec<AttesterFile>,
     claims: Vec<ClaimFile>,
 }
 
@@ -433,6 +446,8 @@ enum ClaimFile {
         threshold_flop: Quantity,
         #[serde(default = "yes")]
         required: bool,
+        #[serde(default)]
+        require_provider_attestation: bool,
     },
     #[serde(rename = "eval-red-line")]
     Eval {
@@ -453,6 +468,28 @@ enum ClaimFile {
 
 fn yes() -> bool {
     true
+}
+
+/// Trusted signers (`[[attesters]]` or `[[providers]]`): names printable and unique, keys 32 bytes.
+fn signers(table: &str, files: &[AttesterFile]) -> Result<Vec<Attester>, VerifyError> {
+    let mut out: Vec<Attester> = Vec::new();
+    for a in files {
+        check_text(&format!("{table}.name"), &a.name)?;
+        let key = bytes_from_hex(&format!("{table}.{}.ed25519", a.name), &a.ed25519, 32)?;
+        if out.iter().any(|x| x.name == a.name) {
+            return Err(VerifyError::bad_value(
+                table,
+                format!("{} is listed twice", a.name),
+            ));
+        }
+        let mut ed25519 = [0u8; 32];
+        ed25519.copy_from_slice(&key);
+        out.push(Attester {
+            name: a.name.clone(),
+            ed25519,
+        });
+    }
+    Ok(out)
 }
 
 fn check_text(field: &str, s: &str) -> Result<(), VerifyError> {
@@ -583,23 +620,8 @@ impl Policy {
             }
             accelerators.push((a.name.clone(), p as u64));
         }
-        let mut attesters: Vec<Attester> = Vec::new();
-        for a in &f.attesters {
-            check_text("attesters.name", &a.name)?;
-            let key = bytes_from_hex(&format!("attesters.{}.ed25519", a.name), &a.ed25519, 32)?;
-            if attesters.iter().any(|x| x.name == a.name) {
-                return Err(VerifyError::bad_value(
-                    "attesters",
-                    format!("{} is listed twice", a.name),
-                ));
-            }
-            let mut ed25519 = [0u8; 32];
-            ed25519.copy_from_slice(&key);
-            attesters.push(Attester {
-                name: a.name.clone(),
-                ed25519,
-            });
-        }
+        let attesters = signers("attesters", &f.attesters)?;
+        let providers = signers("providers", &f.providers)?;
         if f.claims.is_empty() {
             return Err(VerifyError::bad_value(
                 "claims",
@@ -613,7 +635,15 @@ impl Policy {
                     direction,
                     threshold_flop,
                     required,
-                } => Requirement::Compute(ComputeRule {
+                    require_provider_attestation,
+                } => {
+                    if require_provider_attestation && providers.is_empty() {
+                        return Err(VerifyError::bad_value(
+                            "claims.training-compute.require_provider_attestation",
+                            "no compute provider is listed under [[providers]], so no ledger could be attested by one",
+                        ));
+                    }
+                    Requirement::Compute(ComputeRule {
                     direction: Direction::parse(
                         "claims.training-compute.direction",
                         &direction,
@@ -624,7 +654,9 @@ impl Policy {
                         &threshold_flop.0,
                     )?,
                     required,
-                }),
+                    require_provider_attestation,
+                })
+                }
                 ClaimFile::Eval {
                     eval_id,
                     direction,
@@ -704,6 +736,7 @@ impl Policy {
             required_contributors,
             accelerators,
             attesters,
+            providers,
             requirements,
         })
     }
@@ -943,7 +976,8 @@ required = false
             Requirement::Compute(ComputeRule {
                 direction: Direction::AtMost,
                 threshold: 10u128.pow(25),
-                required: true
+                required: true,
+                require_provider_attestation: false
             })
         );
         assert!(
@@ -1037,6 +1071,48 @@ required = false
             ("not toml at all [".to_string(), "policy is malformed"),
         ];
         for (text, needle) in cases {
+            let e = err(&text);
+            assert!(e.contains(needle), "{needle}: {e}");
+        }
+    }
+
+    #[test]
+    fn providers_and_required_attestation() {
+        let key = "0000000000000000000000000000000000000000000000000000000000000002";
+        let with = |extra: &str, require: &str| {
+            EXAMPLE.replace(
+                "threshold_flop = \"1e25\"",
+                &format!("threshold_flop = \"1e25\"\n{require}"),
+            ) + extra
+        };
+        let listed = format!("\n[[providers]]\nname = \"cloud\"\ned25519 = \"{key}\"\n");
+        let p = Policy::from_toml(&with(&listed, "require_provider_attestation = true")).unwrap();
+        assert_eq!(p.providers[0].name, "cloud");
+        assert!(
+            matches!(&p.requirements[0], Requirement::Compute(c) if c.require_provider_attestation)
+        );
+        assert!(p
+            .describe()
+            .contains("ledger attested by a trusted compute provider"));
+        // Not required unless said: a version 1 or 2 file keeps its meaning.
+        let p = Policy::from_toml(&with(&listed, "")).unwrap();
+        assert!(
+            matches!(&p.requirements[0], Requirement::Compute(c) if !c.require_provider_attestation)
+        );
+        for (text, needle) in [
+            (
+                with("", "require_provider_attestation = true"),
+                "claims.training-compute.require_provider_attestation: no compute provider is listed under [[providers]]",
+            ),
+            (
+                with(&format!("{listed}{listed}"), ""),
+                "providers: cloud is listed twice",
+            ),
+            (
+                with("\n[[providers]]\nname = \"cloud\"\ned25519 = \"12\"\n", ""),
+                "providers.cloud.ed25519: expected 64 lower-case hex digits",
+            ),
+        ] {
             let e = err(&text);
             assert!(e.contains(needle), "{needle}: {e}");
         }

@@ -6,6 +6,7 @@
 //! else the statement says (circuit, capacity, accelerator names, policy id, epoch, nonce) as the
 //! first 248 bits of a SHA-256 over a length-prefixed encoding.
 
+use crate::provider::LedgerAttestation;
 use crate::{
     accelerator::check_rows_distinct,
     error::VerifyError,
@@ -121,6 +122,10 @@ pub struct ComputeStatement {
     pub ledger_root: String,
     /// Policy, epoch, nonce.
     pub context: Context,
+    /// The compute provider's attestation of the ledger commitment; absent when only the
+    /// developer vouches for the ledger (see [`crate::provider`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ledger_attestation: Option<Box<LedgerAttestation>>,
 }
 
 /// A compute statement after strict parsing.
@@ -141,9 +146,11 @@ pub struct ComputeInputs {
     pub root: Fr,
     /// Context.
     pub context: Context,
+    /// The provider's attestation, its signature checked over this statement's fields.
+    pub ledger_attestation: Option<Box<LedgerAttestation>>,
 }
 
-fn check_name(field: &str, s: &str) -> Result<(), VerifyError> {
+pub(crate) fn check_name(field: &str, s: &str) -> Result<(), VerifyError> {
     if s.is_empty() || s.len() > 128 || !s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
         return Err(VerifyError::bad_value(
             field,
@@ -202,14 +209,19 @@ impl ComputeStatement {
         let mut peaks = [max; NUM_CLASSES];
         peaks[..used.len()].copy_from_slice(&used);
         self.context.validate()?;
+        let root = fr_from_hex("ledger_root", &self.ledger_root)?;
+        if let Some(a) = &self.ledger_attestation {
+            a.verify(&root, self.record_count, self.capacity, &names)?;
+        }
         Ok(ComputeInputs {
             capacity: self.capacity,
             record_count: self.record_count,
             threshold,
             peaks,
             names,
-            root: fr_from_hex("ledger_root", &self.ledger_root)?,
+            root,
             context: self.context.clone(),
+            ledger_attestation: self.ledger_attestation.clone(),
         })
     }
 }
@@ -232,6 +244,7 @@ impl ComputeInputs {
                 .collect(),
             ledger_root: fr_to_hex(&self.root),
             context: self.context.clone(),
+            ledger_attestation: self.ledger_attestation.clone(),
         }
     }
 
@@ -277,15 +290,25 @@ impl ComputeInputs {
             Some(n) => format!(", nonce {n}"),
             None => String::new(),
         };
+        let vouched = match &self.ledger_attestation {
+            Some(a) => format!(
+                "; ledger attested by provider {}… for account {:?}, period {}",
+                &a.provider_key[..12],
+                a.account,
+                a.period()
+            ),
+            None => "; ledger not attested by a compute provider".to_string(),
+        };
         format!(
             "Training compute of the committed ledger ({} records) is at most {} FLOP, counting every \
-             accelerator at its peak ({}); under policy {:?}, epoch {}{}",
+             accelerator at its peak ({}); under policy {:?}, epoch {}{}{}",
             self.record_count,
             sci(self.threshold),
             peaks.join(", "),
             self.context.policy_id,
             self.context.epoch,
-            nonce
+            nonce,
+            vouched
         )
     }
 }
@@ -324,6 +347,7 @@ mod tests {
                 epoch: 2026,
                 nonce: None,
             },
+            ledger_attestation: None,
         }
     }
 
@@ -565,19 +589,19 @@ fn parse_u64(field: &str, s: &str) -> Result<u64, VerifyError> {
 }
 
 /// Length-prefixed fields into SHA-256 (one encoding for every digest of this module).
-struct Transcript(Sha256);
+pub(crate) struct Transcript(Sha256);
 
 impl Transcript {
-    fn new(tag: &[u8]) -> Self {
+    pub(crate) fn new(tag: &[u8]) -> Self {
         let mut t = Transcript(Sha256::new());
         t.put(tag);
         t
     }
-    fn put(&mut self, b: &[u8]) {
+    pub(crate) fn put(&mut self, b: &[u8]) {
         self.0.update((b.len() as u64).to_be_bytes());
         self.0.update(b);
     }
-    fn put_u64(&mut self, v: u64) {
+    pub(crate) fn put_u64(&mut self, v: u64) {
         self.put(&v.to_be_bytes());
     }
     fn put_opt(&mut self, v: Option<&str>) {
@@ -589,7 +613,7 @@ impl Transcript {
             }
         }
     }
-    fn finish(self) -> [u8; 32] {
+    pub(crate) fn finish(self) -> [u8; 32] {
         self.0.finalize().into()
     }
 }

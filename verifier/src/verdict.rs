@@ -250,9 +250,59 @@ pub fn check_peak_table(policy: &Policy, c: &ComputeInputs) -> Result<(), String
     Ok(())
 }
 
+/// Who vouches for the ledger's completeness, in plain words; `Err` when the rule requires a
+/// trusted provider's attestation and the claim has none. The signature itself was checked when
+/// the statement was parsed.
+fn ledger_vouched(
+    policy: &Policy,
+    rule: &ComputeRule,
+    c: &ComputeInputs,
+) -> Result<String, String> {
+    let Some(a) = &c.ledger_attestation else {
+        let words = "ledger not attested by any compute provider: the developer alone vouches for its completeness";
+        return if rule.require_provider_attestation {
+            Err(format!(
+                "its {words}, and this policy requires a trusted provider's attestation"
+            ))
+        } else {
+            Ok(words.to_string())
+        };
+    };
+    match policy
+        .providers
+        .iter()
+        .find(|p| hex::encode(p.ed25519) == a.provider_key)
+    {
+        Some(p) => Ok(format!(
+            "ledger attested by {} for account {:?}, period {}",
+            p.name,
+            a.account,
+            a.period()
+        )),
+        None => {
+            let trusted: Vec<&str> = policy.providers.iter().map(|p| p.name.as_str()).collect();
+            let words = format!(
+                "ledger attested by provider key {}… for account {:?}, period {}, a provider this policy does not list{}",
+                &a.provider_key[..12],
+                a.account,
+                a.period(),
+                if trusted.is_empty() { String::new() } else { format!(" (it trusts {})", trusted.join(", ")) }
+            );
+            if rule.require_provider_attestation {
+                Err(format!(
+                    "its {words}, and this policy requires a trusted provider's attestation"
+                ))
+            } else {
+                Ok(format!("{words}: as far as this policy knows, the developer alone vouches for its completeness"))
+            }
+        }
+    }
+}
+
 /// Does the compute claim `c` show the policy's compute rule? `Ok` says why it does.
 fn check_compute(policy: &Policy, rule: &ComputeRule, c: &ComputeInputs) -> Result<String, String> {
     check_peak_table(policy, c)?;
+    let vouched = ledger_vouched(policy, rule, c)?;
     let claim = Bound::integer(c.threshold);
     let limit = Bound::integer(rule.threshold);
     if !establishes(
@@ -271,12 +321,12 @@ fn check_compute(policy: &Policy, rule: &ComputeRule, c: &ComputeInputs) -> Resu
     }
     Ok(if c.threshold == rule.threshold {
         format!(
-            "proves training compute at most {} FLOP, this policy's threshold",
+            "proves training compute at most {} FLOP, this policy's threshold; {vouched}",
             sci(c.threshold)
         )
     } else {
         format!(
-            "proves training compute at most {} FLOP, within this policy's threshold of {} FLOP (a lower proven bound also shows the higher threshold)",
+            "proves training compute at most {} FLOP, within this policy's threshold of {} FLOP (a lower proven bound also shows the higher threshold); {vouched}",
             sci(c.threshold),
             sci(rule.threshold)
         )

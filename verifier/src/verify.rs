@@ -19,7 +19,7 @@ pub const PROOF_BYTES: usize = 128;
 #[derive(Debug, Clone)]
 pub enum ParsedStatement {
     /// A compute claim.
-    Compute(ComputeInputs),
+    Compute(Box<ComputeInputs>),
     /// An eval red-line claim (its attestation signature already checked).
     Eval(Box<EvalInputs>),
 }
@@ -28,7 +28,7 @@ impl ParsedStatement {
     /// Parses a statement.
     pub fn parse(s: &Statement) -> Result<Self, VerifyError> {
         match s {
-            Statement::Compute(c) => Ok(ParsedStatement::Compute(c.parse()?)),
+            Statement::Compute(c) => Ok(ParsedStatement::Compute(Box::new(c.parse()?))),
             Statement::Eval(e) => Ok(ParsedStatement::Eval(Box::new(e.parse()?))),
         }
     }

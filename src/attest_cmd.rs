@@ -1,0 +1,125 @@
+//! `zkgov attest ledger`: a compute provider attests its accounting export for one account and
+//! period (see [`zkgov_verifier::provider`]).
+
+use crate::cli::{ledger_format, secret_seed_path, FormatArg};
+use clap::{Args, Subcommand};
+use rand::{rngs::OsRng, RngCore};
+use serde_json::json;
+use std::{path::PathBuf, process::ExitCode};
+use zkgov_prover::{
+    error::write_atomic,
+    ledger::{self, PeakTable},
+    provider::{attest, Period},
+    signing::{self, Role},
+    ProveError,
+};
+use zkgov_verifier::policy::Policy;
+
+#[derive(Subcommand, Debug)]
+pub enum AttestCommand {
+    /// Compute provider: commit to your accounting export for one account and period with a fresh
+    /// salt and sign the commitment. Hand the developer the ledger, the attestation and the secret
+    /// seed file `<out>.SECRET-seed`; the developer proves against exactly this commitment
+    /// (`zkgov prove compute --ledger-attestation OUT --seed-file OUT.SECRET-seed`).
+    Ledger(Box<LedgerAttestArgs>),
+}
+
+#[derive(Args, Debug)]
+pub struct LedgerAttestArgs {
+    /// The accounting export: Slurm `sacct --parsable2` output, a CSV (accelerator,devices,seconds)
+    /// or a zkgov-ledger JSON file.
+    #[arg(long)]
+    ledger: PathBuf,
+    /// Ledger format (default: from the file extension; anything but .json/.csv is sacct).
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
+    /// Accelerator classes and peak FLOP/s, e.g. `--peak H100=989.4e12`; the developer must use
+    /// the same names in the same order (a record's class is an index into them).
+    #[arg(
+        long = "peak",
+        required_unless_present = "policy",
+        conflicts_with = "policy"
+    )]
+    peaks: Vec<String>,
+    /// Take the accelerator classes from the regulator's policy file instead of `--peak`.
+    #[arg(long)]
+    policy: Option<PathBuf>,
+    /// The provider's signing key file (`zkgov attester-key --role provider`).
+    #[arg(long)]
+    provider_key: PathBuf,
+    /// The account (project, allocation or customer) the export covers.
+    #[arg(long)]
+    account: String,
+    /// First day of the accounting period (YYYY-MM-DD).
+    #[arg(long)]
+    period_start: String,
+    /// Last day of the accounting period (YYYY-MM-DD, inclusive).
+    #[arg(long)]
+    period_end: String,
+    /// Where to write the attestation (the secret seed goes to `<out>.SECRET-seed`).
+    #[arg(long, default_value = "ledger-attestation.json")]
+    out: PathBuf,
+}
+
+/// Runs `zkgov attest ...`.
+pub fn run(cmd: AttestCommand, json: bool) -> Result<ExitCode, ProveError> {
+    match cmd {
+        AttestCommand::Ledger(a) => attest_ledger(&a, json),
+    }
+}
+
+fn attest_ledger(a: &LedgerAttestArgs, json: bool) -> Result<ExitCode, ProveError> {
+    let peaks = match &a.policy {
+        Some(p) => PeakTable::from_policy(&Policy::read(p)?),
+        None => PeakTable::from_args(&a.peaks)?,
+    };
+    let key = signing::read_secret(&a.provider_key, Role::Provider)?;
+    let records = ledger::import(&a.ledger, ledger_format(a.format, &a.ledger), &peaks)?;
+    let seed_file = secret_seed_path(&a.out);
+    if seed_file.exists() {
+        return Err(ProveError::import(
+            seed_file.display().to_string(),
+            "already exists; every attestation gets a fresh seed (choose another --out)",
+        ));
+    }
+    let mut seed = [0u8; 32];
+    OsRng.fill_bytes(&mut seed);
+    let period = Period {
+        account: a.account.clone(),
+        start: a.period_start.clone(),
+        end: a.period_end.clone(),
+    };
+    let file = attest(records, &peaks, &period, &seed, &key)?;
+    write_atomic(&seed_file, hex::encode(seed).as_bytes())?;
+    write_atomic(
+        &a.out,
+        serde_json::to_string_pretty(&file)
+            .unwrap_or_default()
+            .as_bytes(),
+    )?;
+    if json {
+        println!(
+            "{}",
+            json!({ "attestation": a.out, "seed_file": seed_file, "ledger_root": file.ledger_root,
+                    "record_count": file.record_count, "capacity": file.capacity,
+                    "accelerators": file.accelerators, "account": file.attestation.account,
+                    "period_start": file.attestation.period_start,
+                    "period_end": file.attestation.period_end,
+                    "provider_key": file.attestation.provider_key })
+        );
+    } else {
+        println!(
+            "wrote {}: {} records of account {:?}, period {}, committed as {}… (capacity {}, classes {})\n  \
+             secret seed in {}: hand it to the developer with the ledger and the attestation, to no one else",
+            a.out.display(),
+            file.record_count,
+            file.attestation.account,
+            file.attestation.period(),
+            &file.ledger_root[..14],
+            file.capacity,
+            file.accelerators.join(", "),
+            seed_file.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
