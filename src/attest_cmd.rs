@@ -1,19 +1,18 @@
 //! `zkgov attest ledger`: a compute provider attests its accounting export for one account and
 //! period (see [`zkgov_verifier::provider`]).
 
-use crate::cli::{ledger_format, secret_seed_path, FormatArg};
+use crate::cli::{secret_seed_path, LedgerArgs};
 use clap::{Args, Subcommand};
 use rand::{rngs::OsRng, RngCore};
 use serde_json::json;
 use std::{path::PathBuf, process::ExitCode};
 use zkgov_prover::{
     error::write_atomic,
-    ledger::{self, PeakTable},
+    ledger,
     provider::{attest, Period},
     signing::{self, Role},
     ProveError,
 };
-use zkgov_verifier::policy::Policy;
 
 #[derive(Subcommand, Debug)]
 pub enum AttestCommand {
@@ -26,24 +25,11 @@ pub enum AttestCommand {
 
 #[derive(Args, Debug)]
 pub struct LedgerAttestArgs {
-    /// The accounting export: Slurm `sacct --parsable2` output, a CSV (accelerator,devices,seconds)
-    /// or a zkgov-ledger JSON file.
-    #[arg(long)]
-    ledger: PathBuf,
-    /// Ledger format (default: from the file extension; anything but .json/.csv is sacct).
-    #[arg(long, value_enum)]
-    format: Option<FormatArg>,
-    /// Accelerator classes and peak FLOP/s, e.g. `--peak H100=989.4e12`; the developer must use
-    /// the same names in the same order (a record's class is an index into them).
-    #[arg(
-        long = "peak",
-        required_unless_present = "policy",
-        conflicts_with = "policy"
-    )]
-    peaks: Vec<String>,
-    /// Take the accelerator classes from the regulator's policy file instead of `--peak`.
-    #[arg(long)]
-    policy: Option<PathBuf>,
+    /// The accounting export and its accelerator classes (`--peak` rows or `--policy`); the
+    /// developer must use the same classes in the same order (a record's class is an index into
+    /// them).
+    #[command(flatten)]
+    ledger: LedgerArgs,
     /// The provider's signing key file (`zkgov attester-key --role provider`).
     #[arg(long)]
     provider_key: PathBuf,
@@ -69,12 +55,9 @@ pub fn run(cmd: AttestCommand, json: bool) -> Result<ExitCode, ProveError> {
 }
 
 fn attest_ledger(a: &LedgerAttestArgs, json: bool) -> Result<ExitCode, ProveError> {
-    let peaks = match &a.policy {
-        Some(p) => PeakTable::from_policy(&Policy::read(p)?),
-        None => PeakTable::from_args(&a.peaks)?,
-    };
+    let (peaks, _) = a.ledger.peak_table()?;
     let key = signing::read_secret(&a.provider_key, Role::Provider)?;
-    let records = ledger::import(&a.ledger, ledger_format(a.format, &a.ledger), &peaks)?;
+    let records = ledger::import(a.ledger.path(), a.ledger.format(), &peaks)?;
     let seed_file = secret_seed_path(&a.out);
     if seed_file.exists() {
         return Err(ProveError::import(

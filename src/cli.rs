@@ -206,7 +206,7 @@ enum Command {
 
 /// Where a ledger comes from and how its accelerators map to the policy's peak table.
 #[derive(Args, Debug)]
-struct LedgerArgs {
+pub(crate) struct LedgerArgs {
     /// The ledger: Slurm `sacct --parsable2` output, a CSV (accelerator,devices,seconds) or a
     /// zkgov-ledger JSON file.
     #[arg(long)]
@@ -214,25 +214,48 @@ struct LedgerArgs {
     /// Ledger format (default: from the file extension; anything but .json/.csv is sacct).
     #[arg(long, value_enum)]
     format: Option<FormatArg>,
-    /// Peak FLOP/s per accelerator class, from the policy, e.g. `--peak H100=989.4e12`. Repeat for
-    /// each class; a record's class is looked up by name.
-    #[arg(long = "peak", required = true)]
+    /// Peak FLOP/s per accelerator class, e.g. `--peak H100=989.4e12`. Repeat for each class; a
+    /// record's class is looked up by name, and a class is an index into these rows in order.
+    #[arg(
+        long = "peak",
+        required_unless_present = "policy",
+        conflicts_with = "policy"
+    )]
     peaks: Vec<String>,
+    /// The regulator's policy file: the accelerator classes and peaks come from it (and, for
+    /// `prove compute`, the threshold, policy id, epoch and nonce), so they cannot be mismatched.
+    #[arg(long)]
+    policy: Option<PathBuf>,
 }
 
 impl LedgerArgs {
-    fn format(&self) -> LedgerFormat {
-        ledger_format(self.format, &self.ledger)
+    /// The ledger file.
+    pub(crate) fn path(&self) -> &Path {
+        &self.ledger
     }
-}
 
-/// The ledger format chosen with `--format`, or guessed from the file name.
-pub(crate) fn ledger_format(format: Option<FormatArg>, path: &Path) -> LedgerFormat {
-    match format {
-        Some(FormatArg::Sacct) => LedgerFormat::Sacct,
-        Some(FormatArg::Csv) => LedgerFormat::Csv,
-        Some(FormatArg::Json) => LedgerFormat::Json,
-        None => LedgerFormat::from_path(path),
+    /// The format chosen with `--format`, or guessed from the file name.
+    pub(crate) fn format(&self) -> LedgerFormat {
+        match self.format {
+            Some(FormatArg::Sacct) => LedgerFormat::Sacct,
+            Some(FormatArg::Csv) => LedgerFormat::Csv,
+            Some(FormatArg::Json) => LedgerFormat::Json,
+            None => LedgerFormat::from_path(&self.ledger),
+        }
+    }
+
+    /// The policy file's contents (if one was given) and the peak table: the policy's, or the
+    /// `--peak` rows.
+    pub(crate) fn peak_table(
+        &self,
+    ) -> Result<(PeakTable, Option<zkgov_verifier::policy::Policy>), ProveError> {
+        match &self.policy {
+            Some(p) => {
+                let policy = zkgov_verifier::policy::Policy::read(p)?;
+                Ok((PeakTable::from_policy(&policy), Some(policy)))
+            }
+            None => Ok((PeakTable::from_args(&self.peaks)?, None)),
+        }
     }
 }
 
@@ -280,17 +303,18 @@ enum ProveCommand {
 struct ComputeArgs {
     #[command(flatten)]
     ledger: LedgerArgs,
-    /// The claim: total FLOP at most this (e.g. 1e25).
-    #[arg(long)]
-    threshold: String,
-    /// The policy the claim is made under.
-    #[arg(long, default_value = "unspecified")]
+    /// The claim: total FLOP at most this (e.g. 1e25; with --policy, the policy's threshold).
+    #[arg(long, required_unless_present = "policy", conflicts_with = "policy")]
+    threshold: Option<String>,
+    /// The policy the claim is made under (without --policy).
+    #[arg(long, default_value = "unspecified", conflicts_with = "policy")]
     policy_id: String,
-    /// The reporting period.
-    #[arg(long, default_value_t = 0)]
-    epoch: u64,
-    /// A regulator-issued nonce (hex), binding the proof to one request.
+    /// The reporting period (default 0; with --policy, the policy's only epoch).
     #[arg(long)]
+    epoch: Option<u64>,
+    /// A regulator-issued nonce (hex), binding the proof to one request (with --policy, the
+    /// policy's nonce).
+    #[arg(long, conflicts_with = "policy")]
     nonce: Option<String>,
     /// Capacity class (default: the smallest that fits the ledger).
     #[arg(long)]
@@ -315,7 +339,7 @@ struct ComputeArgs {
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum)]
-pub(crate) enum FormatArg {
+enum FormatArg {
     Sacct,
     Csv,
     Json,
@@ -519,14 +543,19 @@ pub struct ProveOutput {
 }
 
 fn prove_compute(a: &ComputeArgs, quiet: bool) -> Result<ProveOutput, ProveError> {
-    let peaks = PeakTable::from_args(&a.ledger.peaks)?;
-    let threshold = parse_quantity("--threshold", &a.threshold)?;
-    let records = ledger::import(&a.ledger.ledger, a.ledger.format(), &peaks)?;
-    let context = Context {
-        policy_id: a.policy_id.clone(),
-        epoch: a.epoch,
-        nonce: a.nonce.clone(),
+    let (peaks, policy) = a.ledger.peak_table()?;
+    let (threshold, context) = match (&policy, &a.threshold) {
+        (Some(p), _) => (p.compute_threshold()?, p.claim_context(a.epoch)?),
+        (None, threshold) => (
+            parse_quantity("--threshold", threshold.as_deref().unwrap_or_default())?,
+            Context {
+                policy_id: a.policy_id.clone(),
+                epoch: a.epoch.unwrap_or(0),
+                nonce: a.nonce.clone(),
+            },
+        ),
     };
+    let records = ledger::import(a.ledger.path(), a.ledger.format(), &peaks)?;
     let seed_path = a
         .seed_file
         .clone()
@@ -614,6 +643,10 @@ fn prove_compute(a: &ComputeArgs, quiet: bool) -> Result<ProveOutput, ProveError
     if !quiet {
         println!("wrote {}\n  claim: {}\n  key {} ({})\n  salt seed kept in {} (secret: spot-check openings need it)",
             a.out.display(), out.statement, short(&out.key_id), pair.vk.setup.label(), seed_path.display());
+        println!(
+            "  your margin (private: shown here only, not in the bundle): {}",
+            job.private_margin()
+        );
     }
     Ok(out)
 }

@@ -295,11 +295,10 @@ pub fn prove(a: &EvalArgs, json: bool) -> Result<ExitCode, ProveError> {
             nonce: a.nonce.clone(),
         },
     };
-    let seed_path = a.seed_file.clone().unwrap_or_else(|| {
-        let mut p = a.out.clone().into_os_string();
-        p.push(".SECRET-seed");
-        PathBuf::from(p)
-    });
+    let seed_path = a
+        .seed_file
+        .clone()
+        .unwrap_or_else(|| crate::cli::secret_seed_path(&a.out));
     // Import and check every claim first: a false claim refuses the whole suite, writing nothing.
     let prepared: Vec<(EvalLog, EvalClaimSpec, Option<u64>)> = claims
         .iter()

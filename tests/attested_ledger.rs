@@ -399,3 +399,91 @@ fn spot_check_opens_records_of_the_attested_commitment() {
         text(&o)
     );
 }
+
+/// Issue 15, item 4: `zkgov prove compute --policy` takes the peak table, threshold, policy id
+/// and epoch from the regulator's policy, so a developer cannot mismatch them; the developer's
+/// margin is printed on the terminal and is nowhere in the bundle.
+#[test]
+fn prove_compute_takes_its_terms_from_the_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let key = setup(d);
+    let requires = policy(d, "requires.toml", "Example Cloud", &key, true);
+    let o = ok(zkgov(
+        &[
+            "prove",
+            "compute",
+            "--ledger",
+            "sacct.psv",
+            "--policy",
+            &requires,
+            "--ledger-attestation",
+            "att.json",
+            "--seed-file",
+            "att.json.SECRET-seed",
+            "--keys",
+            "keys",
+            "--out",
+            "p.json",
+        ],
+        d,
+    ));
+    let out = text(&o);
+    assert!(
+        out.contains("your margin (private: shown here only, not in the bundle): total ")
+            && out.contains("threshold 1e25 FLOP"),
+        "{out}"
+    );
+    let bundle = std::fs::read_to_string(d.join("p.json")).unwrap();
+    assert!(!bundle.contains("margin") && !bundle.contains("to spare"));
+    let b: Value = serde_json::from_str(&bundle).unwrap();
+    let st = &b["claims"][0]["statement"];
+    assert_eq!(st["context"]["policy_id"], "eu-ai-act-art51");
+    assert_eq!(st["context"]["epoch"], 2026);
+    assert_eq!(st["threshold_flop"], "10000000000000000000000000");
+    assert_eq!(st["peak_table"][0]["accelerator"], "H100");
+    assert!(text(&verify(d, "p.json", &requires)).contains("COMPLIANT"));
+    // The policy's terms cannot be overridden on the command line, nor an epoch it does not
+    // accept chosen.
+    for extra in [
+        vec!["--threshold", "1e30"],
+        vec!["--peak", "H100=1"],
+        vec!["--policy-id", "elsewhere"],
+    ] {
+        let mut args = vec![
+            "prove",
+            "compute",
+            "--ledger",
+            "sacct.psv",
+            "--policy",
+            &requires,
+            "--keys",
+            "keys",
+        ];
+        args.extend(extra.iter().copied());
+        let o = zkgov(&args, d);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {}", text(&o));
+        assert!(text(&o).contains("cannot be used with"), "{}", text(&o));
+    }
+    let o = zkgov(
+        &[
+            "prove",
+            "compute",
+            "--ledger",
+            "sacct.psv",
+            "--policy",
+            &requires,
+            "--epoch",
+            "2025",
+            "--keys",
+            "keys",
+        ],
+        d,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o).contains("does not accept epoch 2025"),
+        "{}",
+        text(&o)
+    );
+}

@@ -94,6 +94,23 @@ impl ComputeJob {
         Ok(self)
     }
 
+    /// The developer's own margin in plain words: the ledger's total against the threshold. It
+    /// discloses the exact total, so it belongs on the developer's terminal only and is never
+    /// written into a bundle.
+    pub fn private_margin(&self) -> String {
+        let threshold = self.inputs.threshold;
+        match total_flop(&self.commitment.records, &self.inputs.peaks) {
+            Some(total) => format!(
+                "total {} FLOP at peak, threshold {} FLOP: {:.1}% of it, {} FLOP to spare",
+                sci(total),
+                sci(threshold),
+                total as f64 / threshold.max(1) as f64 * 100.0,
+                sci(threshold.saturating_sub(total))
+            ),
+            None => "total above 3.4e38 FLOP".into(),
+        }
+    }
+
     /// The circuit with its witness.
     pub fn circuit(&self) -> ComputeCircuit {
         ComputeCircuit {
