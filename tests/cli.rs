@@ -122,8 +122,8 @@ fn bad_inputs_give_one_clear_line() {
     let d = dir.path();
     std::fs::write(d.join("garbage.json"), "{not json").unwrap();
     std::fs::write(
-        d.join("v3.json"),
-        r#"{"format":"zkgov-bundle","version":3,"claims":[]}"#,
+        d.join("v4.json"),
+        r#"{"format":"zkgov-bundle","version":4,"claims":[]}"#,
     )
     .unwrap();
     std::fs::write(
@@ -148,10 +148,10 @@ fn bad_inputs_give_one_clear_line() {
     .unwrap();
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (vec!["verify", "garbage.json"], "bundle is malformed"),
-        (vec!["verify", "v3.json"], "unsupported format"),
+        (vec!["verify", "v4.json"], "unsupported format"),
         (
             vec!["verify", "v1.json"],
-            "made by an unsound zkgov version (its claims could be forged); re-prove",
+            "made by an unsound zkgov version (its claims could be forged or contradict the evidence); re-prove",
         ),
         (vec!["verify", "missing.json"], "missing.json"),
         (vec!["inspect", "garbage.json"], "malformed"),

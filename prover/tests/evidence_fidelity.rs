@@ -252,7 +252,7 @@ fn reductions_that_contradict_the_logs_metric_are_refused() {
     let m = err(read_inspect(&edited, Select::default()));
     assert!(
         m.contains("reports accuracy 0.5125")
-            && m.contains("own reductions hold average 0.5")
+            && m.contains("in the log's own reductions average 0.5")
             && m.contains("edited.json"),
         "{m}"
     );

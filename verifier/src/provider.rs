@@ -238,22 +238,7 @@ mod tests {
     /// A statement about ledger root 42 (3 records, capacity 64, class H100) carrying an
     /// attestation signed by `key` over exactly those fields.
     fn attested(key: &SigningKey) -> ComputeStatement {
-        let mut s = ComputeStatement {
-            capacity: 64,
-            record_count: 3,
-            threshold_flop: "10000000000000000000000000".into(),
-            peak_table: vec![PeakEntry {
-                accelerator: "H100".into(),
-                peak_flop_per_s: "989400000000000".into(),
-            }],
-            ledger_root: fr_to_hex(&Fr::from(42u64)),
-            context: Context {
-                policy_id: "demo".into(),
-                epoch: 2026,
-                nonce: None,
-            },
-            ledger_attestation: None,
-        };
+        let mut s = crate::statement::tests::example();
         let mut a = LedgerAttestation {
             provider_key: hex::encode(key.verifying_key().to_bytes()),
             account: "acct".into(),

@@ -329,9 +329,10 @@ pub fn sci(x: u128) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
+    /// A compute statement about ledger root 42 (3 records, capacity 64, class H100).
     pub(crate) fn example() -> ComputeStatement {
         ComputeStatement {
             capacity: 64,

@@ -224,9 +224,9 @@ pub(crate) fn check_mean(
         return Ok(());
     }
     let source = match from {
-        ValuesFrom::LogReductions => "the log's own reductions hold",
-        ValuesFrom::Recomputed => "recomputed from its epochs (the log does not record a reducer's parameters, such as at_least's value) give",
-        ValuesFrom::PerSample => "the samples file holds",
+        ValuesFrom::LogReductions => "in the log's own reductions",
+        ValuesFrom::Recomputed => "recomputed from its epochs (the log does not record a reducer's parameters, such as at_least's value)",
+        ValuesFrom::PerSample => "in the samples file",
     };
     Err(ImportError::malformed(
         what,
