@@ -364,7 +364,7 @@ fn whenever_the_circuit_is_satisfied_the_words_are_true() {
 fn the_words_refuse_the_issue_14_forgeries() {
     // The checker itself: the forgeries the old circuit accepted are false by the words.
     let policy = policy();
-    let records = vec![Record {
+    let records = [Record {
         class: 0,
         devices: 8,
         seconds: 3600,

@@ -194,7 +194,7 @@ fn present_records_need_a_device_and_a_second() {
         }
     }
     let honest = Case::new(ledger(), 16);
-    let mut padded = Case::new(vec![ledger(), vec![Record::default()]].concat(), 16);
+    let mut padded = Case::new([ledger(), vec![Record::default()]].concat(), 16);
     padded.salt = honest.salt;
     assert_eq!(padded.inputs().root, honest.inputs().root);
 }

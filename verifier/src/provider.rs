@@ -232,7 +232,7 @@ impl AttestationFile {
 mod tests {
     use super::*;
 
-    use crate::statement::{ComputeStatement, Context, PeakEntry};
+    use crate::statement::ComputeStatement;
     use ed25519_dalek::{Signer, SigningKey};
 
     /// A statement about ledger root 42 (3 records, capacity 64, class H100) carrying an
@@ -258,7 +258,8 @@ mod tests {
         let good = attested(&key);
         assert_eq!(good.parse().unwrap().to_statement(), good);
         let other_key = hex::encode(SigningKey::from_bytes(&[8; 32]).verifying_key().to_bytes());
-        let edits: Vec<(&str, Box<dyn Fn(&mut ComputeStatement)>)> = vec![
+        type Edit = Box<dyn Fn(&mut ComputeStatement)>;
+        let edits: Vec<(&str, Edit)> = vec![
             (
                 "root",
                 Box::new(|s| s.ledger_root = fr_to_hex(&Fr::from(43u64))),
