@@ -24,6 +24,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 use super::{
     check_mean, id_string, json_f64, list, relax_json, show, special_float, EvalLog, Headline,
@@ -104,6 +105,31 @@ struct RawHeadline {
     metric: Option<String>,
     #[serde(default)]
     reducer: Option<String>,
+}
+
+impl RawHeadline {
+    /// Whether the headline is about `series` (the scorer, or a key of its dict values) of
+    /// `scorer`.
+    fn names(&self, scorer: &str, series: &str) -> bool {
+        self.scorer.as_deref() == Some(scorer)
+            && self.score.as_deref().or(self.scorer.as_deref()) == Some(series)
+    }
+}
+
+/// `names` without repeats, in first-seen order.
+fn distinct<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut v: Vec<&str> = Vec::new();
+    for n in names {
+        if !v.contains(&n) {
+            v.push(n);
+        }
+    }
+    v
+}
+
+/// A reducer as a log names it: Inspect writes no name for its implicit default, mean.
+fn reducer_or_mean(reducer: &Option<String>) -> &str {
+    reducer.as_deref().unwrap_or("mean")
 }
 
 /// `header.json` of a `.eval` log.
@@ -217,7 +243,6 @@ struct Parts {
 /// headline and the metric is a mean).
 pub fn read_inspect(path: &Path, select: Select<'_>) -> Result<EvalLog, ImportError> {
     let name = path.display().to_string();
-    let evidence_sha256 = super::file_sha256(path)?;
     let mut file = File::open(path).map_err(|e| ImportError::io(path, e))?;
     let mut magic = Vec::with_capacity(4);
     (&mut file)
@@ -225,8 +250,12 @@ pub fn read_inspect(path: &Path, select: Select<'_>) -> Result<EvalLog, ImportEr
         .read_to_end(&mut magic)
         .map_err(|e| ImportError::io(path, e))?;
     file.rewind().map_err(|e| ImportError::io(path, e))?;
-    let parts = if magic.starts_with(b"PK") {
-        read_eval_zip(&name, BufReader::new(file))?
+    // The evidence digest is of the bytes parsed: the ZIP's from the same handle before it is
+    // read, the JSON log's from the bytes in memory.
+    let (parts, evidence) = if magic.starts_with(b"PK") {
+        let digest = super::stream_sha256(&mut file, path)?;
+        file.rewind().map_err(|e| ImportError::io(path, e))?;
+        (read_eval_zip(&name, BufReader::new(file))?, digest)
     } else {
         let mut bytes = Vec::new();
         file.take(MAX_JSON_LOG_BYTES + 1)
@@ -256,7 +285,7 @@ pub fn read_inspect(path: &Path, select: Select<'_>) -> Result<EvalLog, ImportEr
                 sample: s,
             })
             .collect();
-        Parts {
+        let parts = Parts {
             format: "inspect-json",
             version: log.version,
             status: log.status,
@@ -264,9 +293,10 @@ pub fn read_inspect(path: &Path, select: Select<'_>) -> Result<EvalLog, ImportEr
             results: log.results,
             reductions: log.reductions,
             records,
-        }
+        };
+        (parts, Sha256::digest(&bytes).into())
     };
-    build(&name, parts, select, evidence_sha256)
+    build(&name, parts, select, hex::encode(evidence))
 }
 
 /// Inflates ZIP members within [`MAX_ZIP_MEMBER_BYTES`] each and [`MAX_ZIP_TOTAL_BYTES`] in all.
@@ -646,17 +676,14 @@ fn reported_mean(
     let Some(entry) = res.scores.iter().find(|e| {
         e.name == series
             && e.scorer.as_deref().is_none_or(|s| s == scorer)
-            && e.reducer.as_deref().unwrap_or("mean") == reducer
+            && reducer_or_mean(&e.reducer) == reducer
     }) else {
         return Ok(None);
     };
     let headline_metric = res
         .headline
         .as_ref()
-        .filter(|h| {
-            h.scorer.as_deref() == Some(scorer)
-                && h.score.as_deref().or(h.scorer.as_deref()) == Some(series)
-        })
+        .filter(|h| h.names(scorer, series))
         .and_then(|h| h.metric.as_deref());
     let Some(metric) = headline_metric
         .into_iter()
@@ -750,12 +777,13 @@ fn score_to_float(
 }
 
 /// The log's reduced values for `scorer` (and `key`) after `reducer`, one per sample of the log in
-/// first-seen order (`None` for samples the reduction leaves out, which had no score, and for
-/// NaN); `None` when the log has no such reduction.
+/// first-seen order (`sample_ids`; `known` holds the same ids), `None` for samples the reduction
+/// leaves out (which had no score) and for NaN; `None` when the log has no such reduction.
 fn logged_reduction(
     name: &str,
     reductions: Option<&[RawReduction]>,
     sample_ids: &[&str],
+    known: &HashSet<&str>,
     scorer: &str,
     key: Option<&str>,
     reducer: &str,
@@ -763,7 +791,7 @@ fn logged_reduction(
     let Some(entry) = reductions
         .into_iter()
         .flatten()
-        .find(|r| r.scorer == scorer && r.reducer.as_deref().unwrap_or("mean") == reducer)
+        .find(|r| r.scorer == scorer && reducer_or_mean(&r.reducer) == reducer)
     else {
         return Ok(None);
     };
@@ -779,7 +807,7 @@ fn logged_reduction(
                 ),
             )
         })?;
-        if !sample_ids.contains(&id.as_str()) {
+        if !known.contains(id.as_str()) {
             return Err(ImportError::malformed(
                 &what,
                 format!("reduces sample {id:?}, which the log does not hold"),
@@ -837,8 +865,6 @@ fn build(
         }
     }
 
-    // Scorer names: those in the samples (first seen first), then any only the results name.
-    let mut names: Vec<&str> = Vec::new();
     let mut seen_ids: HashSet<(String, u32)> = HashSet::new();
     let mut ids = Vec::with_capacity(records.len());
     for r in &records {
@@ -861,20 +887,19 @@ fn build(
             ));
         }
         ids.push(id);
-        for k in r.sample.scores.iter().flat_map(|s| s.keys()) {
-            if !names.contains(&k) {
-                names.push(k);
-            }
-        }
     }
-    if let Some(res) = &results {
-        for e in &res.scores {
-            let s = e.scorer.as_deref().unwrap_or(&e.name);
-            if !names.contains(&s) {
-                names.push(s);
-            }
-        }
-    }
+    // Scorer names: those in the samples (first seen first), then any only the results name.
+    let names = distinct(
+        records
+            .iter()
+            .flat_map(|r| r.sample.scores.iter().flat_map(|s| s.keys()))
+            .chain(
+                results
+                    .iter()
+                    .flat_map(|r| &r.scores)
+                    .map(|e| e.scorer.as_deref().unwrap_or(&e.name)),
+            ),
+    );
     let headline = results.as_ref().and_then(|r| r.headline.as_ref());
     let headline_field = headline.and_then(|h| Some((h.scorer.as_deref()?, h.score.as_deref())));
     let scorer: String = match select.scorer {
@@ -957,42 +982,32 @@ fn build(
 
     // The epoch reducer: the reductions the log holds for the scorer (else the reducers its results
     // name, else its configured ones, else Inspect's default, mean).
-    let offer = |r: &str, offered: &mut Vec<String>| {
-        if !offered.iter().any(|x| x == r) {
-            offered.push(r.to_string());
-        }
-    };
-    let mut offered: Vec<String> = Vec::new();
-    for r in reductions.iter().flatten().filter(|r| r.scorer == scorer) {
-        offer(r.reducer.as_deref().unwrap_or("mean"), &mut offered);
-    }
-    if offered.is_empty() {
-        for e in results
+    let from_reductions = distinct(
+        reductions
+            .iter()
+            .flatten()
+            .filter(|r| r.scorer == scorer)
+            .map(|r| reducer_or_mean(&r.reducer)),
+    );
+    let from_results = distinct(
+        results
             .iter()
             .flat_map(|r| &r.scores)
             .filter(|e| e.name == series && e.scorer.as_deref().is_none_or(|s| s == scorer))
-        {
-            offer(e.reducer.as_deref().unwrap_or("mean"), &mut offered);
-        }
-    }
-    if offered.is_empty() {
-        for r in eval
-            .config
+            .map(|e| reducer_or_mean(&e.reducer)),
+    );
+    let from_config = distinct(
+        eval.config
             .iter()
             .flat_map(|c| c.epochs_reducer.iter().flatten())
-        {
-            offer(r, &mut offered);
-        }
-    }
-    if offered.is_empty() {
-        offer("mean", &mut offered);
-    }
-    let reducers: Vec<&str> = offered.iter().map(String::as_str).collect();
+            .map(String::as_str),
+    );
+    let reducers: Vec<&str> = [from_reductions, from_results, from_config]
+        .into_iter()
+        .find(|v| !v.is_empty())
+        .unwrap_or_else(|| vec!["mean"]);
     let logs_choice = headline
-        .filter(|h| {
-            h.scorer.as_deref() == Some(scorer.as_str())
-                && h.score.as_deref().or(h.scorer.as_deref()) == Some(series.as_str())
-        })
+        .filter(|h| h.names(&scorer, &series))
         .and_then(|h| h.reducer.as_deref())
         .filter(|r| reducers.contains(r));
     let reducer: String = match select.reducer {
@@ -1030,17 +1045,13 @@ fn build(
             sample_ids.push(s.sample_id.as_str());
         }
     }
-    let key_for_reduction = if dict_valued {
-        score_key.as_deref()
-    } else {
-        select.key
-    };
     let logged = logged_reduction(
         name,
         reductions.as_deref(),
         &sample_ids,
+        &id_seen,
         &scorer,
-        key_for_reduction,
+        score_key.as_deref(),
         &reducer,
     )?;
     let (values, values_from) = match logged {

@@ -27,9 +27,10 @@ use std::path::Path;
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
 
 use super::{
-    check_mean, file_sha256, id_string, json_f64, list, relax_json, show, special_float, EvalLog,
+    check_mean, id_string, json_f64, list, relax_json, show, special_float, stream_sha256, EvalLog,
     Headline, ImportError, RunIdentity, SampleScore, SampleValues, ValuesFrom,
 };
 
@@ -363,7 +364,13 @@ pub fn read_lm_eval(
             kind: RunIdentity::LM_EVAL_RUN.into(),
             id: run_date,
         },
-        evidence_sha256: evidence_sha256(samples_path, results_path)?,
+        evidence_sha256: evidence_sha256(
+            stream_sha256(
+                File::open(samples_path).map_err(|e| ImportError::io(samples_path, e))?,
+                samples_path,
+            )?,
+            Sha256::digest(&bytes).into(),
+        ),
         model,
         scorer: key,
         score_key: None,
@@ -378,15 +385,12 @@ pub fn read_lm_eval(
 
 /// SHA-256 over the SHA-256 digests of the samples file and the results file: the evidence
 /// digest of an lm-eval run.
-fn evidence_sha256(samples: &Path, results: &Path) -> Result<String, ImportError> {
-    use sha2::{Digest, Sha256};
+fn evidence_sha256(samples: [u8; 32], results: [u8; 32]) -> String {
     let mut h = Sha256::new();
     h.update(b"zkgov/lm-eval-evidence/v1");
-    for file in [samples, results] {
-        let digest = hex::decode(file_sha256(file)?).unwrap_or_default();
-        h.update(digest);
-    }
-    Ok(hex::encode(h.finalize()))
+    h.update(samples);
+    h.update(results);
+    hex::encode(h.finalize())
 }
 
 #[cfg(test)]

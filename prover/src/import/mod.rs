@@ -240,13 +240,15 @@ pub(crate) fn check_mean(
     ))
 }
 
-/// SHA-256 of a file, lower-case hex, read in a stream.
-pub(crate) fn file_sha256(path: &std::path::Path) -> Result<String, ImportError> {
+/// SHA-256 of everything `reader` yields, read in a stream (`path` names it in errors).
+pub(crate) fn stream_sha256(
+    mut reader: impl std::io::Read,
+    path: &std::path::Path,
+) -> Result<[u8; 32], ImportError> {
     use sha2::{Digest, Sha256};
-    let mut file = std::fs::File::open(path).map_err(|e| ImportError::io(path, e))?;
     let mut hasher = Sha256::new();
-    std::io::copy(&mut file, &mut hasher).map_err(|e| ImportError::io(path, e))?;
-    Ok(hex::encode(hasher.finalize()))
+    std::io::copy(&mut reader, &mut hasher).map_err(|e| ImportError::io(path, e))?;
+    Ok(hasher.finalize().into())
 }
 
 // ---------------------------------------------------------------------------------------------
