@@ -10,14 +10,13 @@ use ark_bn254::Bn254;
 use ark_groth16::Groth16;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rand::{rngs::StdRng, SeedableRng};
-use zkgov_circuits::ledger::ComputeCircuit;
-use zkgov_prover::{keys, ledger::PeakTable, prove::ComputeJob};
+use zkgov_circuits::Circuit;
+use zkgov_evidence::ledger_file::PeakTable;
+use zkgov_prover::{keys, prove::ComputeJob};
+use zkgov_spec::{bundle::Claim, ledger::Record, statement::Context};
 use zkgov_verifier::{
-    bundle::Claim,
+    groth16::{decode_proof, encode_proof, verify_claim_with_key, verify_claims},
     keys::KeyStore,
-    ledger::Record,
-    statement::{Context, COMPUTE_CIRCUIT},
-    verify::{decode_proof, encode_proof, verify_claim_with_key, verify_claims},
 };
 
 fn sizes() -> Vec<usize> {
@@ -34,8 +33,7 @@ fn bench(c: &mut Criterion) {
     let mut pairs = Vec::new();
     let mut base = Vec::new();
     for k in 0..2u64 {
-        let (pair, payload) =
-            keys::generate(ComputeCircuit::blank(16), COMPUTE_CIRCUIT, 16, &mut rng).unwrap();
+        let (pair, payload) = keys::generate(Circuit::Compute, 16, &mut rng).unwrap();
         let id = keys::write(dir.path(), &pair, &payload).unwrap();
         let pair = keys::load(dir.path(), &id).unwrap();
         let records = vec![Record {

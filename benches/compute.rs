@@ -7,7 +7,7 @@ mod common;
 use common::{compute_job, compute_keys, env_list};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use rand::{rngs::StdRng, SeedableRng};
-use zkgov_verifier::verify::verify_claim_with_key;
+use zkgov_verifier::groth16::verify_claim_with_key;
 
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("compute_claim");

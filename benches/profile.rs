@@ -18,7 +18,7 @@ use common::{compute_job, compute_keys, env_list, median};
 use rand::{rngs::StdRng, SeedableRng};
 use std::time::{Duration, Instant};
 use zkgov_circuits::ledger::ComputeCircuit;
-use zkgov_prover::fast::{PreparedCircuit, Stages};
+use zkgov_engine::prepared::{PreparedCircuit, Stages};
 
 fn secs(d: Duration) -> f64 {
     d.as_secs_f64()

@@ -12,7 +12,7 @@ use common::{compute_job, compute_keys, env_list, median};
 use rand::{rngs::StdRng, SeedableRng};
 use std::time::Instant;
 use zkgov_circuits::ledger::ComputeCircuit;
-use zkgov_prover::fast::PreparedCircuit;
+use zkgov_engine::prepared::PreparedCircuit;
 
 fn main() {
     let runs = env_list("ZKGOV_BENCH_RUNS", &[5])[0] as usize;

@@ -24,12 +24,12 @@ use ark_snark::SNARK;
 use common::{compute_job, compute_keys};
 use rand::{rngs::StdRng, SeedableRng};
 use std::{fmt::Write as _, io::Write, path::Path, time::Instant};
-use zkgov_prover::{ceremony::phase1::powers_of, keys};
-use zkgov_verifier::{
+use zkgov_engine::powers_of;
+use zkgov_prover::keys;
+use zkgov_spec::{
     ledger::empty_leaf,
     merkle::depth_for,
     poseidon::{hash16, Domain},
-    statement::COMPUTE_CIRCUIT,
 };
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
@@ -88,7 +88,8 @@ fn setup(capacity: u64, dir: &Path) -> Result<()> {
         empty.iter().map(dec).collect::<Vec<_>>().join(", ")
     )?;
     std::fs::write(dir.join("main.circom"), main)?;
-    let constraints = keys::prepared_for(COMPUTE_CIRCUIT, capacity)?.num_constraints();
+    let constraints =
+        keys::prepared_for(zkgov_circuits::Circuit::Compute, capacity)?.num_constraints();
     std::fs::write(dir.join("constraints"), constraints.to_string())?;
     println!("capacity {capacity}: key {id}, {constraints} zkgov constraints");
     Ok(())

@@ -1,18 +1,18 @@
 //! `zkgov attest ledger`: a compute provider attests its accounting export for one account and
 //! period (see [`zkgov_verifier::provider`]).
 
-use crate::cli::{secret_seed_path, LedgerArgs};
+use crate::cli::LedgerArgs;
+use crate::error::CliError;
 use clap::{Args, Subcommand};
-use rand::{rngs::OsRng, RngCore};
 use serde_json::json;
 use std::{path::PathBuf, process::ExitCode};
+use zkgov_evidence::ledger_file;
+use zkgov_prover::seeds;
 use zkgov_prover::{
-    error::write_atomic,
-    ledger,
     provider::{attest, Period},
     signing::{self, Role},
-    ProveError,
 };
+use zkgov_spec::files::write_atomic;
 
 #[derive(Subcommand, Debug)]
 pub enum AttestCommand {
@@ -48,32 +48,25 @@ pub struct LedgerAttestArgs {
 }
 
 /// Runs `zkgov attest ...`.
-pub fn run(cmd: AttestCommand, json: bool) -> Result<ExitCode, ProveError> {
+pub fn run(cmd: AttestCommand, json: bool) -> Result<ExitCode, CliError> {
     match cmd {
         AttestCommand::Ledger(a) => attest_ledger(&a, json),
     }
 }
 
-fn attest_ledger(a: &LedgerAttestArgs, json: bool) -> Result<ExitCode, ProveError> {
+fn attest_ledger(a: &LedgerAttestArgs, json: bool) -> Result<ExitCode, CliError> {
     let (peaks, _) = a.ledger.peak_table()?;
     let key = signing::read_secret(&a.provider_key, Role::Provider)?;
-    let records = ledger::import(a.ledger.path(), a.ledger.format(), &peaks)?;
-    let seed_file = secret_seed_path(&a.out);
-    if seed_file.exists() {
-        return Err(ProveError::import(
-            seed_file.display().to_string(),
-            "already exists; every attestation gets a fresh seed (choose another --out)",
-        ));
-    }
-    let mut seed = [0u8; 32];
-    OsRng.fill_bytes(&mut seed);
+    let records = ledger_file::import(a.ledger.path(), a.ledger.format(), &peaks)?;
+    let seed_file = seeds::secret_seed_path(&a.out);
+    let seed = seeds::new_seed_for(&seed_file)?;
     let period = Period {
         account: a.account.clone(),
         start: a.period_start.clone(),
         end: a.period_end.clone(),
     };
     let file = attest(records, &peaks, &period, &seed, &key)?;
-    write_atomic(&seed_file, hex::encode(seed).as_bytes())?;
+    seeds::write_seed(&seed_file, &seed)?;
     write_atomic(
         &a.out,
         serde_json::to_string_pretty(&file)

@@ -1,5 +1,6 @@
 //! `zkgov ceremony`: a multi-party key setup that no single state or developer controls.
 
+use crate::error::CliError;
 use crate::{cli::CircuitKind, output::Step};
 use clap::{Args, Subcommand};
 use rand::rngs::OsRng;
@@ -9,13 +10,13 @@ use std::{
     process::ExitCode,
 };
 use zkgov_prover::{
-    ceremony::{
-        phase1::{Phase1, Source},
-        phase2::{Ceremony, Report},
-    },
     keys,
     signing::{self, Role},
-    ProveError,
+};
+use zkgov_setup::CeremonyError;
+use zkgov_setup::{
+    phase1::{Phase1, Source},
+    phase2::{Ceremony, Report},
 };
 use zkgov_verifier::keys::{ContributorKey, RequiredContributor, SetupKind, VerifiedCeremony};
 
@@ -116,7 +117,7 @@ pub struct Who {
     signing_key: PathBuf,
 }
 
-fn read_phase1(path: &Path, json: bool) -> Result<(Phase1, String), ProveError> {
+fn read_phase1(path: &Path, json: bool) -> Result<(Phase1, String), CliError> {
     let step = Step::start("reading and checking phase 1", json);
     let (p1, sha) = Phase1::read(path)?;
     p1.verify(&mut OsRng)?;
@@ -181,7 +182,7 @@ fn print_report(r: &Report, json: bool, extra: serde_json::Value, verb: &str) {
 pub fn check_transcripts(
     pairs: &[(PathBuf, PathBuf)],
     json: bool,
-) -> Result<Vec<VerifiedCeremony>, ProveError> {
+) -> Result<Vec<VerifiedCeremony>, CliError> {
     pairs
         .iter()
         .map(|(ceremony, phase1)| {
@@ -199,7 +200,7 @@ pub fn check_transcripts(
 }
 
 /// Runs a `zkgov ceremony` command.
-pub fn run(cmd: CeremonyCommand, json: bool) -> Result<ExitCode, ProveError> {
+pub fn run(cmd: CeremonyCommand, json: bool) -> Result<ExitCode, CliError> {
     match cmd {
         CeremonyCommand::Phase1New { power, out } => {
             let p1 = Phase1::new(power)?;
@@ -282,19 +283,19 @@ pub fn run(cmd: CeremonyCommand, json: bool) -> Result<ExitCode, ProveError> {
         } => {
             let (p1, sha) = read_phase1(&phase1, json)?;
             let step = Step::start("deriving the initial key from the circuit", json);
-            let c = Ceremony::init(circuit.id(), capacity, &p1, &sha, &mut OsRng)?;
+            let c = Ceremony::init(circuit.circuit().id(), capacity, &p1, &sha, &mut OsRng)?;
             let secs = step.done();
             let file_sha = c.write(&out)?;
             if json {
                 println!(
                     "{}",
-                    json!({ "ceremony": out, "circuit": circuit.id(), "capacity": capacity,
+                    json!({ "ceremony": out, "circuit": circuit.circuit().id(), "capacity": capacity,
                             "initial_key_sha256": c.header.initial_key_sha256, "sha256": file_sha, "seconds": secs })
                 );
             } else {
                 println!(
                     "started the ceremony for {} at capacity {capacity} in {secs:.1} s\n  wrote {}\n  next: each state runs `zkgov ceremony contribute` on the latest file",
-                    circuit.id(),
+                    circuit.circuit().id(),
                     out.display()
                 );
             }
@@ -341,7 +342,7 @@ pub fn run(cmd: CeremonyCommand, json: bool) -> Result<ExitCode, ProveError> {
             report
                 .ceremony
                 .check_contributors(&required)
-                .map_err(|e| ProveError::ceremony("required contributors", e))?;
+                .map_err(|e| CeremonyError::step("required contributors", e))?;
             print_report(&report, json, json!({ "seconds": secs }), "ceremony OK");
         }
         CeremonyCommand::Finalize {

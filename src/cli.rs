@@ -1,32 +1,29 @@
 //! Command-line interface.
 
+use crate::error::CliError;
 use crate::{
     demo, export_cmd,
     output::{short, Step},
-    spotcheck, verdict_cmd,
+    spotcheck, verify_cmd,
 };
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use rand::{rngs::OsRng, RngCore};
+use rand::rngs::OsRng;
 use serde_json::json;
 use std::{
     path::{Path, PathBuf},
     process::ExitCode,
 };
-use zkgov_circuits::{eval::EvalCircuit, ledger::ComputeCircuit, opening::OpeningCircuit};
-use zkgov_prover::{
-    error::write_atomic,
-    keys,
-    ledger::{self, LedgerFormat, PeakTable},
-    prove::ComputeJob,
-    ProveError,
-};
-use zkgov_verifier::{
+use zkgov_circuits::Circuit;
+use zkgov_evidence::ledger_file::{self, LedgerFormat, PeakTable};
+use zkgov_prover::{keys, prove::ComputeJob};
+use zkgov_spec::files::write_atomic;
+use zkgov_spec::{
     bundle::Bundle,
-    num::parse_quantity,
+    encoding::parse_quantity,
     provider::AttestationFile,
-    statement::{Context, COMPUTE_CIRCUIT, EVAL_CIRCUIT, OPENING_CIRCUIT},
-    verify::ParsedStatement,
+    statement::{Context, COMPUTE_CIRCUIT},
 };
+use zkgov_verifier::groth16::ParsedStatement;
 
 /// Prove AI-governance compliance claims in zero knowledge, and verify them.
 #[derive(Parser, Debug)]
@@ -248,11 +245,16 @@ impl LedgerArgs {
     /// `--peak` rows.
     pub(crate) fn peak_table(
         &self,
-    ) -> Result<(PeakTable, Option<zkgov_verifier::policy::Policy>), ProveError> {
+    ) -> Result<(PeakTable, Option<zkgov_policy::policy_file::Policy>), CliError> {
         match &self.policy {
             Some(p) => {
-                let policy = zkgov_verifier::policy::Policy::read(p)?;
-                Ok((PeakTable::from_policy(&policy), Some(policy)))
+                let policy = zkgov_policy::policy_file::Policy::read(p)?;
+                Ok((
+                    PeakTable {
+                        entries: policy.accelerators.clone(),
+                    },
+                    Some(policy),
+                ))
             }
             None => Ok((PeakTable::from_args(&self.peaks)?, None)),
         }
@@ -270,12 +272,12 @@ pub enum CircuitKind {
 }
 
 impl CircuitKind {
-    /// The circuit's identifier, as key files record it.
-    pub fn id(self) -> &'static str {
+    /// The circuit in the registry.
+    pub fn circuit(self) -> Circuit {
         match self {
-            CircuitKind::Compute => COMPUTE_CIRCUIT,
-            CircuitKind::Eval => EVAL_CIRCUIT,
-            CircuitKind::Opening => OPENING_CIRCUIT,
+            CircuitKind::Compute => Circuit::Compute,
+            CircuitKind::Eval => Circuit::Eval,
+            CircuitKind::Opening => Circuit::Opening,
         }
     }
 }
@@ -346,7 +348,7 @@ enum FormatArg {
 }
 
 /// Runs a parsed command line.
-pub fn run(cli: Cli) -> Result<ExitCode, ProveError> {
+pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
     let json = cli.json;
     match cli.command {
         Command::Demo { dir } => demo::run(dir, json),
@@ -358,7 +360,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, ProveError> {
             keys,
         } => {
             let id = keygen(&keys, circuit, capacity, json)?;
-            let circuit = circuit.id();
+            let circuit = circuit.circuit().id();
             if json {
                 println!(
                     "{}",
@@ -394,7 +396,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, ProveError> {
             phase1s,
         } => {
             if ceremonies.len() != phase1s.len() {
-                return Err(zkgov_verifier::VerifyError::bad_value(
+                return Err(zkgov_spec::SpecError::bad_value(
                     "--ceremony",
                     format!(
                         "{} ceremony file(s) but {} --phase1 file(s): give one phase 1 per ceremony, in order",
@@ -406,17 +408,19 @@ pub fn run(cli: Cli) -> Result<ExitCode, ProveError> {
             }
             let pairs: Vec<(PathBuf, PathBuf)> = ceremonies.into_iter().zip(phase1s).collect();
             let checked = crate::ceremony_cmd::check_transcripts(&pairs, json)?;
-            verdict_cmd::verify(
-                &bundles,
-                &keys,
-                &trusted_attesters,
-                &policies,
-                nonce.as_deref(),
-                checked,
+            verify_cmd::verify(
+                zkgov_policy::VerifyRequest {
+                    bundles: &bundles,
+                    keys: &keys,
+                    trusted_attesters: &trusted_attesters,
+                    policies: &policies,
+                    nonce: nonce.as_deref(),
+                    ceremonies: checked,
+                },
                 json,
             )
         }
-        Command::Policy(PolicyCommand::Check { files }) => verdict_cmd::policy_check(&files, json),
+        Command::Policy(PolicyCommand::Check { files }) => verify_cmd::policy_check(&files, json),
         Command::Export {
             bundle,
             snarkjs,
@@ -467,8 +471,19 @@ pub fn keygen(
     circuit: CircuitKind,
     capacity: u64,
     quiet: bool,
-) -> Result<String, ProveError> {
-    let depth = zkgov_verifier::merkle::depth_for(capacity)?;
+) -> Result<String, CliError> {
+    let circuit = circuit.circuit();
+    if !quiet {
+        let constraints = keys::prepared_for(circuit, capacity)?.num_constraints();
+        let per_slot = match circuit {
+            Circuit::Opening => String::new(),
+            _ => format!(" ({} per slot)", constraints as u64 / capacity),
+        };
+        eprintln!(
+            "{} at capacity {capacity}: {constraints} constraints{per_slot}",
+            circuit.id()
+        );
+    }
     let step = Step::start(
         &format!(
             "generating single-party {} key (capacity {capacity})",
@@ -476,59 +491,10 @@ pub fn keygen(
         ),
         quiet,
     );
-    let n = capacity as usize;
-    let (pair, payload) = match circuit {
-        CircuitKind::Compute => setup(ComputeCircuit::blank(n), circuit, capacity, quiet)?,
-        CircuitKind::Eval => setup(EvalCircuit::blank(n), circuit, capacity, quiet)?,
-        CircuitKind::Opening => setup(OpeningCircuit::blank(depth), circuit, capacity, quiet)?,
-    };
+    let (pair, payload) = keys::generate(circuit, capacity, &mut OsRng)?;
     let id = keys::write(dir, &pair, &payload)?;
     step.done();
     Ok(id)
-}
-
-/// Reports the size of `blank` (synthesized without a witness) and runs its single-party setup.
-fn setup<C: ark_relations::gr1cs::ConstraintSynthesizer<ark_bn254::Fr> + Clone>(
-    blank: C,
-    circuit: CircuitKind,
-    capacity: u64,
-    quiet: bool,
-) -> Result<(keys::KeyPair, Vec<u8>), ProveError> {
-    if !quiet {
-        let cs = ark_relations::gr1cs::ConstraintSystem::new_ref();
-        cs.set_mode(ark_relations::gr1cs::SynthesisMode::Setup);
-        blank
-            .clone()
-            .generate_constraints(cs.clone())
-            .map_err(|e| ProveError::Synthesis(e.to_string()))?;
-        let per_slot = match circuit {
-            CircuitKind::Opening => String::new(),
-            _ => format!(" ({} per slot)", cs.num_constraints() as u64 / capacity),
-        };
-        eprintln!(
-            "{} at capacity {capacity}: {} constraints{per_slot}",
-            circuit.id(),
-            cs.num_constraints()
-        );
-    }
-    keys::generate(blank, circuit.id(), capacity, &mut OsRng)
-}
-
-/// Where a secret salt seed goes beside `out` (a bundle or an attestation): `<out>.SECRET-seed`.
-pub(crate) fn secret_seed_path(out: &Path) -> PathBuf {
-    let mut p = out.as_os_str().to_owned();
-    p.push(".SECRET-seed");
-    PathBuf::from(p)
-}
-
-pub fn read_or_create_seed(path: &Path) -> Result<[u8; 32], ProveError> {
-    if let Some(seed) = zkgov_prover::commit::read_seed(path)? {
-        return Ok(seed);
-    }
-    let mut seed = [0u8; 32];
-    OsRng.fill_bytes(&mut seed);
-    write_atomic(path, hex::encode(seed).as_bytes())?;
-    Ok(seed)
 }
 
 /// What `prove compute` did, for `--json`.
@@ -542,7 +508,7 @@ pub struct ProveOutput {
     pub prove_seconds: f64,
 }
 
-fn prove_compute(a: &ComputeArgs, quiet: bool) -> Result<ProveOutput, ProveError> {
+fn prove_compute(a: &ComputeArgs, quiet: bool) -> Result<ProveOutput, CliError> {
     let (peaks, policy) = a.ledger.peak_table()?;
     let (threshold, context) = match (&policy, &a.threshold) {
         (Some(p), _) => (p.compute_threshold()?, p.claim_context(a.epoch)?),
@@ -555,11 +521,11 @@ fn prove_compute(a: &ComputeArgs, quiet: bool) -> Result<ProveOutput, ProveError
             },
         ),
     };
-    let records = ledger::import(a.ledger.path(), a.ledger.format(), &peaks)?;
+    let records = ledger_file::import(a.ledger.path(), a.ledger.format(), &peaks)?;
     let seed_path = a
         .seed_file
         .clone()
-        .unwrap_or_else(|| secret_seed_path(&a.out));
+        .unwrap_or_else(|| zkgov_prover::seeds::secret_seed_path(&a.out));
     let attestation = a
         .ledger_attestation
         .as_deref()
@@ -567,7 +533,7 @@ fn prove_compute(a: &ComputeArgs, quiet: bool) -> Result<ProveOutput, ProveError
         .transpose()?;
     let capacity = match (&attestation, a.capacity) {
         (Some((f, _)), Some(c)) if c != f.capacity => {
-            return Err(ProveError::import(
+            return Err(CliError::input(
                 "--capacity",
                 format!(
                 "{c}, but the provider attested a commitment of capacity {} (leave --capacity out)",
@@ -593,8 +559,8 @@ fn prove_compute(a: &ComputeArgs, quiet: bool) -> Result<ProveOutput, ProveError
             None
         }
         Some((file, root)) => {
-            let seed = zkgov_prover::commit::read_seed(&seed_path)?.ok_or_else(|| {
-                ProveError::import(
+            let seed = zkgov_prover::seeds::read_seed(&seed_path)?.ok_or_else(|| {
+                CliError::input(
                     seed_path.display().to_string(),
                     "not found: an attested ledger is proved with the seed file the provider handed over",
                 )
@@ -618,7 +584,7 @@ fn prove_compute(a: &ComputeArgs, quiet: bool) -> Result<ProveOutput, ProveError
     let job = match attested_job {
         Some(job) => job,
         None => {
-            let seed = read_or_create_seed(&seed_path)?;
+            let seed = zkgov_prover::seeds::read_or_create_seed(&seed_path)?;
             ComputeJob::new(records, &peaks, threshold, context, &seed, Some(capacity))?
         }
     };
@@ -651,7 +617,7 @@ fn prove_compute(a: &ComputeArgs, quiet: bool) -> Result<ProveOutput, ProveError
     Ok(out)
 }
 
-fn inspect(bundle_path: &Path, json: bool) -> Result<ExitCode, ProveError> {
+fn inspect(bundle_path: &Path, json: bool) -> Result<ExitCode, CliError> {
     let bundle = Bundle::read(bundle_path)?;
     let mut rows = Vec::new();
     for c in &bundle.claims {

@@ -3,23 +3,19 @@
 //! tampered proof, and a zero-knowledge spot check.
 
 use crate::cli::keygen;
+use crate::error::CliError;
 use rand::rngs::OsRng;
 use std::{path::PathBuf, process::ExitCode};
-use zkgov_prover::{
-    error::write_atomic,
-    keys,
-    ledger::{import_text, LedgerFormat, PeakTable},
-    prove::ComputeJob,
-    ProveError,
-};
-use zkgov_verifier::{
-    audit::Challenge, bundle::Bundle, keys::KeyStore, statement::Context, verify::verify_bundle,
-};
+use zkgov_evidence::ledger_file::{import_text, LedgerFormat, PeakTable};
+use zkgov_prover::{keys, prove::ComputeJob};
+use zkgov_spec::files::write_atomic;
+use zkgov_spec::{bundle::Bundle, statement::Context};
+use zkgov_verifier::{audit::Challenge, groth16::verify_bundle, keys::KeyStore};
 
 /// The embedded ledger: `sacct --parsable2` output.
 const LEDGER: &str = include_str!("../data/demo/sacct_demo.psv");
 
-pub fn run(dir: Option<PathBuf>, json: bool) -> Result<ExitCode, ProveError> {
+pub fn run(dir: Option<PathBuf>, json: bool) -> Result<ExitCode, CliError> {
     let dir = dir
         .unwrap_or_else(|| std::env::temp_dir().join(format!("zkgov-demo-{}", std::process::id())));
     let keys_dir = dir.join("keys");

@@ -1,31 +1,31 @@
 //! `zkgov prove eval` and `zkgov attester-key`.
 
-use crate::{
-    cli::read_or_create_seed,
-    output::{short, Step},
-};
+use crate::error::CliError;
+use crate::output::{short, Step};
 use clap::{Args, ValueEnum};
 use ed25519_dalek::SigningKey;
 use rand::rngs::OsRng;
 use rayon::prelude::*;
 use serde::Deserialize;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use std::{
     collections::BTreeMap,
     path::{Path, PathBuf},
     process::ExitCode,
 };
+use zkgov_evidence::{inspect_ai, lm_eval, EvalLog};
+use zkgov_policy::policy_file::Policy;
+use zkgov_prover::seeds;
+use zkgov_prover::ProveError;
 use zkgov_prover::{
-    error::write_atomic,
     eval::{parse_red_line, ErroredPolicy, EvalClaimSpec, EvalJob},
-    import::{inspect, lmeval, EvalLog},
-    keys, ProveError,
+    keys,
 };
-use zkgov_verifier::{
+use zkgov_spec::files::write_atomic;
+use zkgov_spec::SpecError;
+use zkgov_spec::{
     bundle::Bundle,
     eval::Direction,
-    policy::Policy,
     statement::{Context, EVAL_CIRCUIT},
 };
 
@@ -150,27 +150,27 @@ struct SuiteFile {
 
 /// The log's per-sample values for the claim's scorer (or lm-eval `metric,filter`), key and
 /// epoch reducer.
-fn read_log(c: &EvalClaimArgs) -> Result<EvalLog, ProveError> {
+fn read_log(c: &EvalClaimArgs) -> Result<EvalLog, CliError> {
     let log_path = c
         .log
         .as_ref()
-        .ok_or_else(|| ProveError::import("eval claim", "--log is required"))?;
-    let imp = |e: zkgov_prover::import::ImportError| {
-        ProveError::import(log_path.display().to_string(), e.to_string())
+        .ok_or_else(|| CliError::input("eval claim", "--log is required"))?;
+    let imp = |e: zkgov_evidence::ImportError| {
+        CliError::input(log_path.display().to_string(), e.to_string())
     };
     match &c.lm_eval_results {
         Some(results) => {
             if c.scorer.is_some() || c.key.is_some() || c.reducer.is_some() {
-                return Err(ProveError::import(
+                return Err(CliError::input(
                     "eval claim",
                     "--scorer, --key and --reducer are for Inspect logs; an lm-eval claim names --metric and --filter",
                 ));
             }
-            lmeval::read_lm_eval(log_path, results, &c.metric, &c.filter).map_err(imp)
+            lm_eval::read_lm_eval(log_path, results, &c.metric, &c.filter).map_err(imp)
         }
-        None => inspect::read_inspect(
+        None => inspect_ai::read_inspect(
             log_path,
-            inspect::Select {
+            inspect_ai::Select {
                 scorer: c.scorer.as_deref(),
                 key: c.key.as_deref(),
                 reducer: c.reducer.as_deref(),
@@ -186,21 +186,21 @@ fn spec(
     c: &EvalClaimArgs,
     log: &EvalLog,
     policy: Option<&Policy>,
-) -> Result<EvalClaimSpec, ProveError> {
+) -> Result<EvalClaimSpec, CliError> {
     let (direction, red_line) = match (policy, &c.below, &c.at_least) {
         (Some(p), None, None) => {
             let rule = p.eval_rule(&log.run.id)?;
             let direction = match rule.direction {
-                zkgov_verifier::policy::Direction::AtLeast => Direction::AtLeast,
+                zkgov_policy::policy_file::Direction::AtLeast => Direction::AtLeast,
                 _ => Direction::Below,
             };
             let num = u64::try_from(rule.red_line.num).map_err(|_| {
-                ProveError::import("--policy", "the rule's red line numerator exceeds 2^64 - 1")
+                CliError::input("--policy", "the rule's red line numerator exceeds 2^64 - 1")
             })?;
             (direction, (num, rule.red_line.den))
         }
         (Some(_), _, _) => {
-            return Err(ProveError::import(
+            return Err(CliError::input(
                 "eval claim",
                 "--policy sets the direction and red line; leave out --below and --at-least",
             ))
@@ -208,7 +208,7 @@ fn spec(
         (None, Some(b), None) => (Direction::Below, parse_red_line(b)?),
         (None, None, Some(a)) => (Direction::AtLeast, parse_red_line(a)?),
         _ => {
-            return Err(ProveError::import(
+            return Err(CliError::input(
                 "eval claim",
                 "give exactly one of --below or --at-least (or --policy)",
             ))
@@ -225,20 +225,13 @@ fn spec(
     })
 }
 
-/// Per-claim salt seed: SHA-256("zkgov/claim-seed/v1" || seed || index), so claims in one bundle
-/// never share salts.
-fn claim_seed(seed: &[u8; 32], index: usize) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(b"zkgov/claim-seed/v1");
-    h.update(seed);
-    h.update((index as u64).to_be_bytes());
-    h.finalize().into()
-}
-
 /// Reads the evaluator's signing key file, as `zkgov attester-key` writes it (see
 /// [`zkgov_prover::signing`]).
-pub fn read_signing_key(path: &Path) -> Result<SigningKey, ProveError> {
-    zkgov_prover::signing::read_secret(path, zkgov_prover::signing::Role::Evaluator)
+pub fn read_signing_key(path: &Path) -> Result<SigningKey, CliError> {
+    Ok(zkgov_prover::signing::read_secret(
+        path,
+        zkgov_prover::signing::Role::Evaluator,
+    )?)
 }
 
 /// `zkgov attester-key`: a signing key of `role`, its secret and public files.
@@ -246,7 +239,7 @@ pub fn attester_key(
     out: &Path,
     role: zkgov_prover::signing::Role,
     json: bool,
-) -> Result<ExitCode, ProveError> {
+) -> Result<ExitCode, CliError> {
     use zkgov_prover::signing;
     let key = signing::create(out, role, &mut OsRng)?;
     let public = hex::encode(key.verifying_key().to_bytes());
@@ -269,14 +262,14 @@ pub fn attester_key(
 }
 
 /// `zkgov prove eval`.
-pub fn prove(a: &EvalArgs, json: bool) -> Result<ExitCode, ProveError> {
+pub fn prove(a: &EvalArgs, json: bool) -> Result<ExitCode, CliError> {
     let claims: Vec<EvalClaimArgs> = match &a.suite {
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| ProveError::io(path, e))?;
+            let text = std::fs::read_to_string(path).map_err(|e| SpecError::io(path, e))?;
             let suite: SuiteFile = serde_json::from_str(&text)
-                .map_err(|e| ProveError::import(path.display().to_string(), e.to_string()))?;
+                .map_err(|e| CliError::input(path.display().to_string(), e.to_string()))?;
             if suite.claims.is_empty() {
-                return Err(ProveError::import(
+                return Err(CliError::input(
                     path.display().to_string(),
                     "the suite has no claims",
                 ));
@@ -298,7 +291,7 @@ pub fn prove(a: &EvalArgs, json: bool) -> Result<ExitCode, ProveError> {
     let seed_path = a
         .seed_file
         .clone()
-        .unwrap_or_else(|| crate::cli::secret_seed_path(&a.out));
+        .unwrap_or_else(|| seeds::secret_seed_path(&a.out));
     // Import and check every claim first: a false claim refuses the whole suite, writing nothing.
     let prepared: Vec<(EvalLog, EvalClaimSpec, Option<u64>)> = claims
         .iter()
@@ -307,7 +300,7 @@ pub fn prove(a: &EvalArgs, json: bool) -> Result<ExitCode, ProveError> {
             let spec = spec(c, &log, policy.as_ref())?;
             Ok((log, spec, c.capacity))
         })
-        .collect::<Result<_, ProveError>>()?;
+        .collect::<Result<_, CliError>>()?;
     let build = |seed: &[u8; 32]| -> Result<Vec<EvalJob>, ProveError> {
         prepared
             .iter()
@@ -317,7 +310,7 @@ pub fn prove(a: &EvalArgs, json: bool) -> Result<ExitCode, ProveError> {
                     log,
                     spec,
                     context.clone(),
-                    &claim_seed(seed, i),
+                    &seeds::claim_seed(seed, i),
                     *cap,
                     &evaluator,
                 )
@@ -344,7 +337,7 @@ pub fn prove(a: &EvalArgs, json: bool) -> Result<ExitCode, ProveError> {
             step.done();
         }
     }
-    let seed = read_or_create_seed(&seed_path)?;
+    let seed = seeds::read_or_create_seed(&seed_path)?;
     let jobs = build(&seed)?;
     let step = Step::start(
         &format!("proving {} eval claim(s) in parallel", jobs.len()),
@@ -390,16 +383,16 @@ pub fn prove(a: &EvalArgs, json: bool) -> Result<ExitCode, ProveError> {
 }
 
 /// `zkgov benchmark-digest`.
-pub fn benchmark_digest(ids: &Path, capacity: u64, json: bool) -> Result<ExitCode, ProveError> {
-    let text = std::fs::read_to_string(ids).map_err(|e| ProveError::io(ids, e))?;
+pub fn benchmark_digest(ids: &Path, capacity: u64, json: bool) -> Result<ExitCode, CliError> {
+    let text = std::fs::read_to_string(ids).map_err(|e| SpecError::io(ids, e))?;
     let list: Vec<String> = text
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .map(str::to_string)
         .collect();
-    let digest = zkgov_verifier::eval::benchmark_digest(&list, capacity)?;
-    let hex = zkgov_verifier::num::fr_to_hex(&digest);
+    let digest = zkgov_spec::eval::benchmark_digest(&list, capacity)?;
+    let hex = zkgov_spec::encoding::fr_to_hex(&digest);
     if json {
         println!(
             "{}",

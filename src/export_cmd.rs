@@ -1,13 +1,14 @@
 //! `zkgov export --snarkjs`: a bundle's claims as snarkjs Groth16 files, for an independent check.
 
+use crate::error::CliError;
 use serde_json::json;
 use std::{path::Path, process::ExitCode};
-use zkgov_prover::{error::write_atomic, ProveError};
+use zkgov_spec::bundle::Bundle;
+use zkgov_spec::files::write_atomic;
 use zkgov_verifier::{
-    bundle::Bundle,
+    groth16::{decode_proof, verify_bundle, ParsedStatement},
     keys::KeyStore,
     snarkjs,
-    verify::{decode_proof, verify_claims, ParsedStatement},
 };
 
 /// Writes `<out_dir>/claim-<n>/{verification_key,proof,public}.json` for every claim. Keys come
@@ -19,11 +20,10 @@ pub fn export_snarkjs(
     keys: &Path,
     out_dir: &Path,
     json: bool,
-) -> Result<ExitCode, ProveError> {
+) -> Result<ExitCode, CliError> {
     let bundle = Bundle::read(bundle_path)?;
     let store = KeyStore::new(keys);
-    let claims: Vec<_> = bundle.claims.iter().collect();
-    let checks = verify_claims(&claims, &store);
+    let checks = verify_bundle(&bundle, &store);
     let mut rows = Vec::new();
     for (i, (c, check)) in bundle.claims.iter().zip(&checks).enumerate() {
         let statement = ParsedStatement::parse(&c.statement)?;

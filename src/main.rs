@@ -24,11 +24,12 @@ mod attest_cmd;
 mod ceremony_cmd;
 mod cli;
 mod demo;
+mod error;
 mod eval_cmd;
 mod export_cmd;
 mod output;
 mod spotcheck;
-mod verdict_cmd;
+mod verify_cmd;
 
 use clap::Parser;
 use std::process::ExitCode;

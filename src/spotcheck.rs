@@ -1,27 +1,27 @@
 //! `zkgov challenge`, `zkgov open`, `zkgov audit`: spot-check audits of a committed ledger.
 
+use crate::error::CliError;
 use crate::output::{short, Step};
 use rand::{rngs::OsRng, RngCore};
 use rayon::prelude::*;
 use serde_json::json;
 use std::{path::Path, process::ExitCode};
-use zkgov_prover::{
-    commit::LedgerCommitment,
-    error::write_atomic,
-    ledger::{self, LedgerFormat, PeakTable},
-    ProveError,
+use zkgov_evidence::ledger_file::{self, LedgerFormat, PeakTable};
+use zkgov_prover::commit::LedgerCommitment;
+use zkgov_spec::files::write_atomic;
+use zkgov_spec::SpecError;
+use zkgov_spec::{
+    bundle::{Bundle, Statement},
+    encoding::fr_to_hex,
+    statement::OPENING_CIRCUIT,
 };
 use zkgov_verifier::{
     audit::{audit, Challenge, Finding, OpeningJson, Openings, OPENINGS_FORMAT, OPENINGS_VERSION},
-    bundle::{Bundle, Statement},
     keys::KeyStore,
-    num::fr_to_hex,
-    statement::OPENING_CIRCUIT,
-    VerifyError,
 };
 
-fn read(path: &Path) -> Result<String, ProveError> {
-    std::fs::read_to_string(path).map_err(|e| ProveError::io(path, e))
+fn read(path: &Path) -> Result<String, CliError> {
+    std::fs::read_to_string(path).map_err(|e| SpecError::io(path, e).into())
 }
 
 /// Regulator: derive a challenge of `count` records for claim `claim` (1-based) of a bundle.
@@ -31,16 +31,16 @@ pub fn challenge(
     count: usize,
     out: &Path,
     json: bool,
-) -> Result<ExitCode, ProveError> {
+) -> Result<ExitCode, CliError> {
     let b = Bundle::read(bundle)?;
     let c = b.claims.get(claim.wrapping_sub(1)).ok_or_else(|| {
-        ProveError::Verify(VerifyError::bad_value(
+        CliError::Spec(SpecError::bad_value(
             "--claim",
             format!("the bundle has {} claim(s)", b.claims.len()),
         ))
     })?;
     let Statement::Compute(s) = &c.statement else {
-        return Err(ProveError::Verify(VerifyError::bad_value(
+        return Err(CliError::Spec(SpecError::bad_value(
             "--claim",
             "spot checks of eval results are not supported yet; choose a training-compute claim",
         )));
@@ -86,16 +86,16 @@ pub fn open(
     keys: (&Path, Option<&str>),
     out: &Path,
     json: bool,
-) -> Result<ExitCode, ProveError> {
+) -> Result<ExitCode, CliError> {
     let ch = Challenge::from_json(&read(challenge)?)?;
-    let records = ledger::import(ledger_path, format, peaks)?;
-    let seed = zkgov_prover::commit::read_seed(seed_file)?.ok_or_else(|| {
-        ProveError::import(seed_file.display().to_string(), "seed file not found")
-    })?;
+    let records = ledger_file::import(ledger_path, format, peaks)?;
+    let seed = zkgov_prover::seeds::read_seed(seed_file)?
+        .ok_or_else(|| CliError::input(seed_file.display().to_string(), "seed file not found"))?;
     let commitment = LedgerCommitment::new(records, &seed, ch.capacity)?;
     if fr_to_hex(&commitment.commitment()) != ch.ledger_root {
-        return Err(ProveError::ClaimFalse(
-            "this ledger and seed do not reproduce the challenged commitment: wrong ledger file, peak table or seed".into(),
+        return Err(CliError::input(
+            "--ledger",
+            "this ledger and seed do not reproduce the challenged commitment: wrong ledger file, peak table or seed",
         ));
     }
     let (dir, wanted) = keys;
@@ -113,7 +113,7 @@ pub fn open(
                 .map_or("?", |e| e.0.as_str());
             Ok(OpeningJson::from_opening(&o, name))
         })
-        .collect::<Result<Vec<_>, ProveError>>()?;
+        .collect::<Result<Vec<_>, CliError>>()?;
     step.done();
     let file = Openings {
         format: OPENINGS_FORMAT.into(),
@@ -147,10 +147,10 @@ pub fn check(
     openings: &Path,
     keys: &Path,
     json: bool,
-) -> Result<ExitCode, ProveError> {
+) -> Result<ExitCode, CliError> {
     let ch = Challenge::from_json(&read(challenge)?)?;
-    let op: Openings = serde_json::from_str(&read(openings)?)
-        .map_err(|e| VerifyError::malformed("openings", e))?;
+    let op: Openings =
+        serde_json::from_str(&read(openings)?).map_err(|e| SpecError::malformed("openings", e))?;
     let findings = audit(&ch, &op, &KeyStore::new(keys))?;
     let ok = findings
         .iter()

@@ -1,164 +1,92 @@
 //! `zkgov verify` (bundles, batch verification, per-jurisdiction verdicts) and `zkgov policy check`.
 
-use crate::output::short;
+use crate::{error::CliError, output::short};
 use serde_json::json;
 use std::{path::PathBuf, process::ExitCode};
-use zkgov_prover::ProveError;
-use zkgov_verifier::{
-    bundle::{Bundle, Claim},
-    keys::{KeyStore, VerifiedCeremony},
-    num::bytes_from_hex,
-    policy::Policy,
-    verdict::{evaluate, Outcome, PolicyVerdict},
-    verify::{check_attester, verify_claims, VerifiedClaim},
-    VerifyError,
+use zkgov_policy::{
+    session::{BundleReport, Report},
+    Policy, VerifyRequest,
 };
 
-/// Exit code when every claim is valid but some policy's requirements are not shown.
-pub const EXIT_NOT_SHOWN: u8 = 3;
+/// `zkgov verify --json` output's format name and version.
+pub const REPORT_FORMAT: &str = "zkgov-verify-report";
+/// Version 1: claims numbered from 1 as in the text output, unreadable bundles reported beside the
+/// others, `all_compliant` null without policies and false whenever a claim is invalid.
+pub const REPORT_VERSION: u32 = 1;
 
-/// `zkgov verify`.
-///
-/// Eval claims also need a trusted evaluator: the `--trusted-attester` keys when given, or, with
-/// policies and no such keys, each policy's own attesters (checked in its verdict).
-pub fn verify(
-    bundle_paths: &[PathBuf],
-    keys: &std::path::Path,
-    trusted_attesters: &[String],
-    policy_paths: &[PathBuf],
-    nonce: Option<&str>,
-    ceremonies: Vec<VerifiedCeremony>,
-    json: bool,
-) -> Result<ExitCode, ProveError> {
-    // Read everything first: a bad file is one error line, before any verification.
-    let bundles = bundle_paths
-        .iter()
-        .map(|p| Bundle::read(p))
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut policies = policy_paths
-        .iter()
-        .map(|p| Policy::read(p))
-        .collect::<Result<Vec<_>, _>>()?;
-    if let Some(n) = nonce {
-        if n.is_empty() || n.len() > 64 || n.len() % 2 != 0 {
-            return Err(VerifyError::bad_value(
-                "--nonce",
-                "expected 1 to 32 bytes of lower-case hex",
-            )
-            .into());
-        }
-        bytes_from_hex("--nonce", n, n.len() / 2)?;
-        for p in &mut policies {
-            p.nonce = Some(n.to_string());
-        }
-    }
-    // Every claim of every bundle, in one batch.
-    let store = KeyStore::new(keys).with_ceremonies(ceremonies);
-    let all: Vec<&Claim> = bundles.iter().flat_map(|b| &b.claims).collect();
-    let started = std::time::Instant::now();
-    let apply_trust = !trusted_attesters.is_empty() || policies.is_empty();
-    let mut results = verify_claims(&all, &store).into_iter().map(|r| {
-        if apply_trust {
-            r.and_then(|v| check_attester(&v.statement, trusted_attesters).map(|_| v))
-        } else {
-            r
-        }
-    });
-    let secs = started.elapsed().as_secs_f64();
-    let per_bundle: Vec<Vec<Result<VerifiedClaim, VerifyError>>> = bundles
-        .iter()
-        .map(|b| results.by_ref().take(b.claims.len()).collect())
-        .collect();
-    let verdicts: Vec<Vec<PolicyVerdict>> = bundles
-        .iter()
-        .zip(&per_bundle)
-        .map(|(b, r)| policies.iter().map(|p| evaluate(p, &b.claims, r)).collect())
-        .collect();
-    let all_valid = per_bundle.iter().flatten().all(|r| r.is_ok());
-    let all_compliant = verdicts
-        .iter()
-        .flatten()
-        .all(|v| v.outcome == Outcome::Compliant);
-    let code = if !all_valid {
-        1
-    } else if !all_compliant {
-        EXIT_NOT_SHOWN
-    } else {
-        0
-    };
+/// `zkgov verify`: the library's decision ([`zkgov_policy::verify`]), printed.
+pub fn verify(request: VerifyRequest, json: bool) -> Result<ExitCode, CliError> {
+    let with_policies = !request.policies.is_empty();
+    let report = zkgov_policy::verify(request)?;
+    let class = report.exit_class();
     if json {
-        let out: Vec<_> = bundle_paths
-            .iter()
-            .zip(&bundles)
-            .zip(per_bundle.iter().zip(&verdicts))
-            .map(|((path, b), (results, verdicts))| {
-                let claims: Vec<_> = results
-                    .iter()
-                    .zip(&b.claims)
-                    .enumerate()
-                    .map(|(i, (r, c))| match r {
-                        Ok(v) => json!({ "index": i, "valid": true, "claim": v.statement.describe(),
-                            "key_id": v.key.id, "setup_claim": v.key.setup,
-                            "ceremony": v.key.ceremony, "provenance": v.key.provenance(),
-                            "test_only_key": v.key.ceremony.is_none() }),
-                        Err(e) => json!({ "index": i, "valid": false, "error": e.to_string(), "key_id": c.key_id }),
-                    })
-                    .collect();
-                json!({ "bundle": path, "all_valid": results.iter().all(|r| r.is_ok()),
-                        "claims": claims, "verdicts": verdicts })
-            })
-            .collect();
-        println!(
-            "{}",
-            json!({ "all_valid": all_valid, "all_compliant": all_compliant, "exit_code": code,
-                    "claims_checked": all.len(), "verify_seconds": secs, "bundles": out })
-        );
+        println!("{}", report_json(&report));
     } else {
-        for ((path, b), (results, verdicts)) in bundle_paths
-            .iter()
-            .zip(&bundles)
-            .zip(per_bundle.iter().zip(&verdicts))
-        {
-            print_bundle(path, b, results, verdicts);
+        for b in &report.bundles {
+            print_bundle(b);
         }
-        if all.len() > 1 {
+        if report.claims_checked > 1 {
             println!(
                 "{} claims checked in one batch in {:.1} ms.",
-                all.len(),
-                secs * 1e3
+                report.claims_checked,
+                report.verify_seconds * 1e3
             );
         }
-        if !policies.is_empty() {
-            println!(
-                "Exit code {code}: {}",
-                match code {
-                    0 => "compliant under every policy",
-                    1 => "some claim is invalid",
-                    _ => "every proof is valid, but compliance is not shown under some policy",
-                }
-            );
+        if with_policies {
+            println!("Exit code {}: {}", class.code(), class.describe(true));
         }
     }
-    Ok(ExitCode::from(code))
+    Ok(ExitCode::from(class.code()))
 }
 
-fn print_bundle(
-    path: &std::path::Path,
-    b: &Bundle,
-    results: &[Result<VerifiedClaim, VerifyError>],
-    verdicts: &[PolicyVerdict],
-) {
-    println!("Bundle {}: {} claim(s)", path.display(), b.claims.len());
-    for (i, r) in results.iter().enumerate() {
-        match r {
+/// The `--json` report.
+fn report_json(report: &Report) -> serde_json::Value {
+    let bundles: Vec<_> = report
+        .bundles
+        .iter()
+        .map(|b| {
+            let claims: Vec<_> = b
+                .claims
+                .iter()
+                .map(|c| match &c.result {
+                    Ok(v) => json!({ "claim": c.number, "valid": true, "statement": v.statement.describe(),
+                        "key_id": v.key.id, "setup_claim": v.key.setup,
+                        "ceremony": v.key.ceremony, "provenance": v.key.provenance(),
+                        "test_only_key": v.key.ceremony.is_none() }),
+                    Err(e) => json!({ "claim": c.number, "valid": false, "error": e.to_string(), "key_id": c.key_id }),
+                })
+                .collect();
+            json!({ "bundle": b.path, "readable": b.unreadable.is_none(),
+                    "error": b.unreadable.as_ref().map(|e| e.to_string()),
+                    "all_valid": b.all_valid(), "claims": claims, "verdicts": b.verdicts })
+        })
+        .collect();
+    let class = report.exit_class();
+    json!({ "format": REPORT_FORMAT, "version": REPORT_VERSION,
+            "all_valid": report.all_valid(), "all_compliant": report.all_compliant(),
+            "exit_class": class, "exit_code": class.code(),
+            "claims_checked": report.claims_checked, "verify_seconds": report.verify_seconds,
+            "bundles": bundles })
+}
+
+fn print_bundle(b: &BundleReport) {
+    if let Some(e) = &b.unreadable {
+        println!("Bundle {}: UNREADABLE: {e}", b.path.display());
+        println!("Verdict: NOT ACCEPTED. The bundle cannot be read; do not rely on it.");
+        return;
+    }
+    println!("Bundle {}: {} claim(s)", b.path.display(), b.claims.len());
+    for c in &b.claims {
+        match &c.result {
             Ok(v) => {
-                println!("  [{}] VALID: {}", i + 1, v.statement.describe());
+                println!("  [{}] VALID: {}", c.number, v.statement.describe());
                 println!("      key {} ({})", short(&v.key.id), v.key.provenance());
             }
-            Err(e) => println!("  [{}] INVALID: {e}", i + 1),
+            Err(e) => println!("  [{}] INVALID: {e}", c.number),
         }
     }
-    if results.iter().all(|r| r.is_ok()) {
+    let verdicts = &b.verdicts;
+    if b.all_valid() {
         println!("Verdict: every claim is proven. The developer has shown these statements without revealing the records behind them.");
     } else {
         println!(
@@ -214,7 +142,7 @@ fn print_bundle(
 }
 
 /// `zkgov policy check`.
-pub fn policy_check(files: &[PathBuf], json: bool) -> Result<ExitCode, ProveError> {
+pub fn policy_check(files: &[PathBuf], json: bool) -> Result<ExitCode, CliError> {
     let policies = files
         .iter()
         .map(|p| Policy::read(p))

@@ -3,6 +3,7 @@
 
 mod common;
 use common::zkgov;
+use zkgov_circuits::Circuit;
 
 use ark_bn254::{Bn254, Fr};
 use ark_ff::AdditiveGroup;
@@ -15,19 +16,23 @@ use std::{
     sync::OnceLock,
 };
 use zkgov_circuits::eval::EvalCircuit;
+use zkgov_evidence::inspect_ai;
+use zkgov_policy::{
+    policy_file::Policy,
+    verdict::{evaluate, Outcome, PolicyVerdict},
+};
 use zkgov_prover::{
     eval::{parse_red_line, ErroredPolicy, EvalClaimSpec, EvalJob},
-    import::inspect,
     keys,
 };
-use zkgov_verifier::{
+use zkgov_spec::{
     bundle::{Claim, Statement},
     eval::Direction,
+    statement::Context,
+};
+use zkgov_verifier::{
+    groth16::{encode_proof, verify_claim, verify_claims},
     keys::KeyStore,
-    policy::Policy,
-    statement::{Context, EVAL_CIRCUIT},
-    verdict::{evaluate, Outcome, PolicyVerdict},
-    verify::{encode_proof, verify_claim, verify_claims},
     VerifyError,
 };
 
@@ -46,8 +51,7 @@ fn fixture() -> &'static Fixture {
     F.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let mut rng = StdRng::seed_from_u64(11);
-        let (pair, payload) =
-            keys::generate(EvalCircuit::blank(32), EVAL_CIRCUIT, 32, &mut rng).unwrap();
+        let (pair, payload) = keys::generate(Circuit::Eval, 32, &mut rng).unwrap();
         let id = keys::write(dir.path(), &pair, &payload).unwrap();
         Fixture {
             keys: keys::load(dir.path(), &id).unwrap(),
@@ -75,12 +79,12 @@ fn scorer_job(
     errored: ErroredPolicy,
 ) -> Result<EvalJob, zkgov_prover::ProveError> {
     let path = fixtures().join("inspect").join(file);
-    let select = inspect::Select {
+    let select = inspect_ai::Select {
         scorer,
         key,
         reducer: None,
     };
-    let log = inspect::read_inspect(&path, select).unwrap();
+    let log = inspect_ai::read_inspect(&path, select).unwrap();
     let spec = EvalClaimSpec {
         direction,
         red_line: parse_red_line(line).unwrap(),
@@ -295,7 +299,7 @@ fn attestation_covers_the_whole_results_description() {
     let claim = j
         .prove(&fixture().keys, &mut StdRng::seed_from_u64(1))
         .unwrap();
-    let edit = |f: &dyn Fn(&mut zkgov_verifier::statement::EvalStatement)| {
+    let edit = |f: &dyn Fn(&mut zkgov_spec::statement::EvalStatement)| {
         let mut c = claim.clone();
         let Statement::Eval(s) = &mut c.statement else {
             unreachable!()
@@ -303,7 +307,7 @@ fn attestation_covers_the_whole_results_description() {
         f(s);
         verify_claim(&c, &store())
     };
-    type Edit = Box<dyn Fn(&mut zkgov_verifier::statement::EvalStatement)>;
+    type Edit = Box<dyn Fn(&mut zkgov_spec::statement::EvalStatement)>;
     let signed: Vec<(&str, Edit)> = vec![
         (
             "signature bit",
@@ -390,7 +394,7 @@ fn attestation_covers_the_whole_results_description() {
     assert!(weak.unwrap_err().to_string().contains("small order"));
     // The claim and its context are not signed: the proof binds them.
     for f in [
-        Box::new(|s: &mut zkgov_verifier::statement::EvalStatement| s.context.epoch += 1) as Edit,
+        Box::new(|s: &mut zkgov_spec::statement::EvalStatement| s.context.epoch += 1) as Edit,
         Box::new(|s| s.red_line_numerator = "19".into()),
     ] {
         assert!(matches!(edit(f.as_ref()), Err(VerifyError::InvalidProof)));
@@ -541,8 +545,8 @@ fn policies_pin_the_benchmark_and_refuse_exclusions_by_default() {
         ErroredPolicy::Worst,
     )
     .unwrap();
-    let full = zkgov_verifier::eval::benchmark_digest(&worst.ids, 32).unwrap();
-    let full = zkgov_verifier::num::fr_to_hex(&full);
+    let full = zkgov_spec::eval::benchmark_digest(&worst.ids, 32).unwrap();
+    let full = zkgov_spec::encoding::fr_to_hex(&full);
     let pinned =
         format!("benchmark_digest = \"{full}\"\nsample_count = 12\nscorer = \"letter_cycle\"");
     assert_eq!(
@@ -778,7 +782,7 @@ fn cli_eval_claims_take_their_terms_from_the_policy() {
     let d = tempfile::tempdir().unwrap();
     let d = d.path();
     let log = fixtures().join("inspect-reducers/at-least-value.eval");
-    let run = inspect::read_inspect(&log, inspect::Select::default())
+    let run = inspect_ai::read_inspect(&log, inspect_ai::Select::default())
         .unwrap()
         .run
         .id;

@@ -5,15 +5,17 @@
 
 use proptest::prelude::*;
 use std::io::Write;
-use zkgov_prover::{
-    import::{inspect, lmeval, sacct::parse_sacct},
-    ledger::{import_text, LedgerFormat, PeakTable},
+use zkgov_evidence::{
+    inspect_ai,
+    ledger_file::{import_text, LedgerFormat, PeakTable},
+    lm_eval,
+    sacct::parse_sacct,
 };
+use zkgov_spec::bundle::Bundle;
 use zkgov_verifier::{
     audit::Challenge,
-    bundle::Bundle,
+    groth16::{decode_proof, ParsedStatement},
     keys::TrustedKey,
-    verify::{decode_proof, ParsedStatement},
 };
 
 const BUNDLE: &str = r#"{"format":"zkgov-bundle","version":1,"claims":[{"statement":{"kind":"training-compute","capacity":64,"record_count":3,"threshold_flop":"10000000000000000000000000","peak_table":[{"accelerator":"H100","peak_flop_per_s":"989400000000000"}],"ledger_root":"0x000000000000000000000000000000000000000000000000000000000000002a","context":{"policy_id":"demo","epoch":2026,"nonce":null}},"key_id":"0000000000000000000000000000000000000000000000000000000000000000","proof":"00"}]}"#;
@@ -76,15 +78,15 @@ proptest! {
             p
         };
         // Random bytes as .eval (zip), .json and lm-eval files.
-        let _ = inspect::read_inspect(&write("a.eval", &bytes), Default::default());
-        let _ = inspect::read_inspect(&write("a.json", &bytes), Default::default());
+        let _ = inspect_ai::read_inspect(&write("a.eval", &bytes), Default::default());
+        let _ = inspect_ai::read_inspect(&write("a.json", &bytes), Default::default());
         let samples = write("samples_t_x.jsonl", &bytes);
         let results = write("results_x.json", &bytes);
-        let _ = lmeval::read_lm_eval(&samples, &results, "acc", "none");
+        let _ = lm_eval::read_lm_eval(&samples, &results, "acc", "none");
         // A real Inspect JSON log with a few bytes changed.
         let real = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/inspect/edge-cases.json"))
             .unwrap_or_default();
-        let _ = inspect::read_inspect(&write("m.json", &mutate(&real, &edits)), Default::default());
+        let _ = inspect_ai::read_inspect(&write("m.json", &mutate(&real, &edits)), Default::default());
     }
 
     #[test]
@@ -102,8 +104,8 @@ proptest! {
         }
         let p = dir.path().join("m.eval");
         std::fs::write(&p, &m).unwrap();
-        let _ = inspect::read_inspect(&p, Default::default());
+        let _ = inspect_ai::read_inspect(&p, Default::default());
         std::fs::write(&p, &real[..cut % real.len()]).unwrap();
-        prop_assert!(inspect::read_inspect(&p, Default::default()).is_err());
+        prop_assert!(inspect_ai::read_inspect(&p, Default::default()).is_err());
     }
 }

@@ -4,17 +4,22 @@ use ark_bn254::Bn254;
 use ark_groth16::Groth16;
 use rand::{rngs::StdRng, SeedableRng};
 use std::{path::Path, sync::OnceLock};
-use zkgov_circuits::ledger::ComputeCircuit;
-use zkgov_prover::{keys, ledger::PeakTable, prove::ComputeJob};
+use zkgov_circuits::Circuit;
+use zkgov_evidence::ledger_file::PeakTable;
+use zkgov_policy::{
+    policy_file::Policy,
+    verdict::{evaluate, Outcome, PolicyVerdict},
+};
+use zkgov_prover::{keys, prove::ComputeJob};
+use zkgov_spec::{
+    bundle::{Claim, Statement},
+    ledger::Record,
+    statement::Context,
+};
 use zkgov_verifier::{
     batch::{batch_check, BatchItem},
-    bundle::{Claim, Statement},
+    groth16::{decode_proof, encode_proof, verify_claims, ParsedStatement},
     keys::KeyStore,
-    ledger::Record,
-    policy::Policy,
-    statement::{Context, COMPUTE_CIRCUIT},
-    verdict::{evaluate, Outcome, PolicyVerdict},
-    verify::{decode_proof, encode_proof, verify_claims, ParsedStatement},
 };
 
 struct Fixture {
@@ -66,9 +71,7 @@ fn fixture() -> &'static Fixture {
         let mut rng = StdRng::seed_from_u64(11);
         let keys: Vec<keys::KeyPair> = (0..2)
             .map(|_| {
-                let (pair, payload) =
-                    keys::generate(ComputeCircuit::blank(16), COMPUTE_CIRCUIT, 16, &mut rng)
-                        .unwrap();
+                let (pair, payload) = keys::generate(Circuit::Compute, 16, &mut rng).unwrap();
                 let id = keys::write(dir.path(), &pair, &payload).unwrap();
                 keys::load(dir.path(), &id).unwrap()
             })
@@ -432,8 +435,12 @@ fn batch_of_72_claims_names_the_bad_one() {
 /// policy's table.
 fn sacct_records() -> Vec<Record> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/slurm/sacct_h100_pretrain.psv");
-    zkgov_prover::ledger::import(&path, zkgov_prover::ledger::LedgerFormat::Sacct, &peaks())
-        .unwrap()
+    zkgov_evidence::ledger_file::import(
+        &path,
+        zkgov_evidence::ledger_file::LedgerFormat::Sacct,
+        &peaks(),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -449,8 +456,7 @@ fn decoy_peak_rows_are_refused_or_not_shown() {
         nonce: None,
     };
     let honest = sacct_records();
-    let true_total =
-        zkgov_verifier::ledger::total_flop(&honest, &[989_400_000_000_000; 8]).unwrap();
+    let true_total = zkgov_spec::ledger::total_flop(&honest, &[989_400_000_000_000; 8]).unwrap();
     assert!(true_total > 10u128.pow(24), "{true_total}");
 
     // 1. The decoy as a second spelling of H100: the peak table itself is refused, whoever builds
@@ -466,7 +472,7 @@ fn decoy_peak_rows_are_refused_or_not_shown() {
     let Statement::Compute(s) = &mut two_spellings.statement else {
         unreachable!()
     };
-    s.peak_table.push(zkgov_verifier::statement::PeakEntry {
+    s.peak_table.push(zkgov_spec::statement::PeakEntry {
         accelerator: "h100".into(),
         peak_flop_per_s: "1".into(),
     });
@@ -491,8 +497,7 @@ fn decoy_peak_rows_are_refused_or_not_shown() {
     let filed: Vec<Record> = honest.iter().map(|r| Record { class: 1, ..*r }).collect();
     let mut rng = StdRng::seed_from_u64(21);
     let dir = tempfile::tempdir().unwrap();
-    let (pair, payload) =
-        keys::generate(ComputeCircuit::blank(64), COMPUTE_CIRCUIT, 64, &mut rng).unwrap();
+    let (pair, payload) = keys::generate(Circuit::Compute, 64, &mut rng).unwrap();
     let id = keys::write(dir.path(), &pair, &payload).unwrap();
     let key = keys::load(dir.path(), &id).unwrap();
     let claim = ComputeJob::new(filed, &decoy, 10u128.pow(24), context, &[5; 32], None)

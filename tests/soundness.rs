@@ -11,15 +11,20 @@ use ark_serialize::CanonicalSerialize;
 use ark_snark::SNARK;
 use rand::{rngs::StdRng, SeedableRng};
 use std::sync::OnceLock;
-use zkgov_circuits::{labels::Labels, ledger::ComputeCircuit, opening::OpeningCircuit};
-use zkgov_prover::{keys, ledger::PeakTable, prove::ComputeJob};
-use zkgov_verifier::{
+use zkgov_circuits::labels::Labels;
+use zkgov_circuits::Circuit;
+use zkgov_evidence::ledger_file::PeakTable;
+use zkgov_prover::{keys, prove::ComputeJob};
+use zkgov_spec::SpecError;
+use zkgov_spec::{
     bundle::{Bundle, Claim, Statement},
-    keys::{KeyStore, TrustedKey},
     ledger::{commitment, empty_leaf, Record},
     merkle::depth_for,
-    statement::{compute_input as idx, opening_inputs, Context, COMPUTE_CIRCUIT, OPENING_CIRCUIT},
-    verify::{decode_proof, encode_proof, verify_bundle, verify_claim, verify_groth16},
+    statement::{compute_input as idx, opening_inputs, Context},
+};
+use zkgov_verifier::{
+    groth16::{decode_proof, encode_proof, verify_bundle, verify_claim, verify_groth16},
+    keys::{KeyStore, TrustedKey},
     VerifyError,
 };
 
@@ -67,8 +72,7 @@ fn fixture() -> &'static Fixture {
     F.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let mut rng = StdRng::seed_from_u64(1);
-        let (pair, payload) =
-            keys::generate(ComputeCircuit::blank(16), COMPUTE_CIRCUIT, 16, &mut rng).unwrap();
+        let (pair, payload) = keys::generate(Circuit::Compute, 16, &mut rng).unwrap();
         let id = keys::write(dir.path(), &pair, &payload).unwrap();
         let keys = keys::load(dir.path(), &id).unwrap();
         let job = ComputeJob::new(
@@ -205,7 +209,7 @@ fn non_canonical_and_out_of_range_values_are_rejected() {
         assert!(
             matches!(
                 verify_claim(&claim, &store()),
-                Err(VerifyError::BadValue { .. })
+                Err(VerifyError::Spec(SpecError::BadValue { .. }))
             ),
             "{bad}"
         );
@@ -347,7 +351,7 @@ fn a_negative_record_is_stopped_by_the_seconds_range_check_alone() {
         .iter()
         .map(|w| w.class + w.devices * Fr::from(8u64) + w.seconds * Fr::from(1u64 << 27))
         .collect();
-    let root = zkgov_verifier::merkle::root(leaves, empty_leaf(), depth_for(16).unwrap());
+    let root = zkgov_spec::merkle::root(leaves, empty_leaf(), depth_for(16).unwrap());
     lie.public.inputs[idx::ROOT] = commitment(root, lie.private.salt);
     let peak = |w: &zkgov_circuits::ledger::SlotWitness| {
         if w.class == Fr::ONE {
@@ -431,13 +435,7 @@ fn same_records_different_salt_seed_give_different_roots() {
 fn spot_check_openings_prove_exactly_the_committed_records() {
     let f = fixture();
     let mut rng = StdRng::seed_from_u64(8);
-    let (pair, _) = keys::generate(
-        OpeningCircuit::blank(depth_for(16).unwrap()),
-        OPENING_CIRCUIT,
-        16,
-        &mut rng,
-    )
-    .unwrap();
+    let (pair, _) = keys::generate(Circuit::Opening, 16, &mut rng).unwrap();
     let ledger = &f.job.commitment;
     let committed = f.job.inputs.root;
     assert_eq!(ledger.commitment(), committed);
@@ -497,7 +495,10 @@ fn spot_check_openings_prove_exactly_the_committed_records() {
         o.record = lie;
         verify_groth16(&pair.vk, &o.proof, &opening_inputs(committed, index, &lie)).unwrap();
         let err = o.verify(&pair.vk, committed, 16).unwrap_err();
-        assert!(matches!(err, VerifyError::BadRecord { .. }), "{err}");
+        assert!(
+            matches!(err, VerifyError::Spec(SpecError::BadRecord { .. })),
+            "{err}"
+        );
         assert_eq!(err.to_string(), format!("not a ledger record: {reason}"));
     }
 }

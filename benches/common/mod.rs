@@ -2,16 +2,13 @@
 #![allow(dead_code)] // each bench uses its own subset
 
 use rand::{rngs::StdRng, SeedableRng};
-use zkgov_circuits::ledger::ComputeCircuit;
+use zkgov_circuits::Circuit;
+use zkgov_evidence::ledger_file::PeakTable;
 use zkgov_prover::{
     keys::{self, KeyPair},
-    ledger::PeakTable,
     prove::ComputeJob,
 };
-use zkgov_verifier::{
-    ledger::Record,
-    statement::{Context, COMPUTE_CIRCUIT},
-};
+use zkgov_spec::{ledger::Record, statement::Context};
 
 /// A comma-separated list of numbers from the environment variable `name`, or `default`.
 pub fn env_list(name: &str, default: &[u64]) -> Vec<u64> {
@@ -57,11 +54,5 @@ pub fn compute_job(capacity: u64) -> ComputeJob {
 /// A single-party (test-only) key for the compute claim at `capacity`, and its payload.
 pub fn compute_keys(capacity: u64) -> (KeyPair, Vec<u8>) {
     let mut rng = StdRng::seed_from_u64(capacity);
-    keys::generate(
-        ComputeCircuit::blank(capacity as usize),
-        COMPUTE_CIRCUIT,
-        capacity,
-        &mut rng,
-    )
-    .unwrap()
+    keys::generate(Circuit::Compute, capacity, &mut rng).unwrap()
 }

@@ -1,4 +1,4 @@
-//! The eval red-line claim circuit: the in-circuit twin of `zkgov_verifier::eval`.
+//! The eval red-line claim circuit: the in-circuit twin of `zkgov_spec::eval`.
 //!
 //! Statement: the committed results hold one fixed-point score, at most the public score maximum,
 //! for each sample of the benchmark (its digest recomputed from the slots' sample-id digests and
@@ -16,7 +16,7 @@ use ark_ff::Zero;
 use ark_ff::{AdditiveGroup, Field};
 use ark_r1cs_std::{alloc::AllocVar, eq::EqGadget, fields::fp::FpVar, fields::FieldVar};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
-use zkgov_verifier::{
+use zkgov_spec::{
     eval::benchmark_size,
     eval::{DIFF_BITS, RED_LINE_BITS, SCALE, SCORE_BITS},
     merkle::depth_for,
@@ -38,7 +38,7 @@ pub struct SampleWitness {
 /// The eval claim circuit for one capacity class.
 #[derive(Debug, Clone)]
 pub struct EvalCircuit {
-    /// Public inputs in `zkgov_verifier::statement::eval_input` order.
+    /// Public inputs in `zkgov_spec::statement::eval_input` order.
     pub inputs: Vec<Fr>,
     /// Exactly `capacity` slots, samples first in canonical (id digest) order.
     pub slots: Vec<SampleWitness>,
@@ -230,21 +230,21 @@ pub fn check_satisfaction(c: &EvalCircuit) -> Result<(), String> {
     if Fr::from(scores.len() as u64) != c.inputs[idx::SAMPLE_COUNT] {
         return Err("sample count".into());
     }
-    let committed = zkgov_verifier::eval::results_commitment(&scores, c.salt, c.slots.len() as u64);
+    let committed = zkgov_spec::eval::results_commitment(&scores, c.salt, c.slots.len() as u64);
     if committed.map_err(|e| e.to_string())? != c.inputs[idx::RESULTS_ROOT] {
         return Err("results commitment".into());
     }
     let ids: Vec<Fr> = c.slots.iter().map(|w| w.id).take(scores.len()).collect();
-    let digest = zkgov_verifier::eval::benchmark_digest_of(ids, c.slots.len() as u64);
+    let digest = zkgov_spec::eval::benchmark_digest_of(ids, c.slots.len() as u64);
     if digest.map_err(|e| e.to_string())? != c.inputs[idx::BENCHMARK] {
         return Err("benchmark digest".into());
     }
     let direction = if d == 1 {
-        zkgov_verifier::eval::Direction::AtLeast
+        zkgov_spec::eval::Direction::AtLeast
     } else {
-        zkgov_verifier::eval::Direction::Below
+        zkgov_spec::eval::Direction::Below
     };
-    if zkgov_verifier::eval::claim_holds(&scores, num as u64, den as u64, direction) {
+    if zkgov_spec::eval::claim_holds(&scores, num as u64, den as u64, direction) {
         Ok(())
     } else {
         Err("mean versus red line".into())

@@ -1,4 +1,4 @@
-//! The training-compute claim circuit: the in-circuit twin of `zkgov_verifier::ledger`.
+//! The training-compute claim circuit: the in-circuit twin of `zkgov_spec::ledger`.
 //!
 //! Statement: the committed ledger's records satisfy `Σ devices × seconds × peak[class] ≤
 //! threshold`, where the peak table, threshold, ledger commitment, record count and context are
@@ -8,7 +8,7 @@
 //! Per record slot the circuit spends its range checks (59 bits), slot order, two constraints that
 //! a present record has at least one device and one second, the FLOP product and about 41
 //! constraints for the record's share of the 16-ary tree: the leaf is the packed record itself,
-//! and the one salted hash is over the root (see `zkgov_verifier::merkle`). The first slot is
+//! and the one salted hash is over the root (see `zkgov_spec::merkle`). The first slot is
 //! always present, so a ledger has at least one record.
 
 use crate::{
@@ -22,7 +22,7 @@ use ark_bn254::Fr;
 use ark_ff::{AdditiveGroup, Field};
 use ark_r1cs_std::{alloc::AllocVar, eq::EqGadget, fields::fp::FpVar, fields::FieldVar};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
-use zkgov_verifier::{
+use zkgov_spec::{
     ledger::{
         commitment, empty_leaf, Record, CLASS_BITS, DEVICE_BITS, NUM_CLASSES, PEAK_BITS,
         SECONDS_BITS, THRESHOLD_BITS,
@@ -32,7 +32,7 @@ use zkgov_verifier::{
     statement::{compute_input as idx, ComputeInputs, COMPUTE_NUM_INPUTS},
 };
 
-/// Public inputs of the compute claim, in the order `zkgov_verifier::statement` encodes them:
+/// Public inputs of the compute claim, in the order `zkgov_spec::statement` encodes them:
 /// threshold, the `NUM_CLASSES` peaks, root, record count, context digest.
 #[derive(Debug, Clone)]
 pub struct ComputePublic {
@@ -126,7 +126,7 @@ impl ComputeCircuit {
         let inputs = alloc_inputs(&cs, &self.public.inputs)?;
 
         // The threshold is below 2^128 and each peak below 2^60: the no-wrap bound in
-        // zkgov_verifier::ledger starts from these.
+        // zkgov_spec::ledger starts from these.
         labels.mark(&cs, || "threshold range".into());
         enforce_bits(&inputs[idx::THRESHOLD], THRESHOLD_BITS)?;
         let peaks = &inputs[idx::PEAKS..idx::PEAKS + NUM_CLASSES];
@@ -279,11 +279,11 @@ pub fn check_satisfaction(public: &ComputePublic, private: &ComputePrivate) -> R
         return Err("record count".into());
     }
     let depth = depth_for(private.slots.len() as u64).map_err(|e| e.to_string())?;
-    let root = zkgov_verifier::merkle::root(leaves, empty_leaf(), depth);
+    let root = zkgov_spec::merkle::root(leaves, empty_leaf(), depth);
     if commitment(root, private.salt) != inputs[idx::ROOT] {
         return Err("ledger commitment".into());
     }
-    match zkgov_verifier::ledger::total_flop(&records, &peaks) {
+    match zkgov_spec::ledger::total_flop(&records, &peaks) {
         Some(t) if t <= threshold => Ok(()),
         _ => Err("total within threshold".into()),
     }

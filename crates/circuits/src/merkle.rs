@@ -1,4 +1,4 @@
-//! Merkle root gadget: the in-circuit twin of `zkgov_verifier::merkle`. The circuit holds every
+//! Merkle root gadget: the in-circuit twin of `zkgov_spec::merkle`. The circuit holds every
 //! leaf, so it recomputes the whole 16-ary tree (`(n - 1) / 15` node hashes, 609 constraints each,
 //! i.e. about 41 per leaf) rather than checking paths. Padding leaves are constants, and a node
 //! whose children are all constants costs no constraint: it is hashed natively, once per distinct
@@ -9,13 +9,13 @@ use ark_bn254::Fr;
 use ark_ff::AdditiveGroup;
 use ark_r1cs_std::fields::{fp::FpVar, FieldVar};
 use ark_relations::gr1cs::SynthesisError;
-use zkgov_verifier::{
+use zkgov_spec::{
     merkle::{width, ARITY},
     poseidon::{self as native, Domain},
 };
 
 /// The root of the 16-ary tree of `depth` over `leaves` padded with the constant `fill` to
-/// `16^depth`, as `zkgov_verifier::merkle::root` computes it. More leaves than `16^depth` is an
+/// `16^depth`, as `zkgov_spec::merkle::root` computes it. More leaves than `16^depth` is an
 /// error.
 pub fn root(
     mut level: Vec<FpVar<Fr>>,
@@ -79,7 +79,7 @@ mod tests {
         let r = root(vars, Fr::from(0u64), 2).unwrap();
         assert_eq!(
             r.value().unwrap(),
-            zkgov_verifier::merkle::root(leaves.clone(), Fr::from(0u64), 2)
+            zkgov_spec::merkle::root(leaves.clone(), Fr::from(0u64), 2)
         );
         assert_eq!(cs.num_constraints(), 17 * 609);
         // 24 leaves padded to 256: the fourteen all-padding nodes cost nothing.
@@ -91,7 +91,7 @@ mod tests {
         let r = root(vars, Fr::from(5u64), 2).unwrap();
         assert_eq!(
             r.value().unwrap(),
-            zkgov_verifier::merkle::root(leaves[..24].to_vec(), Fr::from(5u64), 2)
+            zkgov_spec::merkle::root(leaves[..24].to_vec(), Fr::from(5u64), 2)
         );
         // A full node, a node with 8 constant children and a root with 14: every constant child
         // makes its first S-box (3 constraints) free.

@@ -1,4 +1,4 @@
-//! The spot-check opening circuit: the in-circuit twin of `zkgov_verifier::ledger::Opening`.
+//! The spot-check opening circuit: the in-circuit twin of `zkgov_verifier::audit::Opening`.
 //!
 //! Statement: the ledger behind the public commitment holds the public (packed) record at the
 //! public index. Private: the sixteen children of every node on the record's path, and the
@@ -18,7 +18,7 @@ use ark_bn254::Fr;
 use ark_ff::AdditiveGroup;
 use ark_r1cs_std::{alloc::AllocVar, eq::EqGadget, fields::fp::FpVar};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
-use zkgov_verifier::{
+use zkgov_spec::{
     ledger::{commitment, Record},
     merkle::{node_hash, MerklePath, ARITY},
     poseidon::Domain,
@@ -31,7 +31,7 @@ const DIGIT_BITS: usize = ARITY.trailing_zeros() as usize;
 /// The opening circuit for one capacity class.
 #[derive(Debug, Clone)]
 pub struct OpeningCircuit {
-    /// Public inputs in `zkgov_verifier::statement::opening_input` order.
+    /// Public inputs in `zkgov_spec::statement::opening_input` order.
     pub inputs: Vec<Fr>,
     /// The sixteen children of each node on the path, bottom level first (one per tree level).
     pub levels: Vec<[Fr; ARITY]>,
@@ -41,7 +41,7 @@ pub struct OpeningCircuit {
 
 impl OpeningCircuit {
     /// An all-zero witness of the right shape for trees of `depth` (see
-    /// `zkgov_verifier::merkle::depth_for`), for key generation.
+    /// `zkgov_spec::merkle::depth_for`), for key generation.
     pub fn blank(depth: usize) -> Self {
         OpeningCircuit {
             inputs: vec![Fr::ZERO; OPENING_NUM_INPUTS],

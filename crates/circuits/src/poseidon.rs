@@ -1,4 +1,4 @@
-//! Poseidon gadget: the in-circuit twin of `zkgov_verifier::poseidon` (same parameters, same
+//! Poseidon gadget: the in-circuit twin of `zkgov_spec::poseidon` (same parameters, same
 //! `[tag, inputs..]` state, output `state[0]`).
 //!
 //! Cost: each S-box `x^5` is three multiplications (`x^2`, `x^4`, `x^5`); round constants and the
@@ -17,7 +17,7 @@ use std::{
     collections::HashMap,
     sync::{Arc, Mutex, OnceLock},
 };
-use zkgov_verifier::poseidon::{params_for, tag, Domain, PoseidonParams};
+use zkgov_spec::poseidon::{params_for, tag, Domain, PoseidonParams};
 
 /// One state element during the permutation: `constant + Σ coeffs[j] · basis[j]`, flat.
 ///
@@ -269,17 +269,17 @@ fn hash_tagged(domain: Domain, inputs: &[FpVar<Fr>]) -> Result<FpVar<Fr>, Synthe
     hash_with_cap(&FpVar::constant(tag(domain, inputs.len())), inputs)
 }
 
-/// In-circuit `zkgov_verifier::poseidon::hash2`.
+/// In-circuit `zkgov_spec::poseidon::hash2`.
 pub fn hash2(domain: Domain, a: &FpVar<Fr>, b: &FpVar<Fr>) -> Result<FpVar<Fr>, SynthesisError> {
     hash_tagged(domain, &[a.clone(), b.clone()])
 }
 
-/// In-circuit `zkgov_verifier::poseidon::hash16`.
+/// In-circuit `zkgov_spec::poseidon::hash16`.
 pub fn hash16(domain: Domain, x: &[FpVar<Fr>; 16]) -> Result<FpVar<Fr>, SynthesisError> {
     hash_tagged(domain, x)
 }
 
-/// In-circuit `zkgov_verifier::poseidon::hash_with_cap`, for known-answer tests with any cap.
+/// In-circuit `zkgov_spec::poseidon::hash_with_cap`, for known-answer tests with any cap.
 pub fn hash_with_cap(cap: &FpVar<Fr>, inputs: &[FpVar<Fr>]) -> Result<FpVar<Fr>, SynthesisError> {
     let params = params_for(inputs.len()).ok_or(SynthesisError::Unsatisfiable)?;
     let mut state = vec![cap.clone()];
@@ -293,7 +293,7 @@ mod tests {
     use ark_r1cs_std::{alloc::AllocVar, GR1CSVar};
     use ark_relations::gr1cs::ConstraintSystem;
     use ark_std::{test_rng, UniformRand};
-    use zkgov_verifier::poseidon as native;
+    use zkgov_spec::poseidon as native;
 
     /// Allocation modes: constant, public input, witness (as r1cs-std's `test_utils::modes`).
     fn alloc(cs: &ark_relations::gr1cs::ConstraintSystemRef<Fr>, x: Fr, mode: u8) -> FpVar<Fr> {

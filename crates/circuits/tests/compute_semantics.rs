@@ -9,7 +9,7 @@
 //!
 //! [`claim_is_true`] checks exactly that, from the committed ledger as the developer would open it
 //! (the tree's leaves and the salt), the statement and the policy. It shares nothing with the
-//! circuit but the commitment's definition (`zkgov_verifier::ledger`): it reads each leaf back as
+//! circuit but the commitment's definition (`zkgov_spec::ledger`): it reads each leaf back as
 //! an integer record, looks the accelerator up by its canonical name in the policy's table, and
 //! sums in checked integers. A record filed under a class with no row in the claim's table names
 //! no accelerator; the words count it at the policy's highest peak (it ran on something the
@@ -25,14 +25,13 @@ use ark_ff::{AdditiveGroup, BigInteger, Field, PrimeField};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use zkgov_circuits::ledger::{ComputeCircuit, ComputePrivate, ComputePublic, SlotWitness};
-use zkgov_verifier::{
+use zkgov_policy::{verdict::check_peak_table, Policy};
+use zkgov_spec::{
     accelerator::canonical_accelerator,
+    encoding::fr_to_hex,
     ledger::{commitment, empty_leaf, Record, CLASS_BITS, DEVICE_BITS, SECONDS_BITS},
     merkle,
-    num::fr_to_hex,
-    policy::Policy,
     statement::{ComputeInputs, ComputeStatement, Context, PeakEntry},
-    verdict::check_peak_table,
 };
 
 const CAPACITY: usize = 16;

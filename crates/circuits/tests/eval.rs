@@ -10,7 +10,7 @@ use zkgov_circuits::{
     eval::{check_satisfaction, EvalCircuit, SampleWitness},
     labels::Labels,
 };
-use zkgov_verifier::{
+use zkgov_spec::{
     eval::{benchmark_digest, canonical_order, results_commitment, SCALE},
     statement::{eval_input as idx, EVAL_NUM_INPUTS},
 };

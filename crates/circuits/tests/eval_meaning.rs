@@ -21,7 +21,7 @@ use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use std::collections::BTreeMap;
 use zkgov_circuits::eval::{EvalCircuit, SampleWitness};
-use zkgov_verifier::{
+use zkgov_spec::{
     eval::{benchmark_digest, canonical_order, results_commitment, SCALE},
     statement::{eval_input as idx, EVAL_NUM_INPUTS},
 };

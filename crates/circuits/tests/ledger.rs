@@ -9,7 +9,7 @@ use zkgov_circuits::{
     labels::Labels,
     ledger::{check_satisfaction, ComputeCircuit, ComputePrivate, ComputePublic},
 };
-use zkgov_verifier::{
+use zkgov_spec::{
     ledger::{commitment, empty_leaf, total_flop, Record, NUM_CLASSES},
     merkle,
     statement::{compute_input as idx, ComputeInputs, Context},

@@ -10,7 +10,7 @@ use zkgov_circuits::{
     labels::Labels,
     opening::{check_satisfaction, OpeningCircuit},
 };
-use zkgov_verifier::{
+use zkgov_spec::{
     ledger::{commitment, empty_leaf, Record},
     merkle::{depth_for, levels, MerklePath},
     statement::opening_input as idx,

@@ -18,7 +18,7 @@ fn circomlibjs_vectors_native_and_gadget() {
         let inputs: Vec<Fr> = v["inputs"].as_array().unwrap().iter().map(f).collect();
         let expected = f(&v["output"]);
         assert_eq!(
-            zkgov_verifier::poseidon::hash_with_cap(cap, &inputs),
+            zkgov_spec::poseidon::hash_with_cap(cap, &inputs),
             Some(expected),
             "native, vector {v}"
         );

@@ -9,7 +9,7 @@ use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
 use zkgov_circuits::{
     bits, eval::EvalCircuit, ledger::ComputeCircuit, merkle, opening::OpeningCircuit, poseidon,
 };
-use zkgov_verifier::{merkle::depth_for, poseidon::Domain};
+use zkgov_spec::{merkle::depth_for, poseidon::Domain};
 
 /// The budget: constraints per ledger record or eval sample, hiding commitment included.
 const PER_SLOT_BUDGET: usize = 300;

@@ -31,24 +31,7 @@ pub(crate) type V = __m512i;
 
 pub(crate) const MASK: u64 = (1 << 52) - 1;
 
-/// Evidence that the CPU has `avx512f` and `avx512ifma`. Its field is private, so only
-/// [`detect`] makes one: code that holds an `Ifma` may call the functions compiled for those
-/// features.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Ifma(());
-
-/// The token when the IFMA code is to run: the CPU has `avx512f` and `avx512ifma`, and
-/// `ZKGOV_NO_IFMA` is not set (to measure or check the portable paths on such a CPU).
-pub(crate) fn detect() -> Option<Ifma> {
-    static AVAILABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    AVAILABLE
-        .get_or_init(|| {
-            std::env::var_os("ZKGOV_NO_IFMA").is_none()
-                && std::arch::is_x86_feature_detected!("avx512f")
-                && std::arch::is_x86_feature_detected!("avx512ifma")
-        })
-        .then_some(Ifma(()))
-}
+pub(crate) use crate::backend::Ifma;
 
 /// An element of the field of [`Modulus`] `M`, in arkworks.
 pub(crate) type Elem<M> = Fp256<MontBackend<<M as Modulus>::Config, 4>>;
@@ -285,7 +268,7 @@ pub(crate) mod tests {
     /// The IFMA token for a test, or `None` to skip it where the CPU lacks IFMA. Where the CPU
     /// has it, `.ci/run` sets `ZKGOV_REQUIRE_IFMA`, and a missing token fails the test instead.
     pub(crate) fn ifma_or_skip() -> Option<Ifma> {
-        let ifma = detect();
+        let ifma = crate::backend::ifma();
         if ifma.is_none() {
             assert!(
                 std::env::var_os("ZKGOV_REQUIRE_IFMA").is_none(),

@@ -15,8 +15,8 @@
 //! profile` prints them beside stock proving and bare MSMs).
 
 use crate::{
-    error::ProveError,
     msm::{msm, msm_digits, Digits},
+    EngineError,
 };
 use ark_bn254::{Bn254, Fr};
 use ark_ec::{AffineRepr, CurveGroup};
@@ -27,18 +27,14 @@ use ark_groth16::{
 };
 use ark_poly::{EvaluationDomain, GeneralEvaluationDomain};
 use ark_relations::gr1cs::{
-    ConstraintSynthesizer, ConstraintSystem, Matrix, OptimizationGoal, SynthesisMode,
-    R1CS_PREDICATE_LABEL,
+    ConstraintSynthesizer, ConstraintSystem, Matrix, OptimizationGoal, SynthesisError,
+    SynthesisMode, R1CS_PREDICATE_LABEL,
 };
 use rand::{CryptoRng, RngCore};
 use rayon::prelude::*;
 use std::time::{Duration, Instant};
 
 type BigInt = <Fr as PrimeField>::BigInt;
-
-fn synthesis(e: impl std::fmt::Display) -> ProveError {
-    ProveError::Synthesis(e.to_string())
-}
 
 /// The constraint matrices of one circuit shape, built once and reused for every proof.
 #[derive(Debug, Clone)]
@@ -54,16 +50,16 @@ pub struct PreparedCircuit {
 
 impl PreparedCircuit {
     /// Builds the matrices from an all-zero witness of the circuit's shape.
-    pub fn new<C: ConstraintSynthesizer<Fr>>(blank: C) -> Result<Self, ProveError> {
+    pub fn new<C: ConstraintSynthesizer<Fr>>(blank: C) -> Result<Self, EngineError> {
         let cs = ConstraintSystem::<Fr>::new_ref();
         cs.set_optimization_goal(OptimizationGoal::Constraints);
         cs.set_mode(SynthesisMode::Setup);
-        blank.generate_constraints(cs.clone()).map_err(synthesis)?;
+        blank.generate_constraints(cs.clone())?;
         cs.finalize();
-        let mut all = cs.to_matrices().map_err(synthesis)?;
+        let mut all = cs.to_matrices()?;
         let matrices = all
             .remove(R1CS_PREDICATE_LABEL)
-            .ok_or_else(|| synthesis("the circuit has no R1CS constraints"))?;
+            .ok_or(SynthesisError::PredicateNotFound)?;
         let (num_inputs, num_constraints) = (cs.num_instance_variables(), cs.num_constraints());
         Ok(PreparedCircuit {
             matrices,
@@ -72,7 +68,7 @@ impl PreparedCircuit {
             num_constraints,
             #[cfg(target_arch = "x86_64")]
             qap: GeneralEvaluationDomain::<Fr>::new(num_constraints + num_inputs)
-                .zip(crate::lanes::detect())
+                .zip(crate::backend::ifma())
                 .and_then(|(d, ifma)| crate::qap::Qap::new(ifma, d.size())),
         })
     }
@@ -102,25 +98,21 @@ impl PreparedCircuit {
     pub fn assignment<C: ConstraintSynthesizer<Fr>>(
         &self,
         circuit: C,
-    ) -> Result<Vec<Fr>, ProveError> {
+    ) -> Result<Vec<Fr>, EngineError> {
         let cs = ConstraintSystem::<Fr>::new_ref();
         cs.set_optimization_goal(OptimizationGoal::Constraints);
         cs.set_mode(SynthesisMode::Prove {
             construct_matrices: false,
             generate_lc_assignments: false,
         });
-        circuit
-            .generate_constraints(cs.clone())
-            .map_err(synthesis)?;
+        circuit.generate_constraints(cs.clone())?;
         if cs.num_instance_variables() != self.num_inputs
             || cs.num_witness_variables() != self.num_witnesses
         {
-            return Err(synthesis(
-                "the witness does not have the prepared circuit's shape",
-            ));
+            return Err(EngineError::WrongShape("the witness"));
         }
-        let mut full = cs.instance_assignment().map_err(synthesis)?;
-        full.extend(cs.witness_assignment().map_err(synthesis)?);
+        let mut full = cs.instance_assignment()?;
+        full.extend(cs.witness_assignment()?);
         Ok(full)
     }
 
@@ -130,7 +122,7 @@ impl PreparedCircuit {
         pk: &ProvingKey<Bn254>,
         circuit: C,
         rng: &mut R,
-    ) -> Result<Proof<Bn254>, ProveError> {
+    ) -> Result<Proof<Bn254>, EngineError> {
         self.prove_staged(pk, circuit, rng, &mut Stages::default())
     }
 
@@ -141,17 +133,15 @@ impl PreparedCircuit {
         circuit: C,
         rng: &mut R,
         stages: &mut Stages,
-    ) -> Result<Proof<Bn254>, ProveError> {
+    ) -> Result<Proof<Bn254>, EngineError> {
         let variables = self.num_inputs + self.num_witnesses;
         let domain = GeneralEvaluationDomain::<Fr>::new(self.num_constraints + self.num_inputs)
-            .ok_or_else(|| synthesis("the circuit is too large for the field's FFT domain"))?;
+            .ok_or(SynthesisError::PolynomialDegreeTooLarge)?;
         if [pk.a_query.len(), pk.b_g1_query.len(), pk.b_g2_query.len()] != [variables; 3]
             || pk.l_query.len() != self.num_witnesses
             || pk.h_query.len() != domain.size() - 1
         {
-            return Err(ProveError::Key(
-                "the proving key does not belong to this circuit shape".into(),
-            ));
+            return Err(EngineError::WrongShape("the proving key"));
         }
         let full = timed(&mut stages.witness, || self.assignment(circuit))?;
         let h = timed(&mut stages.qap, || self.witness_map(&full))?;
@@ -190,7 +180,7 @@ impl PreparedCircuit {
 impl PreparedCircuit {
     /// The coefficients of the quotient `h` for the assignment `full`: with the lane FFTs where
     /// the CPU has AVX-512 IFMA (module `qap`), else arkworks' libsnark reduction; the two agree.
-    fn witness_map(&self, full: &[Fr]) -> Result<Vec<Fr>, ProveError> {
+    fn witness_map(&self, full: &[Fr]) -> Result<Vec<Fr>, EngineError> {
         #[cfg(target_arch = "x86_64")]
         if let Some(qap) = &self.qap {
             return Ok(qap.witness_map(
@@ -206,7 +196,7 @@ impl PreparedCircuit {
             self.num_constraints,
             full,
         )
-        .map_err(synthesis)
+        .map_err(EngineError::from)
     }
 }
 

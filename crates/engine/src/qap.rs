@@ -15,11 +15,11 @@
 //! circuit shape ([`Qap::new`]).
 #![allow(unsafe_code)]
 
-use crate::ceremony::phase1::powers_of;
-use crate::lanes::{
+use crate::field_lanes::{
     add, canonical, load, load8, mul, put, splat, store, sub, subtract_if_above, take, Ifma,
     Modulus, Scalar, V,
 };
+use crate::powers_of;
 use ark_bn254::Fr;
 use ark_ff::{AdditiveGroup, FftField, Field};
 use ark_groth16::r1cs_to_qap::evaluate_constraint;
@@ -308,7 +308,7 @@ mod tests {
     /// arkworks' coefficients exactly, for domains from sixteen points (small stages only) up.
     #[test]
     fn matches_arkworks() {
-        let Some(ifma) = crate::lanes::tests::ifma_or_skip() else {
+        let Some(ifma) = crate::field_lanes::tests::ifma_or_skip() else {
             return;
         };
         let mut rng = StdRng::seed_from_u64(9);

@@ -7,16 +7,17 @@ use ark_groth16::Groth16;
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
 use ark_snark::SNARK;
 use rand::{rngs::StdRng, Rng, SeedableRng};
+use zkgov_circuits::Circuit;
 use zkgov_circuits::{eval::EvalCircuit, ledger::ComputeCircuit, opening::OpeningCircuit};
-use zkgov_prover::{
-    commit::LedgerCommitment, fast::PreparedCircuit, keys, ledger::PeakTable, prove::ComputeJob,
-};
-use zkgov_verifier::{
+use zkgov_engine::prepared::PreparedCircuit;
+use zkgov_evidence::ledger_file::PeakTable;
+use zkgov_prover::{commit::LedgerCommitment, keys, prove::ComputeJob};
+use zkgov_spec::{
     bundle::{Claim, Statement},
     ledger::Record,
-    statement::{Context, COMPUTE_CIRCUIT},
-    verify::{encode_proof, verify_claim_with_key},
+    statement::Context,
 };
+use zkgov_verifier::groth16::{encode_proof, verify_claim_with_key};
 
 fn random_records(rng: &mut StdRng, n: usize) -> Vec<Record> {
     (0..n)
@@ -81,8 +82,7 @@ fn value_only_synthesis_matches_the_constraint_system() {
 #[test]
 fn prepared_prover_makes_standard_proofs() {
     let mut rng = StdRng::seed_from_u64(4);
-    let (pair, _) =
-        keys::generate(ComputeCircuit::blank(16), COMPUTE_CIRCUIT, 16, &mut rng).unwrap();
+    let (pair, _) = keys::generate(Circuit::Compute, 16, &mut rng).unwrap();
     let prepared = PreparedCircuit::new(ComputeCircuit::blank(16)).unwrap();
     let peaks = PeakTable::from_args(&["H100=989.4e12".into()]).unwrap();
     for n in [1usize, 7, 16] {

@@ -1,96 +1,15 @@
-//! Evidence importers: the formats compute operators and evaluators actually produce.
-//!
-//! - [`sacct`]: Slurm `sacct --parsable2` accounting output (GPU allocations).
-//! - [`inspect`]: UK AISI Inspect eval logs, both the `.eval` ZIP format and single-file `.json`.
-//! - [`lmeval`]: lm-evaluation-harness `samples_<task>_<date>.jsonl` plus `results_<date>.json`.
-//!
-//! Every error is an [`ImportError`] whose message is one line naming the file's line (or ZIP
-//! member) and what is wrong with it.
+//! What an eval log says, read the same way for every tool: the run, the chosen series of per-sample
+//! values and the headline metric the tool itself reported.
 
 use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
-use std::path::PathBuf;
 
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde::Serialize;
 use serde_json::Value;
 
-pub mod inspect;
-pub mod lmeval;
-pub mod sacct;
-
-pub use inspect::{read_inspect, Select};
-pub use lmeval::read_lm_eval;
-pub use sacct::{parse_sacct, SacctAllocation};
-
-/// Why evidence could not be imported. Each message is one line.
-#[derive(Debug, thiserror::Error)]
-pub enum ImportError {
-    /// A file could not be opened or read.
-    #[error("{}: {source}", .path.display())]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The underlying I/O error.
-        source: std::io::Error,
-    },
-    /// The input is not what the format requires.
-    #[error("{what}: {reason}")]
-    Malformed {
-        /// Where: a file and line (`"sacct line 17"`), or a file and ZIP member.
-        what: String,
-        /// What is wrong there.
-        reason: String,
-    },
-    /// The input is well formed but uses a version or feature this importer does not support.
-    #[error("{what}: {reason}")]
-    Unsupported {
-        /// Which file (and member or line).
-        what: String,
-        /// What is unsupported.
-        reason: String,
-    },
-    /// The caller's choice (scorer, dict key, metric or filter) does not fit the file, or a
-    /// choice is needed and was not made; the message lists the choices available.
-    #[error("{what}: {reason}")]
-    Selection {
-        /// Which file.
-        what: String,
-        /// What to choose, and from what.
-        reason: String,
-    },
-}
-
-impl ImportError {
-    pub(crate) fn malformed(what: impl Into<String>, reason: impl Into<String>) -> Self {
-        ImportError::Malformed {
-            what: what.into(),
-            reason: reason.into(),
-        }
-    }
-
-    pub(crate) fn unsupported(what: impl Into<String>, reason: impl Into<String>) -> Self {
-        ImportError::Unsupported {
-            what: what.into(),
-            reason: reason.into(),
-        }
-    }
-
-    pub(crate) fn selection(what: impl Into<String>, reason: impl Into<String>) -> Self {
-        ImportError::Selection {
-            what: what.into(),
-            reason: reason.into(),
-        }
-    }
-
-    pub(crate) fn io(path: &std::path::Path, source: std::io::Error) -> Self {
-        ImportError::Io {
-            path: path.to_path_buf(),
-            source,
-        }
-    }
-}
+use crate::ImportError;
 
 /// Which run a log's results come from, and what kind of identifier says so.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

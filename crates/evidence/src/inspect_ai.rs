@@ -26,10 +26,11 @@ use serde::Deserialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::{
+use crate::eval_log::{
     check_mean, id_string, json_f64, list, relax_json, show, special_float, EvalLog, Headline,
-    ImportError, Ordered, RunIdentity, SampleScore, SampleValues, ValuesFrom,
+    Ordered, RunIdentity, SampleScore, SampleValues, ValuesFrom,
 };
+use crate::ImportError;
 
 /// Largest `.json` log read into memory.
 const MAX_JSON_LOG_BYTES: u64 = 1 << 30;
@@ -253,7 +254,7 @@ pub fn read_inspect(path: &Path, select: Select<'_>) -> Result<EvalLog, ImportEr
     // The evidence digest is of the bytes parsed: the ZIP's from the same handle before it is
     // read, the JSON log's from the bytes in memory.
     let (parts, evidence) = if magic.starts_with(b"PK") {
-        let digest = super::stream_sha256(&mut file, path)?;
+        let digest = crate::eval_log::stream_sha256(&mut file, path)?;
         file.rewind().map_err(|e| ImportError::io(path, e))?;
         (read_eval_zip(&name, BufReader::new(file))?, digest)
     } else {

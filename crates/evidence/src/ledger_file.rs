@@ -1,13 +1,13 @@
 //! Compute ledgers: importing records (zkgov JSON, CSV, Slurm `sacct --parsable2`) and mapping
 //! accelerator names to the policy's peak-table classes.
 
-use crate::error::ProveError;
+use crate::ImportError;
 use serde::Deserialize;
 use std::path::Path;
-use zkgov_verifier::{
+use zkgov_spec::{
     accelerator::{canonical_accelerator, check_rows_distinct},
+    encoding::parse_quantity,
     ledger::Record,
-    num::parse_quantity,
     statement::PeakEntry,
 };
 
@@ -21,29 +21,22 @@ pub struct PeakTable {
 impl PeakTable {
     /// Parses `NAME=FLOPS` entries such as `H100=989.4e12`. Two entries for one accelerator
     /// (`H100` and `h100`, see [`canonical_accelerator`]) are an error.
-    pub fn from_args(args: &[String]) -> Result<Self, ProveError> {
+    pub fn from_args(args: &[String]) -> Result<Self, ImportError> {
         let mut entries = Vec::new();
         for a in args {
             let (name, value) = a.split_once('=').ok_or_else(|| {
-                ProveError::import(
+                ImportError::malformed(
                     "--peak",
                     format!("{a:?}: expected NAME=FLOPS, e.g. H100=989.4e12"),
                 )
             })?;
             let v = parse_quantity(&format!("peak {name}"), value)?;
             let v = u64::try_from(v)
-                .map_err(|_| ProveError::import("--peak", format!("{a}: peak is too large")))?;
+                .map_err(|_| ImportError::malformed("--peak", format!("{a}: peak is too large")))?;
             entries.push((name.trim().to_string(), v));
         }
         check_rows_distinct("--peak", entries.iter().map(|(n, _)| n.as_str()))?;
         Ok(PeakTable { entries })
-    }
-
-    /// The accelerator classes of a regulator's policy, in its order.
-    pub fn from_policy(policy: &zkgov_verifier::policy::Policy) -> Self {
-        PeakTable {
-            entries: policy.accelerators.clone(),
-        }
     }
 
     /// The table as statement rows.
@@ -81,8 +74,9 @@ impl PeakTable {
         }
     }
 
-    fn class_or_error(&self, name: &str, what: &str) -> Result<u8, ProveError> {
-        self.class_of(name).map_err(|e| ProveError::import(what, e))
+    fn class_or_error(&self, name: &str, what: &str) -> Result<u8, ImportError> {
+        self.class_of(name)
+            .map_err(|e| ImportError::malformed(what, e))
     }
 }
 
@@ -124,16 +118,16 @@ struct JsonRecord {
     seconds: u64,
 }
 
-fn record(class: u8, devices: u64, seconds: u64, what: &str) -> Result<Record, ProveError> {
+fn record(class: u8, devices: u64, seconds: u64, what: &str) -> Result<Record, ImportError> {
     let r = Record {
         class,
         devices: u32::try_from(devices).map_err(|_| {
-            ProveError::import(what, format!("device count {devices} is too large"))
+            ImportError::malformed(what, format!("device count {devices} is too large"))
         })?,
         seconds,
     };
     r.validate()
-        .map_err(|e| ProveError::import(what, e.to_string()))?;
+        .map_err(|e| ImportError::malformed(what, e.to_string()))?;
     Ok(r)
 }
 
@@ -145,7 +139,7 @@ const CSV_COLUMNS: [&str; 3] = ["accelerator", "devices", "seconds"];
 /// LF or CRLF line ends, blank lines skipped. Errors name the file and line. Each row is one
 /// allocation: a CSV ledger names no jobs, so it has no step rows or job ids to check (Slurm
 /// exports go through the sacct importer, which refuses orphan steps and duplicate job ids).
-fn import_csv(text: &str, name: &str, peaks: &PeakTable) -> Result<Vec<Record>, ProveError> {
+fn import_csv(text: &str, name: &str, peaks: &PeakTable) -> Result<Vec<Record>, ImportError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
@@ -175,7 +169,7 @@ fn import_csv(text: &str, name: &str, peaks: &PeakTable) -> Result<Vec<Record>, 
     };
     let header = reader
         .headers()
-        .map_err(|e| ProveError::import(at(e.position()), e.to_string()))?
+        .map_err(|e| ImportError::malformed(at(e.position()), e.to_string()))?
         .clone();
     let header_at = at(header.position());
     let mut columns = [0usize; 3];
@@ -186,7 +180,7 @@ fn import_csv(text: &str, name: &str, peaks: &PeakTable) -> Result<Vec<Record>, 
         *slot = match found[..] {
             [i] => i,
             [] => {
-                return Err(ProveError::import(
+                return Err(ImportError::malformed(
                     header_at,
                     format!(
                         "the header has no {want} column (expected accelerator,devices,seconds)"
@@ -194,7 +188,7 @@ fn import_csv(text: &str, name: &str, peaks: &PeakTable) -> Result<Vec<Record>, 
                 ))
             }
             _ => {
-                return Err(ProveError::import(
+                return Err(ImportError::malformed(
                     header_at,
                     format!("the header names the {want} column twice"),
                 ))
@@ -205,20 +199,20 @@ fn import_csv(text: &str, name: &str, peaks: &PeakTable) -> Result<Vec<Record>, 
         .iter()
         .find(|h| !CSV_COLUMNS.iter().any(|c| h.eq_ignore_ascii_case(c)))
     {
-        return Err(ProveError::import(
+        return Err(ImportError::malformed(
             header_at,
             format!("unknown column {extra:?} (a CSV ledger has exactly the columns accelerator,devices,seconds)"),
         ));
     }
     let mut records = Vec::new();
     for row in reader.records() {
-        let row = row.map_err(|e| ProveError::import(at(e.position()), e.to_string()))?;
+        let row = row.map_err(|e| ImportError::malformed(at(e.position()), e.to_string()))?;
         if row.iter().all(str::is_empty) {
             continue;
         }
         let what = at(row.position());
         if row.len() != header.len() {
-            return Err(ProveError::import(
+            return Err(ImportError::malformed(
                 &what,
                 format!("expected {} fields, found {}", header.len(), row.len()),
             ));
@@ -226,7 +220,7 @@ fn import_csv(text: &str, name: &str, peaks: &PeakTable) -> Result<Vec<Record>, 
         let num = |column: usize| {
             let (field, s) = (CSV_COLUMNS[column], &row[columns[column]]);
             s.parse::<u64>().map_err(|_| {
-                ProveError::import(
+                ImportError::malformed(
                     &what,
                     format!("{field} {s:?} is not a non-negative integer"),
                 )
@@ -247,8 +241,8 @@ pub fn import(
     path: &Path,
     format: LedgerFormat,
     peaks: &PeakTable,
-) -> Result<Vec<Record>, ProveError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ProveError::io(path, e))?;
+) -> Result<Vec<Record>, ImportError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ImportError::io(path, e))?;
     let name = path.display().to_string();
     import_text(&text, &name, format, peaks)
 }
@@ -259,13 +253,13 @@ pub fn import_text(
     name: &str,
     format: LedgerFormat,
     peaks: &PeakTable,
-) -> Result<Vec<Record>, ProveError> {
-    let records: Result<Vec<Record>, ProveError> = match format {
+) -> Result<Vec<Record>, ImportError> {
+    let records: Result<Vec<Record>, ImportError> = match format {
         LedgerFormat::Json => {
-            let l: JsonLedger =
-                serde_json::from_str(text).map_err(|e| ProveError::import(name, e.to_string()))?;
+            let l: JsonLedger = serde_json::from_str(text)
+                .map_err(|e| ImportError::malformed(name, e.to_string()))?;
             if l.format != "zkgov-ledger" || l.version != 1 {
-                return Err(ProveError::import(
+                return Err(ImportError::malformed(
                     name,
                     format!(
                         "unsupported ledger format {} v{} (expected zkgov-ledger v1)",
@@ -289,14 +283,14 @@ pub fn import_text(
         }
         LedgerFormat::Csv => import_csv(text, name, peaks),
         LedgerFormat::Sacct => {
-            let allocations = crate::import::sacct::parse_sacct(text)
-                .map_err(|e| ProveError::import(name, e.to_string()))?;
+            let allocations = crate::sacct::parse_sacct(text)
+                .map_err(|e| ImportError::malformed(name, e.to_string()))?;
             allocations
                 .iter()
                 .map(|a| {
                     let what = format!("{name} line {} (job {})", a.line, a.job_id);
                     let gpu = a.gpu_type.as_deref().ok_or_else(|| {
-                        ProveError::import(
+                        ImportError::malformed(
                             &what,
                             "GPU type not recorded (untyped gres/gpu): cannot pick a peak",
                         )
@@ -313,7 +307,7 @@ pub fn import_text(
     };
     let records = records?;
     if records.is_empty() {
-        return Err(ProveError::import(
+        return Err(ImportError::malformed(
             name,
             "the ledger has no records (no GPU allocation): a claim about it would say nothing",
         ));

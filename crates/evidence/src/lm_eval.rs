@@ -29,10 +29,11 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use super::{
+use crate::eval_log::{
     check_mean, id_string, json_f64, list, relax_json, show, special_float, stream_sha256, EvalLog,
-    Headline, ImportError, RunIdentity, SampleScore, SampleValues, ValuesFrom,
+    Headline, RunIdentity, SampleScore, SampleValues, ValuesFrom,
 };
+use crate::ImportError;
 
 #[derive(Deserialize)]
 struct RawResults {

@@ -18,7 +18,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::ImportError;
+use crate::ImportError;
 
 /// GPUs held by one allocation row, for one GPU type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

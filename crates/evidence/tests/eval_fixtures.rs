@@ -2,14 +2,12 @@
 //! the log's own within the rounding the scale implies, and errored samples count as stated.
 
 use std::path::PathBuf;
-use zkgov_prover::{
-    eval::fixed_point,
-    import::{inspect, lmeval},
-};
-use zkgov_verifier::eval::SCALE;
+use zkgov_evidence::{inspect_ai, lm_eval};
+use zkgov_spec::eval::fixed_point;
+use zkgov_spec::eval::SCALE;
 
 fn fixtures() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures"))
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures"))
 }
 
 /// Mean of the scored samples' fixed-point values (as Inspect computes its headline: errored and
@@ -32,8 +30,9 @@ fn inspect_headlines_match_within_the_scale() {
     for entry in summary.as_array().unwrap() {
         let file = entry["file"].as_str().unwrap();
         let headline = entry["headline_resolved"]["value"].as_f64().unwrap();
-        let log = inspect::read_inspect(&fixtures().join("inspect").join(file), Default::default())
-            .unwrap();
+        let log =
+            inspect_ai::read_inspect(&fixtures().join("inspect").join(file), Default::default())
+                .unwrap();
         let reduced = &log.values;
         for up in [true, false] {
             let m = fixed_mean(reduced, up);
@@ -58,7 +57,7 @@ fn lm_eval_means_match_results() {
         ("gov_gen", "exact_match", "strict-match", 0.7666666666666667),
     ] {
         let samples = dir.join(format!("samples_{task}_2026-11-22T13-09-06.599652.jsonl"));
-        let log = lmeval::read_lm_eval(&samples, &results, metric, filter).unwrap();
+        let log = lm_eval::read_lm_eval(&samples, &results, metric, filter).unwrap();
         let reduced = &log.values;
         for up in [true, false] {
             let m = fixed_mean(reduced, up);
@@ -74,7 +73,7 @@ fn lm_eval_means_match_results() {
 fn errored_and_unscored_samples_have_no_value() {
     // edge-cases: 12 samples; for letter_cycle 10 scored, 1 NaN (unscored), 1 errored — as
     // Inspect's own summary counts them (scored_samples 10, one sample errored).
-    let log = inspect::read_inspect(
+    let log = inspect_ai::read_inspect(
         &fixtures().join("inspect/edge-cases.eval"),
         Default::default(),
     )

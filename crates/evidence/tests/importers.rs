@@ -5,14 +5,16 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use zkgov_prover::import::{
-    inspect::{read_inspect, Select, MAX_ZIP_MEMBERS, MAX_ZIP_MEMBER_BYTES, MAX_ZIP_TOTAL_BYTES},
-    lmeval::read_lm_eval,
+use zkgov_evidence::{
+    inspect_ai::{
+        read_inspect, Select, MAX_ZIP_MEMBERS, MAX_ZIP_MEMBER_BYTES, MAX_ZIP_TOTAL_BYTES,
+    },
+    lm_eval::read_lm_eval,
     sacct::parse_sacct,
     EvalLog, ImportError, RunIdentity, ValuesFrom,
 };
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures");
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures");
 
 fn fixture(rel: &str) -> PathBuf {
     Path::new(FIXTURES).join(rel)

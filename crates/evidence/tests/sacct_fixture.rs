@@ -1,8 +1,8 @@
 //! The sacct importer against the real-format fixture and its expected figures.
 
-use zkgov_prover::import::sacct::parse_sacct;
+use zkgov_evidence::sacct::parse_sacct;
 
-const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/slurm/");
+const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/slurm/");
 
 #[test]
 fn gpu_seconds_match_the_expected_file() {

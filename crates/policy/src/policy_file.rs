@@ -36,15 +36,17 @@
 //! Claim kinds are a tagged enum ([`Requirement`]) so that each kind's rules live in one `match`
 //! arm; adding a kind is adding a variant.
 
-use crate::{
-    error::VerifyError,
-    keys::{check_key_id, RequiredContributor},
-    ledger::{NUM_CLASSES, PEAK_BITS},
-    num::{bytes_from_hex, fr_from_hex, parse_quantity},
-    statement::sci,
-};
+use zkgov_spec::SpecError;
+
+use zkgov_verifier::keys::{check_key_id, RequiredContributor};
+
 use serde::Deserialize;
 use std::path::Path;
+use zkgov_spec::{
+    encoding::{bytes_from_hex, fr_from_hex, parse_quantity},
+    ledger::{NUM_CLASSES, PEAK_BITS},
+    statement::sci,
+};
 
 /// Format name of a policy file.
 pub const POLICY_FORMAT: &str = "zkgov-policy";
@@ -69,13 +71,13 @@ pub enum Direction {
 }
 
 impl Direction {
-    fn parse(field: &str, s: &str, allowed: &[Direction]) -> Result<Self, VerifyError> {
+    fn parse(field: &str, s: &str, allowed: &[Direction]) -> Result<Self, SpecError> {
         let d = match s {
             "at-most" => Direction::AtMost,
             "below" => Direction::Below,
             "at-least" => Direction::AtLeast,
             _ => {
-                return Err(VerifyError::bad_value(
+                return Err(SpecError::bad_value(
                     field,
                     format!("{s:?} is not a direction (at-most, below or at-least)"),
                 ))
@@ -83,7 +85,7 @@ impl Direction {
         };
         if !allowed.contains(&d) {
             let names: Vec<&str> = allowed.iter().map(|d| d.name()).collect();
-            return Err(VerifyError::bad_value(
+            return Err(SpecError::bad_value(
                 field,
                 format!(
                     "{s:?} is not supported for this claim kind (allowed: {})",
@@ -214,7 +216,7 @@ pub struct EvalRule {
     pub eval_id: String,
     /// The benchmark the policy means: its digest (`zkgov benchmark-digest`, which fixes the
     /// exact sample ids, their number and the capacity class), if pinned.
-    pub benchmark_digest: Option<crate::Fr>,
+    pub benchmark_digest: Option<zkgov_spec::Fr>,
     /// The number of samples, if pinned.
     pub sample_count: Option<u64>,
     /// The scorer (Inspect) or `metric,filter` (lm-eval) the scores must come from, if pinned.
@@ -285,7 +287,10 @@ impl Requirement {
                     pins.push(format!("{n} samples"));
                 }
                 if let Some(d) = &r.benchmark_digest {
-                    pins.push(format!("benchmark {}…", &crate::num::fr_to_hex(d)[..14]));
+                    pins.push(format!(
+                        "benchmark {}…",
+                        &zkgov_spec::encoding::fr_to_hex(d)[..14]
+                    ));
                 }
                 pins.push(if r.allow_excluded_errored {
                     "errored samples may be excluded".to_string()
@@ -471,13 +476,13 @@ fn yes() -> bool {
 }
 
 /// Trusted signers (`[[attesters]]` or `[[providers]]`): names printable and unique, keys 32 bytes.
-fn signers(table: &str, files: &[AttesterFile]) -> Result<Vec<Attester>, VerifyError> {
+fn signers(table: &str, files: &[AttesterFile]) -> Result<Vec<Attester>, SpecError> {
     let mut out: Vec<Attester> = Vec::new();
     for a in files {
         check_text(&format!("{table}.name"), &a.name)?;
         let key = bytes_from_hex(&format!("{table}.{}.ed25519", a.name), &a.ed25519, 32)?;
         if out.iter().any(|x| x.name == a.name) {
-            return Err(VerifyError::bad_value(
+            return Err(SpecError::bad_value(
                 table,
                 format!("{} is listed twice", a.name),
             ));
@@ -492,9 +497,9 @@ fn signers(table: &str, files: &[AttesterFile]) -> Result<Vec<Attester>, VerifyE
     Ok(out)
 }
 
-fn check_text(field: &str, s: &str) -> Result<(), VerifyError> {
+fn check_text(field: &str, s: &str) -> Result<(), SpecError> {
     if s.is_empty() || s.len() > 128 || !s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-        return Err(VerifyError::bad_value(
+        return Err(SpecError::bad_value(
             field,
             "expected 1 to 128 printable ASCII characters",
         ));
@@ -502,12 +507,12 @@ fn check_text(field: &str, s: &str) -> Result<(), VerifyError> {
     Ok(())
 }
 
-fn parse_ratio(field: &str, s: &str) -> Result<Bound, VerifyError> {
+fn parse_ratio(field: &str, s: &str) -> Result<Bound, SpecError> {
     let (n, d) = s.split_once('/').unwrap_or((s, "1"));
     let num = parse_quantity(field, n.trim())?;
     let den = parse_quantity(field, d.trim())?;
     if num > u64::MAX as u128 || den == 0 || den > u64::MAX as u128 {
-        return Err(VerifyError::bad_value(
+        return Err(SpecError::bad_value(
             field,
             format!("{s:?}: expected NUM/DEN with 0 < DEN and both below 2^64"),
         ));
@@ -520,7 +525,7 @@ fn parse_ratio(field: &str, s: &str) -> Result<Bound, VerifyError> {
 
 impl Policy {
     /// Parses and checks a policy's TOML text.
-    pub fn from_toml(text: &str) -> Result<Self, VerifyError> {
+    pub fn from_toml(text: &str) -> Result<Self, SpecError> {
         // Format and version first, so that a future version gets a clear message rather than
         // an unknown-field error.
         let v: toml::Table = toml::from_str(text).map_err(|e| toml_error(text, &e))?;
@@ -528,7 +533,7 @@ impl Policy {
         let version = v.get("version").and_then(|f| f.as_integer());
         let known = (OLDEST_POLICY_VERSION as i64)..=(POLICY_VERSION as i64);
         if format != POLICY_FORMAT || !version.is_some_and(|v| known.contains(&v)) {
-            return Err(VerifyError::UnsupportedFormat {
+            return Err(SpecError::UnsupportedFormat {
                 what: "policy".into(),
                 found: format!(
                     "{format} v{}",
@@ -542,13 +547,13 @@ impl Policy {
         check_text("id", &f.id)?;
         check_text("jurisdiction", &f.jurisdiction)?;
         if f.legal_source.trim().is_empty() {
-            return Err(VerifyError::bad_value(
+            return Err(SpecError::bad_value(
                 "legal_source",
                 "name the legal text this policy implements",
             ));
         }
         if f.context.epochs.is_empty() {
-            return Err(VerifyError::bad_value(
+            return Err(SpecError::bad_value(
                 "context.epochs",
                 "list at least one accepted reporting epoch",
             ));
@@ -562,7 +567,7 @@ impl Policy {
         }
         if let Some(n) = &f.context.nonce {
             if n.is_empty() || n.len() > 64 || n.len() % 2 != 0 {
-                return Err(VerifyError::bad_value(
+                return Err(SpecError::bad_value(
                     "context.nonce",
                     "expected 1 to 32 bytes of lower-case hex",
                 ));
@@ -572,7 +577,7 @@ impl Policy {
         if let Some(keys) = &f.keys.accepted {
             for k in keys {
                 check_key_id(k).map_err(|_| {
-                    VerifyError::bad_value(
+                    SpecError::bad_value(
                         "keys.accepted",
                         format!("{k:?} is not a key ID (64 lower-case hex digits)"),
                     )
@@ -590,7 +595,7 @@ impl Policy {
                 .iter()
                 .any(|x| x.name == r.name || x.public_key == r.public_key)
             {
-                return Err(VerifyError::bad_value(
+                return Err(SpecError::bad_value(
                     "keys.required_contributors",
                     format!("{} or its key is listed twice", r.name),
                 ));
@@ -598,12 +603,12 @@ impl Policy {
             required_contributors.push(r);
         }
         if f.accelerators.is_empty() || f.accelerators.len() > NUM_CLASSES {
-            return Err(VerifyError::bad_value(
+            return Err(SpecError::bad_value(
                 "accelerators",
                 format!("expected 1 to {NUM_CLASSES} accelerator classes"),
             ));
         }
-        crate::accelerator::check_rows_distinct(
+        zkgov_spec::accelerator::check_rows_distinct(
             "accelerators",
             f.accelerators.iter().map(|a| a.name.as_str()),
         )?;
@@ -613,7 +618,7 @@ impl Policy {
             let field = format!("accelerators.{}.peak_flop_per_s", a.name);
             let p = parse_quantity(&field, &a.peak_flop_per_s.0)?;
             if p == 0 || p >= 1 << PEAK_BITS {
-                return Err(VerifyError::bad_value(
+                return Err(SpecError::bad_value(
                     field,
                     format!("peak must be between 1 and 2^{PEAK_BITS} - 1 FLOP/s"),
                 ));
@@ -623,7 +628,7 @@ impl Policy {
         let attesters = signers("attesters", &f.attesters)?;
         let providers = signers("providers", &f.providers)?;
         if f.claims.is_empty() {
-            return Err(VerifyError::bad_value(
+            return Err(SpecError::bad_value(
                 "claims",
                 "a policy must ask for at least one claim",
             ));
@@ -638,7 +643,7 @@ impl Policy {
                     require_provider_attestation,
                 } => {
                     if require_provider_attestation && providers.is_empty() {
-                        return Err(VerifyError::bad_value(
+                        return Err(SpecError::bad_value(
                             "claims.training-compute.require_provider_attestation",
                             "no compute provider is listed under [[providers]], so no ledger could be attested by one",
                         ));
@@ -679,7 +684,7 @@ impl Policy {
                         }
                     }
                     if sample_count == Some(0) {
-                        return Err(VerifyError::bad_value(
+                        return Err(SpecError::bad_value(
                             "claims.eval-red-line.sample_count",
                             "a benchmark has at least one sample",
                         ));
@@ -688,7 +693,7 @@ impl Policy {
                         .map(|d| fr_from_hex("claims.eval-red-line.benchmark_digest", &d))
                         .transpose()?;
                     if names.is_empty() {
-                        return Err(VerifyError::bad_value(
+                        return Err(SpecError::bad_value(
                             "claims.eval-red-line.attesters",
                             "name at least one trusted attester",
                         ));
@@ -697,7 +702,7 @@ impl Policy {
                         .iter()
                         .find(|n| !attesters.iter().any(|a| &a.name == *n))
                     {
-                        return Err(VerifyError::bad_value(
+                        return Err(SpecError::bad_value(
                             "claims.eval-red-line.attesters",
                             format!("{n:?} is not listed under [[attesters]]"),
                         ));
@@ -742,14 +747,14 @@ impl Policy {
     }
 
     /// Reads and checks a policy file; errors name the file.
-    pub fn read(path: &Path) -> Result<Self, VerifyError> {
-        let io = |e: std::io::Error| VerifyError::Io {
+    pub fn read(path: &Path) -> Result<Self, SpecError> {
+        let io = |e: std::io::Error| SpecError::Io {
             path: path.display().to_string(),
             reason: e.to_string(),
         };
         let len = std::fs::metadata(path).map_err(io)?.len();
         if len > MAX_POLICY_BYTES {
-            return Err(VerifyError::malformed(
+            return Err(SpecError::malformed(
                 format!("policy {}", path.display()),
                 format!("{len} bytes is larger than the {MAX_POLICY_BYTES}-byte limit"),
             ));
@@ -757,15 +762,15 @@ impl Policy {
         let text = std::fs::read_to_string(path).map_err(io)?;
         let what = format!("policy {}", path.display());
         Self::from_toml(&text).map_err(|e| match e {
-            VerifyError::Malformed { reason, .. } => VerifyError::malformed(what, reason),
-            VerifyError::UnsupportedFormat {
+            SpecError::Malformed { reason, .. } => SpecError::malformed(what, reason),
+            SpecError::UnsupportedFormat {
                 found, expected, ..
-            } => VerifyError::UnsupportedFormat {
+            } => SpecError::UnsupportedFormat {
                 what,
                 found,
                 expected,
             },
-            other => VerifyError::malformed(what, other),
+            other => SpecError::malformed(what, other),
         })
     }
 
@@ -774,7 +779,7 @@ impl Policy {
     pub fn claim_context(
         &self,
         epoch: Option<u64>,
-    ) -> Result<crate::statement::Context, VerifyError> {
+    ) -> Result<zkgov_spec::statement::Context, SpecError> {
         let epochs = || {
             let e: Vec<String> = self.epochs.iter().map(u64::to_string).collect();
             e.join(", ")
@@ -782,7 +787,7 @@ impl Policy {
         let epoch = match (epoch, self.epochs.as_slice()) {
             (Some(e), accepted) if accepted.contains(&e) => e,
             (Some(e), _) => {
-                return Err(VerifyError::bad_value(
+                return Err(SpecError::bad_value(
                     "--epoch",
                     format!(
                         "policy {:?} does not accept epoch {e} (it accepts {})",
@@ -793,7 +798,7 @@ impl Policy {
             }
             (None, [only]) => *only,
             (None, _) => {
-                return Err(VerifyError::bad_value(
+                return Err(SpecError::bad_value(
                     "--epoch",
                     format!(
                         "policy {:?} accepts several epochs ({}); choose one",
@@ -803,7 +808,7 @@ impl Policy {
                 ))
             }
         };
-        Ok(crate::statement::Context {
+        Ok(zkgov_spec::statement::Context {
             policy_id: self.id.clone(),
             epoch,
             nonce: self.nonce.clone(),
@@ -811,7 +816,7 @@ impl Policy {
     }
 
     /// The threshold of the policy's training-compute rule (the first one, if it has several).
-    pub fn compute_threshold(&self) -> Result<u128, VerifyError> {
+    pub fn compute_threshold(&self) -> Result<u128, SpecError> {
         self.requirements
             .iter()
             .find_map(|r| match r {
@@ -819,7 +824,7 @@ impl Policy {
                 Requirement::Eval(_) => None,
             })
             .ok_or_else(|| {
-                VerifyError::bad_value(
+                SpecError::bad_value(
                     "claims",
                     format!("policy {:?} asks for no training-compute claim", self.id),
                 )
@@ -827,7 +832,7 @@ impl Policy {
     }
 
     /// The policy's eval rule for run `eval_id` (the rule's `eval_id` names the run it means).
-    pub fn eval_rule(&self, eval_id: &str) -> Result<&EvalRule, VerifyError> {
+    pub fn eval_rule(&self, eval_id: &str) -> Result<&EvalRule, SpecError> {
         let rules: Vec<&EvalRule> = self
             .requirements
             .iter()
@@ -842,7 +847,7 @@ impl Policy {
             .find(|r| r.eval_id == eval_id)
             .ok_or_else(|| {
                 let names: Vec<&str> = rules.iter().map(|r| r.eval_id.as_str()).collect();
-                VerifyError::bad_value(
+                SpecError::bad_value(
                     "claims",
                     format!(
                         "policy {:?} has no eval-red-line rule for run {eval_id:?} (its rules name: {})",
@@ -909,7 +914,7 @@ impl Policy {
 }
 
 /// One line from a TOML error: its message, then the line number and text where it occurred.
-fn toml_error(text: &str, e: &toml::de::Error) -> VerifyError {
+fn toml_error(text: &str, e: &toml::de::Error) -> SpecError {
     let msg = e.message().trim().replace('\n', " ");
     let at = e.span().map_or(String::new(), |s| {
         let start = s.start.min(text.len());
@@ -918,7 +923,7 @@ fn toml_error(text: &str, e: &toml::de::Error) -> VerifyError {
         let line: String = line.chars().take(80).collect();
         format!(" (line {line_no}: {line})")
     });
-    VerifyError::malformed("policy", format!("{msg}{at}"))
+    SpecError::malformed("policy", format!("{msg}{at}"))
 }
 
 #[cfg(test)]

@@ -20,20 +20,24 @@
 //! moved to another context without failing verification. A valid proof made for another context
 //! is "not shown", with the mismatch named: it proves a true statement, but not the one asked for.
 //!
-//! Mutual recognition ([`crate::policy::establishes`]): a proof that compute is at most T shows
+//! Mutual recognition ([`crate::policy_file::establishes`]): a proof that compute is at most T shows
 //! compliance under every policy whose ceiling is at least T, and (for floors) a proof of at
 //! least F shows every floor at most F. A policy lists the context policy ids it recognizes.
 
-use crate::{
+use zkgov_spec::{
     accelerator::canonical_accelerator,
     bundle::{Claim, Statement},
-    error::VerifyError,
-    keys::{SetupKind, TrustedKey, VerifiedCeremony},
-    policy::{establishes, Bound, ComputeRule, EvalRule, Policy, Requirement},
     statement::{sci, ComputeInputs, Context, EvalInputs},
-    verify::{ParsedStatement, VerifiedClaim},
 };
+
+use crate::policy_file::{establishes, Bound, ComputeRule, EvalRule, Policy, Requirement};
+use zkgov_verifier::VerifyError;
+
 use serde::Serialize;
+use zkgov_verifier::{
+    groth16::{ParsedStatement, VerifiedClaim},
+    keys::{SetupKind, TrustedKey, VerifiedCeremony},
+};
 
 /// The outcome of a policy's verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -306,7 +310,7 @@ fn check_compute(policy: &Policy, rule: &ComputeRule, c: &ComputeInputs) -> Resu
     let claim = Bound::integer(c.threshold);
     let limit = Bound::integer(rule.threshold);
     if !establishes(
-        crate::policy::Direction::AtMost,
+        crate::policy_file::Direction::AtMost,
         claim,
         rule.direction,
         limit,
@@ -343,7 +347,7 @@ fn check_eval_results(rule: &EvalRule, e: &EvalInputs) -> Result<(), String> {
             return Err(format!(
                 "it is about benchmark digest {}…, not this policy's benchmark {}… (other sample ids, another number of samples, or another capacity class)",
                 &s.benchmark_digest[..14],
-                &crate::num::fr_to_hex(want)[..14]
+                &zkgov_spec::encoding::fr_to_hex(want)[..14]
             ));
         }
     }
@@ -400,8 +404,8 @@ fn check_eval(policy: &Policy, rule: &EvalRule, e: &EvalInputs) -> Result<String
     };
     check_eval_results(rule, e)?;
     let claim_dir = match e.statement.direction {
-        crate::eval::Direction::Below => crate::policy::Direction::Below,
-        crate::eval::Direction::AtLeast => crate::policy::Direction::AtLeast,
+        zkgov_spec::eval::Direction::Below => crate::policy_file::Direction::Below,
+        zkgov_spec::eval::Direction::AtLeast => crate::policy_file::Direction::AtLeast,
     };
     let claim = Bound {
         num: e.num as u128,
@@ -449,7 +453,7 @@ fn check_requirement(
 }
 
 /// The verdict of `policy` on a bundle's `claims`, given each claim's verification `results`
-/// (same order, as from [`crate::verify::verify_claims`]).
+/// (same order, as from [`zkgov_verifier::groth16::verify_claims`]).
 pub fn evaluate(
     policy: &Policy,
     claims: &[Claim],

@@ -7,11 +7,12 @@ use ark_ff::PrimeField;
 use rand::{CryptoRng, RngCore};
 use sha2::{Digest, Sha256};
 use zkgov_circuits::opening::OpeningCircuit;
-use zkgov_verifier::{
-    ledger::{check_opening_key, commitment, empty_leaf, Opening, Record},
+use zkgov_spec::{
+    ledger::{commitment, empty_leaf, Record},
     merkle::{self, MerklePath},
-    verify::verify_groth16,
 };
+use zkgov_verifier::audit::{check_opening_key, Opening};
+use zkgov_verifier::groth16::verify_groth16;
 
 /// Bytes of a salt: 31 bytes = 248 bits, well above the 128 bits hiding needs, and below the
 /// field modulus so the salt is taken without reduction.
@@ -26,25 +27,6 @@ pub fn root_salt(seed: &[u8; 32]) -> Fr {
     h.update(seed);
     let d = h.finalize();
     Fr::from_be_bytes_mod_order(&d[..SALT_BYTES])
-}
-
-/// Reads a salt seed file (64 hex digits); `Ok(None)` when the file does not exist.
-pub fn read_seed(path: &std::path::Path) -> Result<Option<[u8; 32]>, crate::ProveError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(crate::ProveError::io(path, e)),
-    };
-    hex::decode(text.trim())
-        .ok()
-        .and_then(|b| <[u8; 32]>::try_from(b).ok())
-        .map(Some)
-        .ok_or_else(|| {
-            crate::ProveError::import(
-                path.display().to_string(),
-                "seed file must hold 64 hex digits",
-            )
-        })
 }
 
 /// A committed ledger: the records, the salt and the tree.
@@ -66,10 +48,10 @@ impl LedgerCommitment {
         records: Vec<Record>,
         seed: &[u8; 32],
         capacity: u64,
-    ) -> Result<Self, zkgov_verifier::VerifyError> {
+    ) -> Result<Self, zkgov_spec::SpecError> {
         let depth = merkle::depth_for(capacity)?;
         if records.len() as u64 > capacity {
-            return Err(zkgov_verifier::VerifyError::bad_value(
+            return Err(zkgov_spec::SpecError::bad_value(
                 "records",
                 format!("{} records exceed the capacity {capacity}", records.len()),
             ));

@@ -1,6 +1,10 @@
 //! The prover's error type.
 
 use thiserror::Error;
+use zkgov_engine::EngineError;
+use zkgov_evidence::ImportError;
+use zkgov_policy::PolicyError;
+use zkgov_spec::SpecError;
 use zkgov_verifier::VerifyError;
 
 /// Why an import, key operation or proof failed. Each message is one line.
@@ -25,23 +29,27 @@ pub enum ProveError {
     /// The claim is false for this evidence: no proof can exist, and none is attempted.
     #[error("{0}")]
     ClaimFalse(String),
+    /// A file or statement is not what the specification says.
+    #[error(transparent)]
+    Spec(#[from] SpecError),
     /// A statement, key or proof failed a verifier check.
     #[error(transparent)]
     Verify(#[from] VerifyError),
+    /// A policy file could not be read or does not give what the claim needs.
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+    /// Evidence could not be imported.
+    #[error(transparent)]
+    Evidence(#[from] ImportError),
     /// A proving key is missing, corrupt or does not match.
     #[error("{0}")]
     Key(String),
-    /// A setup ceremony file failed a check, at the named step.
-    #[error("{step}: {reason}")]
-    Ceremony {
-        /// Which step: the phase-1 file, the initial key, a contribution, the final key.
-        step: String,
-        /// What is wrong.
-        reason: String,
-    },
-    /// Constraint synthesis or proving failed.
+    /// Setup or proving failed in the engine.
     #[error("proving failed: {0}")]
-    Synthesis(String),
+    Engine(#[from] EngineError),
+    /// A single-party setup failed (arkworks' reason).
+    #[error("setup failed: {0}")]
+    Setup(#[from] ark_relations::gr1cs::SynthesisError),
 }
 
 impl ProveError {
@@ -53,14 +61,6 @@ impl ProveError {
         }
     }
 
-    /// A [`ProveError::Ceremony`].
-    pub fn ceremony(step: impl Into<String>, reason: impl Into<String>) -> Self {
-        ProveError::Ceremony {
-            step: step.into(),
-            reason: reason.into(),
-        }
-    }
-
     /// An [`ProveError::Import`].
     pub fn import(what: impl Into<String>, reason: impl Into<String>) -> Self {
         ProveError::Import {
@@ -68,24 +68,4 @@ impl ProveError {
             reason: reason.into(),
         }
     }
-}
-
-/// Writes `bytes` to `path` atomically: a temporary file beside it, then a rename, so that an
-/// interrupted write never leaves a half-written file under the final name.
-pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), ProveError> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
-    if let Some(d) = dir {
-        std::fs::create_dir_all(d).map_err(|e| ProveError::io(d, e))?;
-    }
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_else(|| "out".into());
-    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    let result = std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, path));
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(ProveError::io(path, e));
-    }
-    Ok(())
 }

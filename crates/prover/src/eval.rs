@@ -1,22 +1,25 @@
 //! Eval red-line claims: from an imported eval log to fixed-point scores, a salted commitment, an
 //! evaluator attestation, and a proof.
 
-use crate::{commit::root_salt, error::ProveError, import::EvalLog, keys::KeyPair};
+use crate::{commit::root_salt, error::ProveError, keys::KeyPair};
+
 use ark_bn254::Fr;
 use ed25519_dalek::{Signer, SigningKey};
 use rand::{CryptoRng, RngCore};
 use zkgov_circuits::eval::EvalCircuit;
-use zkgov_verifier::{
+use zkgov_evidence::EvalLog;
+use zkgov_spec::{
     bundle::{Claim, Statement},
+    encoding::fr_to_hex,
     eval::{
-        attestation_message, canonical_order, claim_holds, results_commitment, Direction, SCALE,
+        attestation_message, canonical_order, claim_holds, fixed_point, results_commitment,
+        Direction, SCALE,
     },
-    num::fr_to_hex,
     statement::{
         Attestation, Context, ErroredSamples, EvalInputs, EvalSource, EvalStatement, Scoring,
     },
-    verify::{encode_proof, verify_claim_with_key},
 };
+use zkgov_verifier::groth16::{encode_proof, verify_claim_with_key};
 
 /// How samples without a score are counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,23 +87,6 @@ fn gcd(a: u64, b: u64) -> u64 {
     } else {
         gcd(b, a % b)
     }
-}
-
-/// `value × SCALE` as an integer, computed exactly from the shortest decimal that round-trips to
-/// `value`, rounded up (`round_up`) or down. Negative or non-finite values are an error.
-pub fn fixed_point(value: f64, round_up: bool) -> Option<u64> {
-    if !value.is_finite() || value < 0.0 {
-        return None;
-    }
-    let text = format!("{value}");
-    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
-    let digits = SCALE.trailing_zeros() as usize; // SCALE = 10^6: 6 decimal places
-    let (kept, rest) = frac.split_at(frac.len().min(digits));
-    let mut v: u128 = format!("{int}{kept:0<digits$}").parse().ok()?;
-    if round_up && rest.bytes().any(|b| b != b'0') {
-        v += 1;
-    }
-    u64::try_from(v).ok()
 }
 
 /// An eval claim ready to prove.
@@ -193,7 +179,7 @@ impl EvalJob {
         }
         let salt = root_salt(seed);
         let root = results_commitment(&scores, salt, capacity)?;
-        let benchmark = zkgov_verifier::eval::benchmark_digest(&ids, capacity)?;
+        let benchmark = zkgov_spec::eval::benchmark_digest(&ids, capacity)?;
         let mut statement = EvalStatement {
             capacity,
             sample_count: samples.len() as u64,
@@ -301,19 +287,5 @@ mod tests {
         for bad in ["", "-1", "1/0", "a", "0.5.5", "1e-3"] {
             assert!(parse_red_line(bad).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn fixed_point_rounds_against_the_claimant() {
-        assert_eq!(fixed_point(0.1, true), Some(100_000));
-        assert_eq!(fixed_point(0.1, false), Some(100_000));
-        assert_eq!(fixed_point(2.0 / 3.0, true), Some(666_667));
-        assert_eq!(fixed_point(2.0 / 3.0, false), Some(666_666));
-        assert_eq!(fixed_point(1.0, true), Some(1_000_000));
-        assert_eq!(fixed_point(0.051, true), Some(51_000));
-        assert_eq!(fixed_point(1e-7, true), Some(1));
-        assert_eq!(fixed_point(1e-7, false), Some(0));
-        assert_eq!(fixed_point(-0.5, false), None);
-        assert_eq!(fixed_point(f64::NAN, false), None);
     }
 }

@@ -9,8 +9,7 @@
 //! then deserializes without point validation: the bytes are exactly the ones key generation wrote,
 //! and validating millions of points would dominate proving time for large circuits.
 
-use crate::error::{write_atomic, ProveError};
-use crate::fast::PreparedCircuit;
+use crate::error::ProveError;
 use ark_bn254::{Bn254, Fr};
 use ark_groth16::{Groth16, ProvingKey};
 use ark_relations::gr1cs::ConstraintSynthesizer;
@@ -19,13 +18,13 @@ use ark_snark::SNARK;
 use rand::{CryptoRng, RngCore};
 use sha2::{Digest, Sha256};
 use std::{path::Path, sync::OnceLock};
-use zkgov_circuits::{eval::EvalCircuit, ledger::ComputeCircuit, opening::OpeningCircuit};
+use zkgov_circuits::Circuit;
+use zkgov_engine::PreparedCircuit;
+use zkgov_spec::files::write_atomic;
 use zkgov_verifier::keys::{
     check_key_is_safe, key_id, vk_to_hex, KeyStore, SetupKind, TrustedKey, VkFile, VK_FORMAT,
     VK_VERSION,
 };
-use zkgov_verifier::merkle::depth_for;
-use zkgov_verifier::statement::{COMPUTE_CIRCUIT, EVAL_CIRCUIT, OPENING_CIRCUIT};
 
 /// Magic prefix of a proving key file.
 pub const PK_MAGIC: &[u8; 8] = b"ZKGOVPK\x01";
@@ -49,12 +48,12 @@ impl KeyPair {
     }
 
     /// The constraint matrices of the key's circuit, built on first use and then shared by every
-    /// proof made with this key (see [`crate::fast`]).
+    /// proof made with this key (see [`zkgov_engine::prepared`]).
     pub fn prepared(&self) -> Result<&PreparedCircuit, ProveError> {
         if let Some(p) = self.prepared.get() {
             return Ok(p);
         }
-        let built = prepared_for(&self.vk.circuit, self.vk.capacity)?;
+        let built = prepared_for(Circuit::from_id(&self.vk.circuit)?, self.vk.capacity)?;
         Ok(self.prepared.get_or_init(|| built))
     }
 
@@ -64,33 +63,24 @@ impl KeyPair {
         circuit: C,
         rng: &mut R,
     ) -> Result<ark_groth16::Proof<Bn254>, ProveError> {
-        self.prepared()?.prove(&self.pk, circuit, rng)
+        Ok(self.prepared()?.prove(&self.pk, circuit, rng)?)
     }
 }
 
 /// The constraint matrices of `circuit` at `capacity` (from an all-zero witness).
-pub fn prepared_for(circuit: &str, capacity: u64) -> Result<PreparedCircuit, ProveError> {
-    let depth = depth_for(capacity)?;
-    let n = capacity as usize;
-    match circuit {
-        COMPUTE_CIRCUIT => PreparedCircuit::new(ComputeCircuit::blank(n)),
-        EVAL_CIRCUIT => PreparedCircuit::new(EvalCircuit::blank(n)),
-        OPENING_CIRCUIT => PreparedCircuit::new(OpeningCircuit::blank(depth)),
-        other => Err(ProveError::Key(format!("unknown circuit {other}"))),
-    }
+pub fn prepared_for(circuit: Circuit, capacity: u64) -> Result<PreparedCircuit, ProveError> {
+    Ok(PreparedCircuit::new(circuit.blank(capacity)?)?)
 }
 
-/// Runs a single-party Groth16 setup for `circuit` (an all-zero witness of the right shape).
-/// Whoever runs it knows the toxic waste and can forge proofs: keys are labelled test-only.
-pub fn generate<C: ConstraintSynthesizer<Fr>, R: RngCore + CryptoRng>(
-    circuit: C,
-    circuit_id: &str,
+/// Runs a single-party Groth16 setup for `circuit` at `capacity` (an all-zero witness of the right
+/// shape). Whoever runs it knows the toxic waste and can forge proofs: keys are labelled test-only.
+pub fn generate<R: RngCore + CryptoRng>(
+    circuit: Circuit,
     capacity: u64,
     rng: &mut R,
 ) -> Result<(KeyPair, Vec<u8>), ProveError> {
-    let (pk, _) = Groth16::<Bn254>::circuit_specific_setup(circuit, rng)
-        .map_err(|e| ProveError::Synthesis(e.to_string()))?;
-    key_pair(pk, circuit_id, capacity, SetupKind::SingleParty)
+    let (pk, _) = Groth16::<Bn254>::circuit_specific_setup(circuit.blank(capacity)?, rng)?;
+    key_pair(pk, circuit.id(), capacity, SetupKind::SingleParty)
 }
 
 /// Wraps a proving key (from a single-party setup or a ceremony) with its verifying key file;
@@ -184,11 +174,7 @@ pub fn find(
         ([k], _) => Ok(k.id.clone()),
         ([], [k]) => Ok(k.id.clone()),
         ([], []) => {
-            let kind = match circuit {
-                EVAL_CIRCUIT => "eval",
-                OPENING_CIRCUIT => "opening",
-                _ => "compute",
-            };
+            let kind = Circuit::from_id(circuit).map_or("compute", Circuit::name);
             Err(ProveError::Key(format!(
                 "no key for {circuit} at capacity {capacity} in {} (run `zkgov keygen --circuit {kind} --capacity {capacity}`, or finalize a ceremony for it)",
                 dir.display()

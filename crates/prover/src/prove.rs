@@ -1,17 +1,19 @@
 //! Proving claims: statement preparation, the false-claim refusal, and Groth16 proving (parallel
 //! across claims with rayon; arkworks parallelizes within one proof).
 
-use crate::{commit::LedgerCommitment, error::ProveError, keys::KeyPair, ledger::PeakTable};
+use crate::{commit::LedgerCommitment, error::ProveError, keys::KeyPair};
+
 use rand::{CryptoRng, RngCore, SeedableRng};
 use rayon::prelude::*;
 use zkgov_circuits::ledger::{ComputeCircuit, ComputePrivate, ComputePublic};
-use zkgov_verifier::{
+use zkgov_evidence::ledger_file::PeakTable;
+use zkgov_spec::{
     bundle::{Claim, Statement},
     ledger::{total_flop, Record, NUM_CLASSES},
     merkle::CAPACITIES,
     statement::{sci, ComputeInputs, Context},
-    verify::{encode_proof, verify_claim_with_key},
 };
+use zkgov_verifier::groth16::{encode_proof, verify_claim_with_key};
 
 /// The smallest capacity class that holds `n` records.
 pub fn capacity_for(n: usize) -> Result<u64, ProveError> {
@@ -84,7 +86,7 @@ impl ComputeJob {
     /// own fields as a verifier checks it.
     pub fn with_attestation(
         mut self,
-        file: &zkgov_verifier::provider::AttestationFile,
+        file: &zkgov_spec::provider::AttestationFile,
         root: zkgov_verifier::Fr,
     ) -> Result<Self, ProveError> {
         crate::provider::check_reproduces(file, root, &self.commitment, &self.inputs.names)?;

@@ -2,17 +2,19 @@
 //! check that a ledger and seed reproduce what the provider attested (see
 //! [`zkgov_verifier::provider`]).
 
-use crate::{commit::LedgerCommitment, error::ProveError, ledger::PeakTable, prove::capacity_for};
+use crate::{commit::LedgerCommitment, error::ProveError, prove::capacity_for};
+
 use ed25519_dalek::{Signer, SigningKey};
-use zkgov_verifier::{
+use zkgov_evidence::ledger_file::PeakTable;
+use zkgov_spec::{
+    encoding::fr_to_hex,
     ledger::Record,
-    num::fr_to_hex,
     provider::{
         attestation_message, attested_digest, AttestationFile, LedgerAttestation,
         ATTESTATION_FORMAT, ATTESTATION_VERSION,
     },
-    Fr,
 };
+use zkgov_verifier::Fr;
 
 /// The account and period a provider attests a ledger for.
 #[derive(Debug, Clone)]
@@ -109,7 +111,7 @@ pub fn check_reproduces(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use zkgov_verifier::provider::AttestationFile;
+    use zkgov_spec::provider::AttestationFile;
 
     fn records(n: u64) -> Vec<Record> {
         (1..=n)

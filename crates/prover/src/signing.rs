@@ -14,11 +14,12 @@
 //! and a key of another role, naming both. Files of bare hex (before version 1) are refused with
 //! how to regenerate them.
 
-use crate::error::{write_atomic, ProveError};
+use crate::error::ProveError;
 use ed25519_dalek::SigningKey;
 use rand::{CryptoRng, RngCore};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+use zkgov_spec::files::write_atomic;
 
 /// Format name of a signing-key file.
 pub const FORMAT: &str = "zkgov-signing-key";

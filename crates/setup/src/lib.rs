@@ -15,18 +15,26 @@
 //! transcript) and the points in arkworks' canonical compressed encoding, read back with full
 //! validation.
 
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![deny(rustdoc::broken_intra_doc_links)]
+
+pub mod error;
 pub mod phase1;
 pub mod phase2;
 pub mod pok;
 pub mod ptau;
 
-use crate::error::{write_atomic, ProveError};
+pub use error::CeremonyError;
+
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use ed25519_dalek::{Signer, SigningKey};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::Path;
-use zkgov_verifier::{keys::ContributorKey, signature::verify_strict};
+use zkgov_spec::files::write_atomic;
+use zkgov_spec::signature::verify_strict;
+use zkgov_verifier::keys::ContributorKey;
 
 /// Largest JSON header a ceremony file may have (the transcript of many contributions).
 const MAX_HEADER: u64 = 64 << 20;
@@ -118,13 +126,13 @@ pub fn check_signed(
 fn head(
     last: Option<(&Contributor, usize, &str)>,
     start: [u8; 32],
-) -> Result<[u8; 32], ProveError> {
+) -> Result<[u8; 32], CeremonyError> {
     match last {
         None => Ok(start),
         Some((who, index, hash)) => hex::decode(hash)
             .ok()
             .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| ProveError::ceremony(who.step(index), "its hash is not 64 hex digits")),
+            .ok_or_else(|| CeremonyError::step(who.step(index), "its hash is not 64 hex digits")),
     }
 }
 
@@ -151,15 +159,15 @@ fn write_file<H: Serialize, P: CanonicalSerialize>(
     magic: &[u8; 8],
     header: &H,
     payload: &P,
-) -> Result<String, ProveError> {
-    let json = serde_json::to_vec(header).map_err(|e| ProveError::io(path, e))?;
+) -> Result<String, CeremonyError> {
+    let json = serde_json::to_vec(header).map_err(|e| CeremonyError::io(path, e))?;
     let mut bytes = Vec::with_capacity(16 + json.len() + payload.compressed_size());
     bytes.extend_from_slice(magic);
     bytes.extend_from_slice(&(json.len() as u64).to_le_bytes());
     bytes.extend_from_slice(&json);
     payload
         .serialize_compressed(&mut bytes)
-        .map_err(|e| ProveError::io(path, e))?;
+        .map_err(|e| CeremonyError::io(path, e))?;
     write_atomic(path, &bytes)?;
     Ok(sha256_hex(&bytes))
 }
@@ -170,9 +178,9 @@ fn read_file<H: DeserializeOwned, P: CanonicalDeserialize>(
     path: &Path,
     magic: &[u8; 8],
     what: &str,
-) -> Result<(H, P, String), ProveError> {
-    let bytes = std::fs::read(path).map_err(|e| ProveError::io(path, e))?;
-    let bad = |reason: String| ProveError::import(path.display().to_string(), reason);
+) -> Result<(H, P, String), CeremonyError> {
+    let bytes = std::fs::read(path).map_err(|e| CeremonyError::io(path, e))?;
+    let bad = |reason: String| CeremonyError::malformed(path, reason);
     let rest = bytes
         .strip_prefix(magic.as_slice())
         .ok_or_else(|| bad(format!("not a {what} (wrong magic bytes or version)")))?;
@@ -202,10 +210,10 @@ fn check_format(
     version: u32,
     want: &str,
     want_version: u32,
-) -> Result<(), ProveError> {
+) -> Result<(), CeremonyError> {
     if format != want || version != want_version {
-        return Err(ProveError::import(
-            path.display().to_string(),
+        return Err(CeremonyError::malformed(
+            path,
             format!("expected {want} version {want_version}, found {format} version {version}"),
         ));
     }

@@ -7,14 +7,14 @@
 //! which `snarkjs powersoftau verify` checks; zkgov checks every point and the consistency of the
 //! powers, and records the file's SHA-256.
 
-use super::{
+use crate::error::CeremonyError;
+use crate::{
     check_format, check_position, check_signed, head,
     pok::{
         msm_g1, msm_g2, point_from_hex, point_hex, rlc_coefficients, same_ratio, Pok, Transcript,
     },
     read_file, sign, write_file, Contributor,
 };
-use crate::error::ProveError;
 use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::{AffineRepr, CurveGroup, PrimeGroup};
 use ark_ff::{One, UniformRand, Zero};
@@ -25,6 +25,7 @@ use rand::{CryptoRng, RngCore};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
+use zkgov_engine::powers_of;
 
 /// Magic bytes of a zkgov phase-1 file.
 pub const MAGIC: &[u8; 8] = b"ZKGOVP1\x01";
@@ -172,17 +173,6 @@ fn scale_g2(points: &[G2Affine], scalars: &[Fr]) -> Vec<G2Affine> {
     G2Projective::normalize_batch(&p)
 }
 
-/// `[1, x, x², …]`, `len` of them, times `factor`.
-pub fn powers_of(x: Fr, factor: Fr, len: usize) -> Vec<Fr> {
-    let mut out = Vec::with_capacity(len);
-    let mut acc = factor;
-    for _ in 0..len {
-        out.push(acc);
-        acc *= x;
-    }
-    out
-}
-
 /// A random secret, neither 0 nor 1.
 pub(super) fn secret<R: RngCore + CryptoRng>(rng: &mut R) -> Fr {
     loop {
@@ -217,7 +207,13 @@ impl Powers {
     /// consistent, with one random linear combination per vector:
     /// `e(Σρ_i[τ^i]₁, [τ]₂) = e(Σρ_i[τ^{i+1}]₁, g₂)`, likewise for G2 and the α, β vectors, and
     /// `e([β]₁, g₂) = e(g₁, [β]₂)`.
-    pub fn check<R: RngCore>(&self, power: u32, rng: &mut R) -> Result<(), String> {
+    pub fn check<R: RngCore>(&self, power: u32, rng: &mut R) -> Result<(), CeremonyError> {
+        self.consistent(power, rng)
+            .map_err(|r| CeremonyError::step("phase 1 powers", r))
+    }
+
+    /// [`Self::check`], with what is wrong in words.
+    fn consistent<R: RngCore>(&self, power: u32, rng: &mut R) -> Result<(), String> {
         let n = 1usize << power;
         if self.tau_g1.len() != 2 * n - 1
             || self.tau_g2.len() != n
@@ -276,11 +272,11 @@ impl Powers {
 
     /// The Lagrange basis of the radix-2 domain of size `n` (a power of two, at most `self.n()`):
     /// an inverse FFT over the group, since `L_j(X) = (1/n) Σ_k ω^{-jk} X^k`.
-    pub fn lagrange(&self, n: usize) -> Result<Lagrange, ProveError> {
+    pub fn lagrange(&self, n: usize) -> Result<Lagrange, CeremonyError> {
         let domain = Radix2EvaluationDomain::<Fr>::new(n)
             .filter(|d| d.size() == n && n <= self.n())
             .ok_or_else(|| {
-                ProveError::ceremony(
+                CeremonyError::step(
                     "phase 1",
                     format!(
                         "the circuit needs 2^{} powers; this phase 1 has 2^{}",
@@ -318,9 +314,9 @@ impl Powers {
 impl Phase1 {
     /// A new native phase 1 of `2^power` powers, before any contribution (τ = α = β = 1: it must
     /// receive contributions before use).
-    pub fn new(power: u32) -> Result<Self, ProveError> {
+    pub fn new(power: u32) -> Result<Self, CeremonyError> {
         if !(1..=MAX_NATIVE_POWER).contains(&power) {
-            return Err(ProveError::ceremony(
+            return Err(CeremonyError::step(
                 "phase 1",
                 format!(
                     "power must be 1 to {MAX_NATIVE_POWER} (import a .ptau for larger circuits)"
@@ -353,7 +349,7 @@ impl Phase1 {
         }
     }
 
-    fn last_hash(&self) -> Result<[u8; 32], ProveError> {
+    fn last_hash(&self) -> Result<[u8; 32], CeremonyError> {
         let last = self.header.contributions.last();
         head(
             last.map(|c| (&c.contributor, c.index, c.hash.as_str())),
@@ -369,9 +365,9 @@ impl Phase1 {
         name: &str,
         jurisdiction: Option<&str>,
         rng: &mut R,
-    ) -> Result<&Contribution, ProveError> {
+    ) -> Result<&Contribution, CeremonyError> {
         if self.header.source != Source::Native {
-            return Err(ProveError::ceremony(
+            return Err(CeremonyError::step(
                 "phase 1",
                 "contribute to an imported .ptau with snarkjs (`snarkjs powersoftau contribute`), then import it again",
             ));
@@ -379,7 +375,7 @@ impl Phase1 {
         // Never build on a file that does not check: a fresh phase 1 must hold only generators.
         if self.header.contributions.is_empty() {
             if self.powers != Powers::one(self.header.power) {
-                return Err(ProveError::ceremony(
+                return Err(CeremonyError::step(
                     "phase 1",
                     "it has no contribution yet but its points are not the generators",
                 ));
@@ -421,10 +417,10 @@ impl Phase1 {
     /// Checks the whole phase 1: the header, every contribution (proofs of knowledge chained
     /// from τ = α = β = 1, hashes, signatures), that the powers are the last contribution's, and
     /// the consistency of the powers. Errors name the step.
-    pub fn verify<R: RngCore>(&self, rng: &mut R) -> Result<(), ProveError> {
+    pub fn verify<R: RngCore>(&self, rng: &mut R) -> Result<(), CeremonyError> {
         let h = &self.header;
         if !(1..=MAX_POWER).contains(&h.power) {
-            return Err(ProveError::ceremony("phase 1", "power out of range"));
+            return Err(CeremonyError::step("phase 1", "power out of range"));
         }
         if h.source == Source::Native {
             let g1 = G1Affine::generator();
@@ -432,7 +428,7 @@ impl Phase1 {
             let mut prev = (g1, g1, g1);
             for (k, c) in h.contributions.iter().enumerate() {
                 let step = c.contributor.step(k + 1);
-                let fail = |r: String| ProveError::ceremony(format!("phase 1 {step}"), r);
+                let fail = |r: String| CeremonyError::step(format!("phase 1 {step}"), r);
                 check_position(c.index, k).map_err(fail)?;
                 let tau: G1Affine = point_from_hex("tau", &c.tau_g1).map_err(fail)?;
                 let alpha: G1Affine = point_from_hex("alpha", &c.alpha_g1).map_err(fail)?;
@@ -452,41 +448,39 @@ impl Phase1 {
                 prev_hash = hash;
             }
             if h.contributions.is_empty() {
-                return Err(ProveError::ceremony(
+                return Err(CeremonyError::step(
                     "phase 1",
                     "it has no contribution: tau = 1, anyone could forge proofs",
                 ));
             }
             let p = &self.powers;
             if p.tau_g1.len() < 2 || (p.tau_g1[1], p.alpha_tau_g1[0], p.beta_tau_g1[0]) != prev {
-                return Err(ProveError::ceremony(
+                return Err(CeremonyError::step(
                     "phase 1 powers",
                     "they are not the last contribution's (changed after it)",
                 ));
             }
         }
-        self.powers
-            .check(h.power, rng)
-            .map_err(|r| ProveError::ceremony("phase 1 powers", r))
+        self.powers.check(h.power, rng)
     }
 
     /// Writes a phase-1 file; returns its SHA-256.
-    pub fn write(&self, path: &Path) -> Result<String, ProveError> {
+    pub fn write(&self, path: &Path) -> Result<String, CeremonyError> {
         write_file(path, MAGIC, &self.header, &self.powers)
     }
 
     /// Reads a phase 1: a zkgov phase-1 file, or a snarkjs `.ptau` (recognized by its magic).
     /// Points are validated; call [`Phase1::verify`] before use. Returns it with the file's
     /// SHA-256.
-    pub fn read(path: &Path) -> Result<(Self, String), ProveError> {
+    pub fn read(path: &Path) -> Result<(Self, String), CeremonyError> {
         let mut start = [0u8; 4];
         {
             use std::io::Read;
-            let mut f = std::fs::File::open(path).map_err(|e| ProveError::io(path, e))?;
+            let mut f = std::fs::File::open(path).map_err(|e| CeremonyError::io(path, e))?;
             f.read_exact(&mut start)
-                .map_err(|_| ProveError::import(path.display().to_string(), "file too short"))?;
+                .map_err(|_| CeremonyError::malformed(path, "file too short"))?;
         }
-        if &start == super::ptau::MAGIC {
+        if &start == crate::ptau::MAGIC {
             return super::ptau::read(path, None);
         }
         let (header, powers, sha): (Header, Powers, String) =
@@ -495,8 +489,8 @@ impl Phase1 {
         // Only a .ptau itself may skip the native transcript (snarkjs checks its own): a zkgov
         // file claiming to be an import would otherwise bypass every contribution check.
         if header.source != Source::Native {
-            return Err(ProveError::import(
-                path.display().to_string(),
+            return Err(CeremonyError::malformed(
+                path,
                 "a zkgov phase-1 file must be a native one (give the .ptau itself)",
             ));
         }

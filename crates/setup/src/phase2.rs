@@ -17,13 +17,13 @@
 //! current key is the initial one with `L` and `H` divided by the final δ (one random linear
 //! combination each), and unchanged elsewhere.
 
-use super::{
+use crate::error::CeremonyError;
+use crate::{
     check_format, check_position, check_signed, head,
     phase1::{secret, Phase1, Powers, Source},
     pok::{compressed, point_from_hex, point_hex, same_ratio, scaled_by_inverse, Pok, Transcript},
     read_file, sha256_hex, sign, write_file, Contributor,
 };
-use crate::{error::ProveError, fast::PreparedCircuit};
 use ark_bn254::{Bn254, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
 use ark_ff::{Field, One};
@@ -34,6 +34,8 @@ use rand::{CryptoRng, RngCore};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
+use zkgov_circuits::Circuit;
+use zkgov_engine::PreparedCircuit;
 use zkgov_verifier::keys::{key_id, VerifiedCeremony};
 
 /// Magic bytes of a ceremony (phase-2) file.
@@ -151,17 +153,17 @@ fn column<P: CurveGroup<ScalarField = Fr>>(bases: &[P::Affine], terms: &[(usize,
 }
 
 /// The FFT domain size arkworks uses for this circuit.
-pub fn domain_size(shape: &PreparedCircuit) -> Result<usize, ProveError> {
+pub fn domain_size(shape: &PreparedCircuit) -> Result<usize, CeremonyError> {
     GeneralEvaluationDomain::<Fr>::new(shape.num_constraints() + shape.num_inputs())
         .map(|d| d.size())
-        .ok_or_else(|| ProveError::ceremony("initial key", "the circuit is too large for BN254"))
+        .ok_or_else(|| CeremonyError::step("initial key", "the circuit is too large for BN254"))
 }
 
 /// The initial (δ = 1) key of a circuit, from phase-1 powers.
 pub fn initial_key(
     shape: &PreparedCircuit,
     powers: &Powers,
-) -> Result<ProvingKey<Bn254>, ProveError> {
+) -> Result<ProvingKey<Bn254>, CeremonyError> {
     let n = domain_size(shape)?;
     let lag = powers.lagrange(n)?;
     let (ni, m) = (shape.num_inputs(), shape.num_constraints());
@@ -172,7 +174,7 @@ pub fn initial_key(
         for (row, terms) in matrix.iter().enumerate() {
             for (coeff, var) in terms {
                 let col = cols.get_mut(*var).ok_or_else(|| {
-                    ProveError::ceremony("initial key", "a constraint names an unknown variable")
+                    CeremonyError::step("initial key", "a constraint names an unknown variable")
                 })?;
                 col[k].push((row, *coeff));
             }
@@ -183,7 +185,7 @@ pub fn initial_key(
     let pool = rayon::ThreadPoolBuilder::new()
         .stack_size(256 << 20)
         .build()
-        .map_err(|e| ProveError::ceremony("initial key", e.to_string()))?;
+        .map_err(|e| CeremonyError::step("initial key", e.to_string()))?;
     let per_var: Vec<(G1Projective, G1Projective, G2Projective, G1Projective)> =
         pool.install(|| {
             cols.par_iter()
@@ -252,9 +254,9 @@ impl Ceremony {
         phase1: &Phase1,
         phase1_sha256: &str,
         rng: &mut R,
-    ) -> Result<Self, ProveError> {
+    ) -> Result<Self, CeremonyError> {
         phase1.verify(rng)?;
-        let shape = crate::keys::prepared_for(circuit, capacity)?;
+        let shape = PreparedCircuit::new(Circuit::from_id(circuit)?.blank(capacity)?)?;
         let pk = initial_key(&shape, &phase1.powers)?;
         Ok(Ceremony {
             header: Header {
@@ -270,7 +272,7 @@ impl Ceremony {
         })
     }
 
-    fn head(&self) -> Result<[u8; 32], ProveError> {
+    fn head(&self) -> Result<[u8; 32], CeremonyError> {
         let last = self.header.contributions.last();
         head(
             last.map(|c| (&c.contributor, c.index, c.hash.as_str())),
@@ -286,7 +288,7 @@ impl Ceremony {
         name: &str,
         jurisdiction: Option<&str>,
         rng: &mut R,
-    ) -> Result<&Contribution, ProveError> {
+    ) -> Result<&Contribution, CeremonyError> {
         self.verify_chain()?;
         let prev = self.head()?;
         let d = secret(rng);
@@ -315,12 +317,12 @@ impl Ceremony {
     /// Checks the chain of contributions (proofs of knowledge, δ in G1 and G2, hashes,
     /// signatures) and that the current key's δ is the last contribution's. Cheap: no circuit, no
     /// phase 1. Errors name the step.
-    pub fn verify_chain(&self) -> Result<(), ProveError> {
+    pub fn verify_chain(&self) -> Result<(), CeremonyError> {
         let mut prev_hash = start_hash(&self.header);
         let (g1, g2) = (G1Affine::generator(), G2Affine::generator());
         let mut prev = (g1, g2);
         for (k, c) in self.header.contributions.iter().enumerate() {
-            let fail = |r: String| ProveError::ceremony(c.contributor.step(k + 1), r);
+            let fail = |r: String| CeremonyError::step(c.contributor.step(k + 1), r);
             check_position(c.index, k).map_err(fail)?;
             let d1: G1Affine = point_from_hex("delta_g1", &c.delta_g1).map_err(fail)?;
             let d2: G2Affine = point_from_hex("delta_g2", &c.delta_g2).map_err(fail)?;
@@ -338,7 +340,7 @@ impl Ceremony {
             prev_hash = hash;
         }
         if (self.pk.delta_g1, self.pk.vk.delta_g2) != prev {
-            return Err(ProveError::ceremony(
+            return Err(CeremonyError::step(
                 "current key",
                 "its delta is not the last contribution's (changed outside any contribution)",
             ));
@@ -353,10 +355,10 @@ impl Ceremony {
         phase1: &Phase1,
         phase1_sha256: &str,
         rng: &mut R,
-    ) -> Result<Report, ProveError> {
+    ) -> Result<Report, CeremonyError> {
         let h = &self.header;
         if h.phase1_sha256 != phase1_sha256 {
-            return Err(ProveError::ceremony(
+            return Err(CeremonyError::step(
                 "initial key",
                 format!(
                     "the ceremony started from phase 1 {}…, not from this one ({}…)",
@@ -366,10 +368,10 @@ impl Ceremony {
             ));
         }
         phase1.verify(rng)?;
-        let shape = crate::keys::prepared_for(&h.circuit, h.capacity)?;
+        let shape = PreparedCircuit::new(Circuit::from_id(&h.circuit)?.blank(h.capacity)?)?;
         let initial = initial_key(&shape, &phase1.powers)?;
         if sha256_hex(&compressed(&initial)) != h.initial_key_sha256 {
-            return Err(ProveError::ceremony(
+            return Err(CeremonyError::step(
                 "initial key",
                 format!(
                     "it is not the key of {} at capacity {} derived from this phase 1",
@@ -408,7 +410,7 @@ impl Ceremony {
         &self,
         initial: &ProvingKey<Bn254>,
         rng: &mut R,
-    ) -> Result<(), ProveError> {
+    ) -> Result<(), CeremonyError> {
         self.verify_chain()?;
         let (pk, init) = (&self.pk, initial);
         let fixed = [
@@ -434,7 +436,7 @@ impl Ceremony {
             ),
         ];
         if let Some((what, _)) = fixed.iter().find(|(_, ok)| !ok) {
-            return Err(ProveError::ceremony(
+            return Err(CeremonyError::step(
                 "current key",
                 format!(
                     "its {what} differs from the initial key (changed outside any contribution)"
@@ -446,7 +448,7 @@ impl Ceremony {
             ("H", &init.h_query, &pk.h_query),
         ] {
             if !scaled_by_inverse(before, after, init.vk.delta_g2, pk.vk.delta_g2, rng) {
-                return Err(ProveError::ceremony(
+                return Err(CeremonyError::step(
                     "current key",
                     format!("its {what} query is not the initial one divided by delta (a point was changed)"),
                 ));
@@ -462,9 +464,9 @@ impl Ceremony {
         phase1: &Phase1,
         phase1_sha256: &str,
         rng: &mut R,
-    ) -> Result<(ProvingKey<Bn254>, Report), ProveError> {
+    ) -> Result<(ProvingKey<Bn254>, Report), CeremonyError> {
         if self.header.contributions.is_empty() {
-            return Err(ProveError::ceremony(
+            return Err(CeremonyError::step(
                 "finalize",
                 "the ceremony has no contribution: delta = gamma = 1, anyone could forge proofs",
             ));
@@ -475,12 +477,12 @@ impl Ceremony {
     }
 
     /// Writes the ceremony file; returns its SHA-256.
-    pub fn write(&self, path: &Path) -> Result<String, ProveError> {
+    pub fn write(&self, path: &Path) -> Result<String, CeremonyError> {
         write_file(path, MAGIC, &self.header, &self.pk)
     }
 
     /// Reads a ceremony file (points validated).
-    pub fn read(path: &Path) -> Result<Self, ProveError> {
+    pub fn read(path: &Path) -> Result<Self, CeremonyError> {
         let (header, pk, _): (Header, ProvingKey<Bn254>, String) =
             read_file(path, MAGIC, "zkgov ceremony file")?;
         check_format(path, &header.format, header.version, FORMAT, VERSION)?;

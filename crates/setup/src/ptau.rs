@@ -14,11 +14,11 @@
 //! Every coordinate must be canonical (below the prime), every point on the curve and in the
 //! prime-order subgroup; then [`Phase1::verify`] checks the powers' consistency.
 
-use super::{
+use crate::error::CeremonyError;
+use crate::{
     phase1::{Phase1, Powers, Source, MAX_POWER},
     sha256_hex,
 };
-use crate::error::ProveError;
 use ark_bn254::{Fq, Fq2, G1Affine, G2Affine};
 use ark_ec::{short_weierstrass::Affine, short_weierstrass::SWCurveConfig, AffineRepr};
 use ark_ff::{BigInt, BigInteger, PrimeField};
@@ -34,18 +34,18 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    fn bad(&self, reason: impl Into<String>) -> ProveError {
-        ProveError::import(self.path.display().to_string(), reason)
+    fn bad(&self, reason: impl Into<String>) -> CeremonyError {
+        CeremonyError::malformed(&self.path, reason)
     }
 
-    fn u32_at(&self, at: usize) -> Result<u32, ProveError> {
+    fn u32_at(&self, at: usize) -> Result<u32, CeremonyError> {
         self.bytes
             .get(at..at + 4)
             .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
             .ok_or_else(|| self.bad("truncated"))
     }
 
-    fn u64_at(&self, at: usize) -> Result<u64, ProveError> {
+    fn u64_at(&self, at: usize) -> Result<u64, CeremonyError> {
         self.bytes
             .get(at..at + 8)
             .and_then(|b| b.try_into().ok())
@@ -104,8 +104,8 @@ fn g2(b: &[u8]) -> Result<G2Affine, &'static str> {
 /// Reads a `.ptau` file, keeping the first `2^power` powers (all of them when `power` is
 /// `None`). Every point is validated; the powers' consistency is checked by [`Phase1::verify`].
 /// Returns the phase 1 and the file's SHA-256.
-pub fn read(path: &Path, power: Option<u32>) -> Result<(Phase1, String), ProveError> {
-    let bytes = std::fs::read(path).map_err(|e| ProveError::io(path, e))?;
+pub fn read(path: &Path, power: Option<u32>) -> Result<(Phase1, String), CeremonyError> {
+    let bytes = std::fs::read(path).map_err(|e| CeremonyError::io(path, e))?;
     let r = Reader {
         path,
         bytes: &bytes,
@@ -142,7 +142,7 @@ pub fn read(path: &Path, power: Option<u32>) -> Result<(Phase1, String), ProveEr
     if at != bytes.len() {
         return Err(r.bad("trailing bytes after the last section"));
     }
-    let section = |k: usize| -> Result<&[u8], ProveError> {
+    let section = |k: usize| -> Result<&[u8], CeremonyError> {
         let (s, e) = sections[k].ok_or_else(|| r.bad(format!("section {k} is missing")))?;
         Ok(&bytes[s..e])
     };
@@ -176,13 +176,13 @@ pub fn read(path: &Path, power: Option<u32>) -> Result<(Phase1, String), ProveEr
         }
         Ok(&s[..size * count])
     };
-    let decode_g1 = |k: usize, raw: &[u8]| -> Result<Vec<G1Affine>, ProveError> {
+    let decode_g1 = |k: usize, raw: &[u8]| -> Result<Vec<G1Affine>, CeremonyError> {
         raw.par_chunks_exact(64)
             .enumerate()
             .map(|(i, c)| g1(c).map_err(|why| r.bad(format!("section {k}, G1 point {i}: {why}"))))
             .collect()
     };
-    let decode_g2 = |k: usize, raw: &[u8]| -> Result<Vec<G2Affine>, ProveError> {
+    let decode_g2 = |k: usize, raw: &[u8]| -> Result<Vec<G2Affine>, CeremonyError> {
         raw.par_chunks_exact(128)
             .enumerate()
             .map(|(i, c)| g2(c).map_err(|why| r.bad(format!("section {k}, G2 point {i}: {why}"))))

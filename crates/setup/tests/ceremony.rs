@@ -16,24 +16,23 @@ use ark_snark::SNARK;
 use ed25519_dalek::SigningKey;
 use rand::{rngs::StdRng, SeedableRng};
 use std::path::PathBuf;
-use zkgov_prover::{
-    ceremony::{
-        phase1::{from_secrets, Phase1, Source},
-        phase2::{initial_key, Ceremony, Header, FORMAT, VERSION},
-        ptau,
-    },
-    fast::PreparedCircuit,
-    keys,
-    ledger::PeakTable,
-    prove::ComputeJob,
-    ProveError,
+use zkgov_engine::prepared::PreparedCircuit;
+use zkgov_evidence::ledger_file::PeakTable;
+use zkgov_prover::{keys, prove::ComputeJob};
+use zkgov_setup::CeremonyError;
+use zkgov_setup::{
+    phase1::{from_secrets, Phase1, Source},
+    phase2::{initial_key, Ceremony, Header, FORMAT, VERSION},
+    ptau,
 };
-use zkgov_verifier::{
+use zkgov_spec::{
     bundle::{Claim, Statement},
-    keys::SetupKind,
     ledger::Record,
     statement::{Context, COMPUTE_CIRCUIT},
-    verify::{encode_proof, verify_claim_with_key},
+};
+use zkgov_verifier::{
+    groth16::{encode_proof, verify_claim_with_key},
+    keys::SetupKind,
 };
 
 /// `z = x·y + x` and `w = y·y`, with `z`, `w` public.
@@ -71,9 +70,9 @@ fn signer(i: u8) -> SigningKey {
     SigningKey::from_bytes(&[i; 32])
 }
 
-fn step_of(e: ProveError) -> (String, String) {
+fn step_of(e: CeremonyError) -> (String, String) {
     match e {
-        ProveError::Ceremony { step, reason } => (step, reason),
+        CeremonyError::Step { step, reason } => (step, reason),
         other => panic!("expected a ceremony error, got {other}"),
     }
 }

@@ -9,7 +9,7 @@
 //! that table names; any other name is its own accelerator, spelled in its normalised form.
 //! Variants with another peak (`H100 PCIe`, `H100 NVL`) are deliberately not aliases of `H100`.
 
-use crate::error::VerifyError;
+use crate::error::SpecError;
 
 /// Accelerators known by several names: the canonical name, then the other spellings, each
 /// already normalised. Slurm GPU types come from `gres.conf` (`Type=`), often the NVML name in
@@ -71,12 +71,12 @@ pub fn canonical_accelerator(name: &str) -> String {
 pub fn check_rows_distinct<'a>(
     field: &str,
     names: impl IntoIterator<Item = &'a str>,
-) -> Result<(), VerifyError> {
+) -> Result<(), SpecError> {
     let mut seen: Vec<(&str, String)> = Vec::new();
     for name in names {
         let canonical = canonical_accelerator(name);
         if let Some((first, _)) = seen.iter().find(|(_, c)| *c == canonical) {
-            return Err(VerifyError::bad_value(
+            return Err(SpecError::bad_value(
                 field,
                 format!(
                     "rows {first:?} and {name:?} name one accelerator ({canonical}); a peak table has one row per accelerator"

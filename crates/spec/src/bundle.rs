@@ -18,7 +18,7 @@
 //! checked against. Version 2 bundles are refused the same way.
 
 use crate::{
-    error::VerifyError,
+    error::SpecError,
     statement::{ComputeStatement, EvalStatement},
 };
 use serde::{Deserialize, Serialize};
@@ -77,13 +77,13 @@ impl Bundle {
     }
 
     /// Parses a bundle, checking its format and version first.
-    pub fn from_json(text: &str) -> Result<Self, VerifyError> {
+    pub fn from_json(text: &str) -> Result<Self, SpecError> {
         let v: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| VerifyError::malformed("bundle", e))?;
+            serde_json::from_str(text).map_err(|e| SpecError::malformed("bundle", e))?;
         let format = v.get("format").and_then(|f| f.as_str()).unwrap_or("");
         let version = v.get("version").and_then(|f| f.as_u64());
         if format == BUNDLE_FORMAT && version.is_some_and(|v| v < BUNDLE_VERSION as u64) {
-            return Err(VerifyError::malformed(
+            return Err(SpecError::malformed(
                 "bundle",
                 format!(
                     "version {} was made by an unsound zkgov version (its claims could be forged or contradict the evidence); re-prove with this version (bundle v{BUNDLE_VERSION})",
@@ -92,7 +92,7 @@ impl Bundle {
             ));
         }
         if format != BUNDLE_FORMAT || version != Some(BUNDLE_VERSION as u64) {
-            return Err(VerifyError::UnsupportedFormat {
+            return Err(SpecError::UnsupportedFormat {
                 what: "bundle".into(),
                 found: format!(
                     "{} v{}",
@@ -102,23 +102,22 @@ impl Bundle {
                 expected: format!("{BUNDLE_FORMAT} v{BUNDLE_VERSION}"),
             });
         }
-        let b: Bundle =
-            serde_json::from_value(v).map_err(|e| VerifyError::malformed("bundle", e))?;
+        let b: Bundle = serde_json::from_value(v).map_err(|e| SpecError::malformed("bundle", e))?;
         if b.claims.is_empty() {
-            return Err(VerifyError::malformed("bundle", "it contains no claims"));
+            return Err(SpecError::malformed("bundle", "it contains no claims"));
         }
         Ok(b)
     }
 
     /// Reads and parses a bundle file.
-    pub fn read(path: &std::path::Path) -> Result<Self, VerifyError> {
-        let io = |e: std::io::Error| VerifyError::Io {
+    pub fn read(path: &std::path::Path) -> Result<Self, SpecError> {
+        let io = |e: std::io::Error| SpecError::Io {
             path: path.display().to_string(),
             reason: e.to_string(),
         };
         let len = std::fs::metadata(path).map_err(io)?.len();
         if len > MAX_BUNDLE_BYTES {
-            return Err(VerifyError::malformed(
+            return Err(SpecError::malformed(
                 "bundle",
                 format!("{len} bytes is larger than the {MAX_BUNDLE_BYTES}-byte limit"),
             ));
@@ -148,7 +147,7 @@ mod tests {
         let future = r#"{"format":"zkgov-bundle","version":4,"claims":[]}"#;
         assert!(matches!(
             Bundle::from_json(future),
-            Err(VerifyError::UnsupportedFormat { .. })
+            Err(SpecError::UnsupportedFormat { .. })
         ));
     }
 }

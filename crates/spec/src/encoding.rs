@@ -2,34 +2,34 @@
 //! ever reduced modulo the field (`Fr::from_str("r+5") == 5` would otherwise let one statement
 //! stand for another).
 
-use crate::{error::VerifyError, Fr};
+use crate::{error::SpecError, Fr};
 use ark_ff::{BigInteger, PrimeField};
 
 /// Parses a canonical decimal integer: ASCII digits only, no sign, no leading zeros (except "0"),
 /// at most `u128::MAX`. This is the form statements use, so that each value has one spelling.
-pub fn parse_canonical_u128(field: &str, s: &str) -> Result<u128, VerifyError> {
+pub fn parse_canonical_u128(field: &str, s: &str) -> Result<u128, SpecError> {
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(VerifyError::bad_value(
+        return Err(SpecError::bad_value(
             field,
             format!("{s:?} is not a plain decimal integer"),
         ));
     }
     if s.len() > 1 && s.starts_with('0') {
-        return Err(VerifyError::bad_value(
+        return Err(SpecError::bad_value(
             field,
             format!("{s:?} has leading zeros (not canonical)"),
         ));
     }
     s.parse::<u128>()
-        .map_err(|_| VerifyError::bad_value(field, format!("{s} exceeds 2^128 - 1")))
+        .map_err(|_| SpecError::bad_value(field, format!("{s} exceeds 2^128 - 1")))
 }
 
 /// Parses a human-written non-negative integer quantity such as `1e25`, `989.4e12`, `1_000` or
 /// `3600`, exactly: a value that is not a whole number, or does not fit in 128 bits, is an error.
 /// The exponent is any `i64`; its arithmetic is checked, so no spelling overflows it.
-pub fn parse_quantity(field: &str, s: &str) -> Result<u128, VerifyError> {
+pub fn parse_quantity(field: &str, s: &str) -> Result<u128, SpecError> {
     let t: String = s.trim().chars().filter(|c| *c != '_').collect();
-    let bad = |why: &str| VerifyError::bad_value(field, format!("{s:?}: {why}"));
+    let bad = |why: &str| SpecError::bad_value(field, format!("{s:?}: {why}"));
     let (mantissa, exp) = match t.find(['e', 'E']) {
         Some(i) => {
             let e = &t[i + 1..];
@@ -89,20 +89,20 @@ pub fn fr_to_hex(x: &Fr) -> String {
 
 /// Parses the exact form [`fr_to_hex`] writes; anything else (upper case, short, a value ≥ the
 /// field modulus) is rejected.
-pub fn fr_from_hex(field: &str, s: &str) -> Result<Fr, VerifyError> {
+pub fn fr_from_hex(field: &str, s: &str) -> Result<Fr, SpecError> {
     let body = s
         .strip_prefix("0x")
-        .ok_or_else(|| VerifyError::bad_value(field, "expected 0x followed by 64 hex digits"))?;
+        .ok_or_else(|| SpecError::bad_value(field, "expected 0x followed by 64 hex digits"))?;
     if body.len() != 64 || !body.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
-        return Err(VerifyError::bad_value(
+        return Err(SpecError::bad_value(
             field,
             "expected 0x followed by 64 lower-case hex digits",
         ));
     }
-    let bytes = hex::decode(body).map_err(|e| VerifyError::bad_value(field, e.to_string()))?;
+    let bytes = hex::decode(body).map_err(|e| SpecError::bad_value(field, e.to_string()))?;
     let x = Fr::from_be_bytes_mod_order(&bytes);
     if x.into_bigint().to_bytes_be() != bytes {
-        return Err(VerifyError::bad_value(
+        return Err(SpecError::bad_value(
             field,
             "value is not below the BN254 scalar field modulus (not canonical)",
         ));
@@ -111,14 +111,14 @@ pub fn fr_from_hex(field: &str, s: &str) -> Result<Fr, VerifyError> {
 }
 
 /// Parses a lower-case hex string of exactly `len` bytes.
-pub fn bytes_from_hex(field: &str, s: &str, len: usize) -> Result<Vec<u8>, VerifyError> {
+pub fn bytes_from_hex(field: &str, s: &str, len: usize) -> Result<Vec<u8>, SpecError> {
     if s.len() != 2 * len || !s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
-        return Err(VerifyError::bad_value(
+        return Err(SpecError::bad_value(
             field,
             format!("expected {} lower-case hex digits", 2 * len),
         ));
     }
-    hex::decode(s).map_err(|e| VerifyError::bad_value(field, e.to_string()))
+    hex::decode(s).map_err(|e| SpecError::bad_value(field, e.to_string()))
 }
 
 /// The first 31 bytes of a SHA-256 digest as a field element: always below the modulus, so it is

@@ -1,11 +1,12 @@
-//! The verifier's error type: every way a bundle, key or statement can be rejected.
+//! The specification's error type: every way a file or statement can fail to be what the
+//! specification says.
 
 use thiserror::Error;
 
-/// Why a bundle, statement, key or opening was rejected. Each message is one line a regulator can
+/// Why a bundle, statement, policy or attestation is not well formed. Each message is one line a regulator can
 /// act on.
 #[derive(Debug, Error)]
-pub enum VerifyError {
+pub enum SpecError {
     /// A file could not be read.
     #[error("cannot read {path}: {reason}")]
     Io {
@@ -40,65 +41,6 @@ pub enum VerifyError {
         /// What is wrong with it.
         reason: String,
     },
-    /// The bundle names a key the regulator does not hold.
-    #[error("unknown key {key_id}: no verifying key with this ID in the trusted key store")]
-    UnknownKey {
-        /// The key ID named by the bundle.
-        key_id: String,
-    },
-    /// A key file's content does not hash to the ID it is filed under.
-    #[error("key {expected} is corrupt or substituted: its bytes hash to {actual}")]
-    KeyIdMismatch {
-        /// The ID the key was asked for by.
-        expected: String,
-        /// The ID its bytes actually have.
-        actual: String,
-    },
-    /// A key is for a different circuit than the claim needs.
-    #[error("key {key_id} is for circuit {key_circuit}, but the claim needs {claim_circuit}")]
-    WrongCircuit {
-        /// The key.
-        key_id: String,
-        /// The circuit the key was made for.
-        key_circuit: String,
-        /// The circuit the claim's statement describes.
-        claim_circuit: String,
-    },
-    /// A curve point failed validation.
-    #[error("{what}: invalid curve point encoding ({reason})")]
-    BadPoint {
-        /// Which object (proof, key).
-        what: String,
-        /// The deserializer's reason.
-        reason: String,
-    },
-    /// The statement encodes to a different number of public inputs than the key expects.
-    #[error("public input count mismatch: statement gives {given}, key expects {expected}")]
-    InputCount {
-        /// Inputs derived from the statement.
-        given: usize,
-        /// Inputs the verifying key was made for.
-        expected: usize,
-    },
-    /// The pairing check failed: the proof does not prove this statement under this key.
-    #[error("proof is not valid for this statement and key (pairing check failed)")]
-    InvalidProof,
-    /// A key is unsafe to use (for example an uncontributed setup).
-    #[error("key {key_id} is unsafe: {reason}")]
-    UnsafeKey {
-        /// The key.
-        key_id: String,
-        /// Why.
-        reason: String,
-    },
-    /// An eval claim is attested by an evaluator the regulator does not trust.
-    #[error("evaluator key {key} is not among the trusted attesters{hint}")]
-    UntrustedAttester {
-        /// The evaluator's key (hex).
-        key: String,
-        /// Advice when no trusted attesters were given at all.
-        hint: String,
-    },
     /// A ledger record holds a value no real allocation has: a class outside the peak table's
     /// classes, or a device count or duration of zero or beyond its bit width.
     #[error("not a ledger record: {reason}")]
@@ -106,18 +48,20 @@ pub enum VerifyError {
         /// Which field is wrong, and how.
         reason: String,
     },
-    /// A spot-check opening does not match the ledger commitment.
-    #[error("opening of record {index} does not match the ledger commitment")]
-    BadOpening {
-        /// The record index.
-        index: u64,
-    },
 }
 
-impl VerifyError {
-    /// Shorthand for a [`VerifyError::BadValue`].
+impl SpecError {
+    /// A [`SpecError::Io`] for `path`.
+    pub fn io(path: &std::path::Path, e: impl std::fmt::Display) -> Self {
+        SpecError::Io {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        }
+    }
+
+    /// Shorthand for a [`SpecError::BadValue`].
     pub fn bad_value(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        VerifyError::BadValue {
+        SpecError::BadValue {
             field: field.into(),
             reason: reason.into(),
         }
@@ -134,16 +78,16 @@ impl VerifyError {
         if format == expected_format && version == expected_version {
             return Ok(());
         }
-        Err(VerifyError::UnsupportedFormat {
+        Err(SpecError::UnsupportedFormat {
             what: what.into(),
             found: format!("{format} v{version}"),
             expected: format!("{expected_format} v{expected_version}"),
         })
     }
 
-    /// Shorthand for a [`VerifyError::Malformed`].
+    /// Shorthand for a [`SpecError::Malformed`].
     pub fn malformed(what: impl Into<String>, reason: impl std::fmt::Display) -> Self {
-        VerifyError::Malformed {
+        SpecError::Malformed {
             what: what.into(),
             reason: reason.to_string(),
         }

@@ -11,8 +11,8 @@
 //! with `num, den < 2^64`; the compared difference must fit in 128 bits, far below p.
 
 use crate::{
-    error::VerifyError, merkle, num::digest_to_fr, poseidon::Domain, signature::SignatureProblem,
-    Fr,
+    encoding::digest_to_fr, error::SpecError, merkle, poseidon::Domain,
+    signature::SignatureProblem, Fr,
 };
 use sha2::{Digest, Sha256};
 
@@ -71,14 +71,14 @@ pub fn sample_id_digest(id: &str) -> Fr {
 }
 
 /// Sample ids in the canonical order: by digest, ascending. Duplicates are an error.
-pub fn canonical_order(ids: &[String]) -> Result<Vec<(Fr, String)>, VerifyError> {
+pub fn canonical_order(ids: &[String]) -> Result<Vec<(Fr, String)>, SpecError> {
     let mut v: Vec<(Fr, String)> = ids
         .iter()
         .map(|i| (sample_id_digest(i), i.clone()))
         .collect();
     v.sort_by_key(|a| a.0);
     if let Some(w) = v.windows(2).find(|w| w[0].0 == w[1].0) {
-        return Err(VerifyError::bad_value(
+        return Err(SpecError::bad_value(
             "sample ids",
             format!("{:?} is listed twice", w[0].1),
         ));
@@ -95,9 +95,9 @@ pub fn canonical_order(ids: &[String]) -> Result<Vec<(Fr, String)>, VerifyError>
 /// [`sample_id_digest`]), and `n` the number of ids. The count and the capacity are hashed in
 /// because several capacities share a tree depth and a zero leaf is the padding: without them one
 /// root would stand for several lists.
-pub fn benchmark_digest(ids: &[String], capacity: u64) -> Result<Fr, VerifyError> {
+pub fn benchmark_digest(ids: &[String], capacity: u64) -> Result<Fr, SpecError> {
     if ids.len() as u64 > capacity {
-        return Err(VerifyError::bad_value(
+        return Err(SpecError::bad_value(
             "sample ids",
             format!("{} samples exceed the capacity {capacity}", ids.len()),
         ));
@@ -107,7 +107,7 @@ pub fn benchmark_digest(ids: &[String], capacity: u64) -> Result<Fr, VerifyError
 }
 
 /// [`benchmark_digest`] from the id digests in slot order (the leaves; at most `capacity`).
-pub fn benchmark_digest_of(leaves: Vec<Fr>, capacity: u64) -> Result<Fr, VerifyError> {
+pub fn benchmark_digest_of(leaves: Vec<Fr>, capacity: u64) -> Result<Fr, SpecError> {
     let depth = merkle::depth_for(capacity)?;
     let n = leaves.len() as u64;
     let root = merkle::root(leaves, Fr::from(0u64), depth);
@@ -127,10 +127,10 @@ pub fn benchmark_size(count: u64, capacity: u64) -> Fr {
 /// 16-ary tree over the fixed-point scores in canonical order (slot `k` holds the score of the
 /// sample whose id digest is leaf `k` of the benchmark digest's tree; empty slots hold 0). The
 /// salt (≥ 128 random bits) hides the scores; the position binds each score to its sample.
-pub fn results_commitment(scores: &[u64], salt: Fr, capacity: u64) -> Result<Fr, VerifyError> {
+pub fn results_commitment(scores: &[u64], salt: Fr, capacity: u64) -> Result<Fr, SpecError> {
     let depth = merkle::depth_for(capacity)?;
     if scores.len() as u64 > capacity {
-        return Err(VerifyError::bad_value(
+        return Err(SpecError::bad_value(
             "scores",
             format!("{} samples exceed the capacity {capacity}", scores.len()),
         ));
@@ -169,7 +169,7 @@ pub fn verify_attestation(
     key: &[u8; 32],
     signature: &[u8; 64],
     message: &[u8],
-) -> Result<(), VerifyError> {
+) -> Result<(), SpecError> {
     crate::signature::verify_strict(key, signature, message).map_err(|p| {
         let reason = match p {
             SignatureProblem::Mismatch => {
@@ -178,8 +178,25 @@ pub fn verify_attestation(
             }
             other => other.describe("evaluator"),
         };
-        VerifyError::bad_value("attestation", reason)
+        SpecError::bad_value("attestation", reason)
     })
+}
+
+/// `value × SCALE` as an integer, computed exactly from the shortest decimal that round-trips to
+/// `value`, rounded up (`round_up`) or down. Negative or non-finite values are an error.
+pub fn fixed_point(value: f64, round_up: bool) -> Option<u64> {
+    if !value.is_finite() || value < 0.0 {
+        return None;
+    }
+    let text = format!("{value}");
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let digits = SCALE.trailing_zeros() as usize; // SCALE = 10^6: 6 decimal places
+    let (kept, rest) = frac.split_at(frac.len().min(digits));
+    let mut v: u128 = format!("{int}{kept:0<digits$}").parse().ok()?;
+    if round_up && rest.bytes().any(|b| b != b'0') {
+        v += 1;
+    }
+    u64::try_from(v).ok()
 }
 
 #[cfg(test)]
@@ -218,5 +235,19 @@ mod tests {
         );
         other.push("d".into());
         assert_ne!(benchmark_digest(&other, 16).unwrap(), d);
+    }
+
+    #[test]
+    fn fixed_point_rounds_against_the_claimant() {
+        assert_eq!(fixed_point(0.1, true), Some(100_000));
+        assert_eq!(fixed_point(0.1, false), Some(100_000));
+        assert_eq!(fixed_point(2.0 / 3.0, true), Some(666_667));
+        assert_eq!(fixed_point(2.0 / 3.0, false), Some(666_666));
+        assert_eq!(fixed_point(1.0, true), Some(1_000_000));
+        assert_eq!(fixed_point(0.051, true), Some(51_000));
+        assert_eq!(fixed_point(1e-7, true), Some(1));
+        assert_eq!(fixed_point(1e-7, false), Some(0));
+        assert_eq!(fixed_point(-0.5, false), None);
+        assert_eq!(fixed_point(f64::NAN, false), None);
     }
 }

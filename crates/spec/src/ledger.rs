@@ -14,16 +14,7 @@
 //! when `total ≤ threshold` (otherwise it is above `p - 2^130`). The constants below are checked
 //! at compile time.
 
-use crate::{
-    error::VerifyError,
-    keys::TrustedKey,
-    merkle,
-    poseidon::Domain,
-    statement::{opening_inputs, OPENING_CIRCUIT},
-    verify::verify_groth16,
-    Bn254, Fr,
-};
-use ark_groth16::Proof;
+use crate::{error::SpecError, merkle, poseidon::Domain, Fr};
 
 /// Bits of the accelerator class index.
 pub const CLASS_BITS: usize = 3;
@@ -65,8 +56,8 @@ impl Record {
     /// Checks that the record is a real allocation: its class is below [`NUM_CLASSES`], and its
     /// device count and seconds are at least 1 and below their bit widths (the circuit enforces
     /// the same of every present slot). Within these ranges [`Record::packed`] is injective.
-    pub fn validate(&self) -> Result<(), VerifyError> {
-        let bad = |reason: String| Err(VerifyError::BadRecord { reason });
+    pub fn validate(&self) -> Result<(), SpecError> {
+        let bad = |reason: String| Err(SpecError::BadRecord { reason });
         if (self.class as usize) >= NUM_CLASSES {
             return bad(format!("class {} is not below {NUM_CLASSES}", self.class));
         }
@@ -118,55 +109,6 @@ pub fn total_flop(records: &[Record], peaks: &[u64; NUM_CLASSES]) -> Option<u128
     records
         .iter()
         .try_fold(0u128, |acc, r| acc.checked_add(r.flop(peaks)))
-}
-
-/// A spot-check opening: one committed record, its index, and a zero-knowledge proof (circuit
-/// [`OPENING_CIRCUIT`]) that the ledger committed to by the claim holds this record at this index.
-/// It discloses the record and nothing else: no salt, no sibling, no root.
-#[derive(Debug, Clone)]
-pub struct Opening {
-    /// The record's index.
-    pub index: u64,
-    /// The record.
-    pub record: Record,
-    /// The proof.
-    pub proof: Proof<Bn254>,
-}
-
-/// Checks that `key` is for the opening circuit of ledgers of `capacity` slots.
-pub fn check_opening_key(key: &TrustedKey, capacity: u64) -> Result<(), VerifyError> {
-    if key.circuit != OPENING_CIRCUIT || key.capacity != capacity {
-        return Err(VerifyError::WrongCircuit {
-            key_id: key.id.clone(),
-            key_circuit: format!("{} (capacity {})", key.circuit, key.capacity),
-            claim_circuit: format!("{OPENING_CIRCUIT} (capacity {capacity})"),
-        });
-    }
-    Ok(())
-}
-
-impl Opening {
-    /// Checks the opening against a ledger commitment of `capacity` slots with `key`, the
-    /// regulator's trusted key for the opening circuit at that capacity.
-    pub fn verify(
-        &self,
-        key: &TrustedKey,
-        commitment: Fr,
-        capacity: u64,
-    ) -> Result<(), VerifyError> {
-        check_opening_key(key, capacity)?;
-        let bad = || VerifyError::BadOpening { index: self.index };
-        if self.index >= capacity {
-            return Err(bad());
-        }
-        self.record.validate()?;
-        verify_groth16(
-            key,
-            &self.proof,
-            &opening_inputs(commitment, self.index, &self.record),
-        )
-        .map_err(|_| bad())
-    }
 }
 
 #[cfg(test)]

@@ -10,12 +10,12 @@
 //! A tree of private values is never published: claims publish [`commit`]`(domain, root, salt)`,
 //! one width-3 Poseidon with a secret random salt, which hides the root (and so every leaf) and
 //! binds it. Spot-check openings are zero-knowledge proofs against that commitment
-//! (`zkgov_verifier::ledger::Opening`), so they show neither siblings nor the root. This is why no
+//! (`zkgov_verifier::audit::Opening`), so they show neither siblings nor the root. This is why no
 //! leaf needs a salted hash of its own: a leaf hash would cost 240 constraints per record, against
 //! about 41 for its share of the tree.
 
 use crate::{
-    error::VerifyError,
+    error::SpecError,
     poseidon::{hash16, hash2, Domain},
     Fr,
 };
@@ -28,9 +28,9 @@ pub const ARITY: usize = 16;
 
 /// Depth of the tree for `capacity` slots (`ceil(log16(capacity))`), or an error naming the
 /// supported capacities.
-pub fn depth_for(capacity: u64) -> Result<usize, VerifyError> {
+pub fn depth_for(capacity: u64) -> Result<usize, SpecError> {
     if !CAPACITIES.contains(&capacity) {
-        return Err(VerifyError::bad_value(
+        return Err(SpecError::bad_value(
             "capacity",
             format!("{capacity} is not a capacity class (expected one of {CAPACITIES:?})"),
         ));

@@ -16,8 +16,8 @@
 //! is the provider's word, and a policy decides whose word it takes (`[[providers]]`).
 
 use crate::{
-    error::VerifyError,
-    num::{bytes_from_hex, fr_from_hex, fr_to_hex},
+    encoding::{bytes_from_hex, fr_from_hex, fr_to_hex},
+    error::SpecError,
     signature::SignatureProblem,
     statement::{check_name, Transcript},
     Fr,
@@ -101,8 +101,8 @@ pub fn attestation_message(digest: &[u8; 32]) -> Vec<u8> {
 }
 
 /// Checks a `YYYY-MM-DD` calendar date.
-fn check_date(field: &str, s: &str) -> Result<(), VerifyError> {
-    let bad = || VerifyError::bad_value(field, format!("{s:?} is not a date YYYY-MM-DD"));
+fn check_date(field: &str, s: &str) -> Result<(), SpecError> {
+    let bad = || SpecError::bad_value(field, format!("{s:?} is not a date YYYY-MM-DD"));
     let b = s.as_bytes();
     if !s.is_ascii() || b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return Err(bad());
@@ -143,12 +143,12 @@ impl LedgerAttestation {
         record_count: u64,
         capacity: u64,
         names: &[String],
-    ) -> Result<[u8; 32], VerifyError> {
+    ) -> Result<[u8; 32], SpecError> {
         check_name("ledger_attestation.account", &self.account)?;
         check_date("ledger_attestation.period_start", &self.period_start)?;
         check_date("ledger_attestation.period_end", &self.period_end)?;
         if self.period_start > self.period_end {
-            return Err(VerifyError::bad_value(
+            return Err(SpecError::bad_value(
                 "ledger_attestation.period_end",
                 format!(
                     "{} is before the period's start {}",
@@ -175,7 +175,7 @@ impl LedgerAttestation {
                 SignatureProblem::Mismatch => "provider signature does not cover this ledger (its commitment, record count, capacity, accelerator classes, account, period or provider key differ from what the provider signed)".to_string(),
                 other => other.describe("provider"),
             };
-            VerifyError::bad_value("ledger_attestation", reason)
+            SpecError::bad_value("ledger_attestation", reason)
         })?;
         Ok(key)
     }
@@ -184,13 +184,13 @@ impl LedgerAttestation {
 impl AttestationFile {
     /// Parses an attestation file, checking its format and version first, then every field and
     /// the signature. Returns the file and the commitment.
-    pub fn from_json(text: &str) -> Result<(Self, Fr), VerifyError> {
+    pub fn from_json(text: &str) -> Result<(Self, Fr), SpecError> {
         let what = "ledger attestation";
         let v: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| VerifyError::malformed(what, e))?;
+            serde_json::from_str(text).map_err(|e| SpecError::malformed(what, e))?;
         let format = v.get("format").and_then(|f| f.as_str()).unwrap_or("?");
         let version = v.get("version").and_then(|f| f.as_u64()).unwrap_or(0);
-        VerifyError::check_format(
+        SpecError::check_format(
             what,
             format,
             u32::try_from(version).unwrap_or(u32::MAX),
@@ -198,7 +198,7 @@ impl AttestationFile {
             ATTESTATION_VERSION,
         )?;
         let f: AttestationFile =
-            serde_json::from_value(v).map_err(|e| VerifyError::malformed(what, e))?;
+            serde_json::from_value(v).map_err(|e| SpecError::malformed(what, e))?;
         let root = fr_from_hex("ledger_root", &f.ledger_root)?;
         f.attestation
             .verify(&root, f.record_count, f.capacity, &f.accelerators)?;
@@ -206,22 +206,22 @@ impl AttestationFile {
     }
 
     /// Reads and checks an attestation file; errors name the file.
-    pub fn read(path: &std::path::Path) -> Result<(Self, Fr), VerifyError> {
-        let io = |e: std::io::Error| VerifyError::Io {
+    pub fn read(path: &std::path::Path) -> Result<(Self, Fr), SpecError> {
+        let io = |e: std::io::Error| SpecError::Io {
             path: path.display().to_string(),
             reason: e.to_string(),
         };
         let len = std::fs::metadata(path).map_err(io)?.len();
         if len > MAX_ATTESTATION_BYTES {
-            return Err(VerifyError::malformed(
+            return Err(SpecError::malformed(
                 format!("ledger attestation {}", path.display()),
                 format!("{len} bytes is larger than the {MAX_ATTESTATION_BYTES}-byte limit"),
             ));
         }
         let text = std::fs::read_to_string(path).map_err(io)?;
         Self::from_json(&text).map_err(|e| match e {
-            VerifyError::Malformed { reason, .. } => {
-                VerifyError::malformed(format!("ledger attestation {}", path.display()), reason)
+            SpecError::Malformed { reason, .. } => {
+                SpecError::malformed(format!("ledger attestation {}", path.display()), reason)
             }
             other => other,
         })

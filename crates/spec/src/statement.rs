@@ -9,10 +9,10 @@
 use crate::provider::LedgerAttestation;
 use crate::{
     accelerator::check_rows_distinct,
-    error::VerifyError,
+    encoding::{digest_to_fr, fr_from_hex, fr_to_hex, parse_canonical_u128},
+    error::SpecError,
     ledger::{NUM_CLASSES, PEAK_BITS},
     merkle::depth_for,
-    num::{digest_to_fr, fr_from_hex, fr_to_hex, parse_canonical_u128},
     Fr,
 };
 use serde::{Deserialize, Serialize};
@@ -31,7 +31,7 @@ pub mod compute_input {
     pub const THRESHOLD: usize = 0;
     /// The first of the `NUM_CLASSES` peak FLOP/s entries.
     pub const PEAKS: usize = 1;
-    /// The ledger commitment (`zkgov_verifier::ledger::commitment`).
+    /// The ledger commitment (`zkgov_spec::ledger::commitment`).
     pub const ROOT: usize = PEAKS + NUM_CLASSES;
     /// The number of committed records.
     pub const RECORD_COUNT: usize = ROOT + 1;
@@ -39,7 +39,7 @@ pub mod compute_input {
     pub const CONTEXT: usize = RECORD_COUNT + 1;
 }
 
-/// The spot-check opening circuit's identifier (see `ledger::Opening`).
+/// The spot-check opening circuit's identifier (see `zkgov_verifier::audit::Opening`).
 pub const OPENING_CIRCUIT: &str = "zkgov/ledger-opening/v1";
 
 /// Number of public inputs of an opening proof.
@@ -78,7 +78,7 @@ pub struct Context {
 }
 
 impl Context {
-    fn validate(&self) -> Result<(), VerifyError> {
+    fn validate(&self) -> Result<(), SpecError> {
         check_name("context.policy_id", &self.policy_id)?;
         if let Some(n) = &self.nonce {
             if n.is_empty()
@@ -86,7 +86,7 @@ impl Context {
                 || n.len() % 2 != 0
                 || !n.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
             {
-                return Err(VerifyError::bad_value(
+                return Err(SpecError::bad_value(
                     "context.nonce",
                     "expected 1 to 32 bytes of lower-case hex",
                 ));
@@ -150,9 +150,9 @@ pub struct ComputeInputs {
     pub ledger_attestation: Option<Box<LedgerAttestation>>,
 }
 
-pub(crate) fn check_name(field: &str, s: &str) -> Result<(), VerifyError> {
+pub(crate) fn check_name(field: &str, s: &str) -> Result<(), SpecError> {
     if s.is_empty() || s.len() > 128 || !s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-        return Err(VerifyError::bad_value(
+        return Err(SpecError::bad_value(
             field,
             "expected 1 to 128 printable ASCII characters",
         ));
@@ -162,16 +162,16 @@ pub(crate) fn check_name(field: &str, s: &str) -> Result<(), VerifyError> {
 
 impl ComputeStatement {
     /// Parses every field strictly.
-    pub fn parse(&self) -> Result<ComputeInputs, VerifyError> {
+    pub fn parse(&self) -> Result<ComputeInputs, SpecError> {
         depth_for(self.capacity)?;
         if self.record_count == 0 {
-            return Err(VerifyError::bad_value(
+            return Err(SpecError::bad_value(
                 "record_count",
                 "0: a claim about an empty ledger says nothing (a ledger has at least one record)",
             ));
         }
         if self.record_count > self.capacity {
-            return Err(VerifyError::bad_value(
+            return Err(SpecError::bad_value(
                 "record_count",
                 format!(
                     "{} exceeds the capacity {}",
@@ -181,7 +181,7 @@ impl ComputeStatement {
         }
         let threshold = parse_canonical_u128("threshold_flop", &self.threshold_flop)?;
         if self.peak_table.is_empty() || self.peak_table.len() > NUM_CLASSES {
-            return Err(VerifyError::bad_value(
+            return Err(SpecError::bad_value(
                 "peak_table",
                 format!("expected 1 to {NUM_CLASSES} accelerator classes"),
             ));
@@ -197,7 +197,7 @@ impl ComputeStatement {
             let field = format!("peak_table.{}", e.accelerator);
             let p = parse_canonical_u128(&field, &e.peak_flop_per_s)?;
             if p == 0 || p >= 1 << PEAK_BITS {
-                return Err(VerifyError::bad_value(
+                return Err(SpecError::bad_value(
                     field,
                     format!("peak must be between 1 and 2^{PEAK_BITS} - 1 FLOP/s"),
                 ));
@@ -453,7 +453,7 @@ pub mod eval_input {
     pub const SAMPLE_COUNT: usize = 3;
     /// The largest score, fixed-point: every committed score is at most this.
     pub const SCORE_MAX: usize = 4;
-    /// The commitment to the per-sample results (`zkgov_verifier::eval::results_commitment`).
+    /// The commitment to the per-sample results (`zkgov_spec::eval::results_commitment`).
     pub const RESULTS_ROOT: usize = 5;
     /// Benchmark digest (the expected sample ids and their number).
     pub const BENCHMARK: usize = 6;
@@ -584,9 +584,9 @@ pub struct EvalInputs {
     pub signature: [u8; 64],
 }
 
-fn parse_u64(field: &str, s: &str) -> Result<u64, VerifyError> {
+fn parse_u64(field: &str, s: &str) -> Result<u64, SpecError> {
     let v = parse_canonical_u128(field, s)?;
-    u64::try_from(v).map_err(|_| VerifyError::bad_value(field, "exceeds 2^64 - 1"))
+    u64::try_from(v).map_err(|_| SpecError::bad_value(field, "exceeds 2^64 - 1"))
 }
 
 /// Length-prefixed fields into SHA-256 (one encoding for every digest of this module).
@@ -662,10 +662,10 @@ impl EvalStatement {
     /// needs (rounded against the claim, errored samples at the worst score for it), and checks
     /// the attestation's signature (not whether the evaluator is trusted: that is the policy's
     /// call).
-    pub fn parse(&self) -> Result<EvalInputs, VerifyError> {
+    pub fn parse(&self) -> Result<EvalInputs, SpecError> {
         depth_for(self.capacity)?;
         if self.sample_count == 0 || self.sample_count > self.capacity {
-            return Err(VerifyError::bad_value(
+            return Err(SpecError::bad_value(
                 "sample_count",
                 format!(
                     "{} is not between 1 and the capacity {}",
@@ -676,7 +676,7 @@ impl EvalStatement {
         let num = parse_u64("red_line_numerator", &self.red_line_numerator)?;
         let den = parse_u64("red_line_denominator", &self.red_line_denominator)?;
         if den == 0 {
-            return Err(VerifyError::bad_value(
+            return Err(SpecError::bad_value(
                 "red_line_denominator",
                 "must not be zero",
             ));
@@ -698,15 +698,19 @@ impl EvalStatement {
         if let Some(m) = &self.source.checked_metric {
             check_name("source.checked_metric", m)?;
         }
-        crate::num::bytes_from_hex("source.evidence_sha256", &self.source.evidence_sha256, 32)?;
+        crate::encoding::bytes_from_hex(
+            "source.evidence_sha256",
+            &self.source.evidence_sha256,
+            32,
+        )?;
         if !VALUES_FROM.contains(&self.source.values.as_str()) {
-            return Err(VerifyError::bad_value(
+            return Err(SpecError::bad_value(
                 "source.values",
                 format!("expected one of {}", VALUES_FROM.join(", ")),
             ));
         }
         if self.source.values == "recomputed" && self.source.checked_metric.is_none() {
-            return Err(VerifyError::bad_value(
+            return Err(SpecError::bad_value(
                 "source.checked_metric",
                 "values recomputed from a log's epochs must have been checked against a mean the log reports",
             ));
@@ -716,13 +720,13 @@ impl EvalStatement {
         let root = fr_from_hex("results_root", &self.results_root)?;
         let benchmark = fr_from_hex("benchmark_digest", &self.benchmark_digest)?;
         let mut evaluator_key = [0u8; 32];
-        evaluator_key.copy_from_slice(&crate::num::bytes_from_hex(
+        evaluator_key.copy_from_slice(&crate::encoding::bytes_from_hex(
             "attestation.evaluator_key",
             &self.attestation.evaluator_key,
             32,
         )?);
         let mut signature = [0u8; 64];
-        signature.copy_from_slice(&crate::num::bytes_from_hex(
+        signature.copy_from_slice(&crate::encoding::bytes_from_hex(
             "attestation.signature",
             &self.attestation.signature,
             64,
@@ -743,16 +747,16 @@ impl EvalStatement {
     /// The scoring must work against the claim: a "below" claim needs scores rounded up and
     /// errored samples at the score maximum; an "at least" claim scores rounded down and errored
     /// samples at 0. A results description prepared for the other direction backs no claim.
-    fn check_scoring(&self) -> Result<(), VerifyError> {
+    fn check_scoring(&self) -> Result<(), SpecError> {
         let sc = &self.scoring;
         if sc.scale != crate::eval::SCALE {
-            return Err(VerifyError::bad_value(
+            return Err(SpecError::bad_value(
                 "scoring.scale",
                 format!("expected {}", crate::eval::SCALE),
             ));
         }
         if sc.score_max == 0 || sc.score_max >= 1 << crate::eval::SCORE_BITS {
-            return Err(VerifyError::bad_value(
+            return Err(SpecError::bad_value(
                 "scoring.score_max",
                 format!("expected 1 to 2^{} - 1", crate::eval::SCORE_BITS),
             ));
@@ -762,7 +766,7 @@ impl EvalStatement {
             crate::eval::Direction::AtLeast => ("down", 0),
         };
         if sc.rounding != rounding {
-            return Err(VerifyError::bad_value(
+            return Err(SpecError::bad_value(
                 "scoring.rounding",
                 format!(
                     "a {:?} claim needs scores rounded {rounding}, but these were rounded {:?}: results prepared for the other direction back no such claim",
@@ -774,14 +778,14 @@ impl EvalStatement {
         match self.errored.counted_as.as_str() {
             "worst" | "excluded" => {}
             _ => {
-                return Err(VerifyError::bad_value(
+                return Err(SpecError::bad_value(
                     "errored.counted_as",
                     "expected worst or excluded",
                 ))
             }
         }
         if self.errored.worst_score != worst {
-            return Err(VerifyError::bad_value(
+            return Err(SpecError::bad_value(
                 "errored.worst_score",
                 format!(
                     "a {:?} claim counts errored samples at {worst}, not {}: results prepared for the other direction back no such claim",
@@ -791,7 +795,7 @@ impl EvalStatement {
             ));
         }
         if self.errored.counted_as == "worst" && self.errored.count > self.sample_count {
-            return Err(VerifyError::bad_value(
+            return Err(SpecError::bad_value(
                 "errored.count",
                 format!(
                     "{} errored samples counted among {} samples",

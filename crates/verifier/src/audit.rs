@@ -3,22 +3,77 @@
 //! A regulator derives a challenge, `k` distinct record indices, from its own random seed and the
 //! commitment (so the developer cannot predict them before committing). The developer answers with
 //! openings: each challenged record with a zero-knowledge proof that it sits at its index of the
-//! committed ledger (see [`crate::ledger::Opening`]). The regulator checks each proof with its own
+//! committed ledger (see [`Opening`]). The regulator checks each proof with its own
 //! trusted key for the opening circuit. A missing or wrong opening is named by its record index;
 //! nothing but the challenged records is disclosed.
 
 use crate::{
     error::VerifyError,
-    keys::KeyStore,
-    ledger::{check_opening_key, Opening, Record},
-    merkle,
-    num::{bytes_from_hex, fr_from_hex, fr_to_hex},
-    verify::{decode_proof, encode_proof},
-    Fr,
+    groth16::{decode_proof, encode_proof, verify_groth16},
+    keys::{KeyStore, TrustedKey},
+    Bn254, Fr,
 };
+use zkgov_spec::SpecError;
+
+use ark_groth16::Proof;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
+use zkgov_spec::{
+    encoding::{bytes_from_hex, fr_from_hex, fr_to_hex},
+    ledger::Record,
+    merkle,
+    statement::{opening_inputs, OPENING_CIRCUIT},
+};
+
+/// A spot-check opening: one committed record, its index, and a zero-knowledge proof (circuit
+/// [`OPENING_CIRCUIT`]) that the ledger committed to by the claim holds this record at this index.
+/// It discloses the record and nothing else: no salt, no sibling, no root.
+#[derive(Debug, Clone)]
+pub struct Opening {
+    /// The record's index.
+    pub index: u64,
+    /// The record.
+    pub record: Record,
+    /// The proof.
+    pub proof: Proof<Bn254>,
+}
+
+/// Checks that `key` is for the opening circuit of ledgers of `capacity` slots.
+pub fn check_opening_key(key: &TrustedKey, capacity: u64) -> Result<(), VerifyError> {
+    if key.circuit != OPENING_CIRCUIT || key.capacity != capacity {
+        return Err(VerifyError::WrongCircuit {
+            key_id: key.id.clone(),
+            key_circuit: format!("{} (capacity {})", key.circuit, key.capacity),
+            claim_circuit: format!("{OPENING_CIRCUIT} (capacity {capacity})"),
+        });
+    }
+    Ok(())
+}
+
+impl Opening {
+    /// Checks the opening against a ledger commitment of `capacity` slots with `key`, the
+    /// regulator's trusted key for the opening circuit at that capacity.
+    pub fn verify(
+        &self,
+        key: &TrustedKey,
+        commitment: Fr,
+        capacity: u64,
+    ) -> Result<(), VerifyError> {
+        check_opening_key(key, capacity)?;
+        let bad = || VerifyError::BadOpening { index: self.index };
+        if self.index >= capacity {
+            return Err(bad());
+        }
+        self.record.validate()?;
+        verify_groth16(
+            key,
+            &self.proof,
+            &opening_inputs(commitment, self.index, &self.record),
+        )
+        .map_err(|_| bad())
+    }
+}
 
 /// Format name of a challenge file.
 pub const CHALLENGE_FORMAT: &str = "zkgov-challenge";
@@ -97,17 +152,18 @@ impl Challenge {
     /// Parses a challenge and checks that its indices are the ones its seed derives.
     pub fn from_json(text: &str) -> Result<Self, VerifyError> {
         let c: Challenge =
-            serde_json::from_str(text).map_err(|e| VerifyError::malformed("challenge", e))?;
-        VerifyError::check_format("challenge", &c.format, c.version, CHALLENGE_FORMAT, 1)?;
+            serde_json::from_str(text).map_err(|e| SpecError::malformed("challenge", e))?;
+        SpecError::check_format("challenge", &c.format, c.version, CHALLENGE_FORMAT, 1)?;
         let root = fr_from_hex("ledger_root", &c.ledger_root)?;
         let mut seed = [0u8; 32];
         seed.copy_from_slice(&bytes_from_hex("seed", &c.seed, 32)?);
         let again = Challenge::derive(root, c.capacity, c.record_count, &seed, c.indices.len())?;
         if again != c {
-            return Err(VerifyError::malformed(
+            return Err(SpecError::malformed(
                 "challenge",
                 "its indices are not the ones its seed and root derive",
-            ));
+            )
+            .into());
         }
         Ok(c)
     }
@@ -115,9 +171,9 @@ impl Challenge {
 
 /// Checks that `k` distinct records can be drawn from a ledger of `record_count` records in
 /// `capacity` slots.
-fn check_counts(capacity: u64, record_count: u64, k: usize) -> Result<(), VerifyError> {
+fn check_counts(capacity: u64, record_count: u64, k: usize) -> Result<(), SpecError> {
     merkle::depth_for(capacity)?;
-    let bad = |reason: String| Err(VerifyError::bad_value("challenge", reason));
+    let bad = |reason: String| Err(SpecError::bad_value("challenge", reason));
     if record_count > capacity {
         return bad(format!(
             "record_count {record_count} exceeds the capacity {capacity}"
@@ -214,7 +270,7 @@ pub fn audit(
     openings: &Openings,
     store: &KeyStore,
 ) -> Result<Vec<(u64, Finding)>, VerifyError> {
-    VerifyError::check_format(
+    SpecError::check_format(
         "openings",
         &openings.format,
         openings.version,
@@ -223,10 +279,11 @@ pub fn audit(
     )?;
     let root = fr_from_hex("ledger_root", &challenge.ledger_root)?;
     if openings.ledger_root != challenge.ledger_root {
-        return Err(VerifyError::malformed(
+        return Err(SpecError::malformed(
             "openings",
             "they answer a challenge for another ledger commitment",
-        ));
+        )
+        .into());
     }
     let key = store.load(&openings.key_id)?;
     check_opening_key(&key, challenge.capacity)?;

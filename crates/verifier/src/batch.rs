@@ -18,8 +18,8 @@
 
 use crate::{
     error::VerifyError,
+    groth16::{encode_proof, verify_groth16},
     keys::TrustedKey,
-    verify::{encode_proof, verify_groth16},
     Bn254, Fr,
 };
 use ark_bn254::{G1Affine, G1Projective};

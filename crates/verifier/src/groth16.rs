@@ -1,16 +1,20 @@
-//! Verification of claims and bundles.
+//! Groth16 verification of claims: strict proof decoding, the input-count check arkworks omits,
+//! single claims and batches ([`Verifier`]).
 
 use crate::{
     batch::{batch_verify, BatchItem},
-    bundle::{Bundle, Claim, Statement},
     error::VerifyError,
     keys::{KeyStore, TrustedKey},
-    num::bytes_from_hex,
-    statement::{ComputeInputs, EvalInputs, COMPUTE_CIRCUIT, EVAL_CIRCUIT},
     Bn254, Fr,
 };
+
 use ark_groth16::{Groth16, Proof};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+use zkgov_spec::{
+    bundle::{Bundle, Claim, Statement},
+    encoding::bytes_from_hex,
+    statement::{ComputeInputs, EvalInputs, COMPUTE_CIRCUIT, EVAL_CIRCUIT},
+};
 
 /// Size of a compressed BN254 Groth16 proof.
 pub const PROOF_BYTES: usize = 128;
@@ -163,50 +167,70 @@ fn prepare_claim(
     Ok((statement, proof, inputs))
 }
 
-/// Verifies many claims (from one bundle or several) at once: each key is loaded once, every
-/// pairing check goes into one batch ([`crate::batch`]), and if the batch fails each claim is
-/// checked alone so that the false ones are named. One result per claim, in order; the results
-/// are the same as [`verify_claim`]'s, only faster.
-pub fn verify_claims(
-    claims: &[&Claim],
-    store: &KeyStore,
-) -> Vec<Result<VerifiedClaim, VerifyError>> {
-    let mut keys: Vec<TrustedKey> = Vec::new();
-    let prepared: Vec<Result<Prepared, VerifyError>> = claims
-        .iter()
-        .map(|c| {
-            let k = match keys.iter().position(|k| k.id == c.key_id) {
-                Some(k) => k,
-                None => {
-                    keys.push(store.load(&c.key_id)?);
-                    keys.len() - 1
-                }
-            };
-            let (s, p, x) = prepare_claim(c, &keys[k])?;
-            Ok((s, p, x, k))
-        })
-        .collect();
-    let items: Vec<BatchItem> = prepared
-        .iter()
-        .filter_map(|p| p.as_ref().ok())
-        .map(|(_, proof, inputs, k)| BatchItem {
-            key: &keys[*k],
-            proof,
-            inputs,
-        })
-        .collect();
-    let mut checks = batch_verify(&items).into_iter();
-    prepared
-        .into_iter()
-        .map(|p| {
-            let (statement, _, _, k) = p?;
-            checks.next().unwrap_or(Err(VerifyError::InvalidProof))?;
-            Ok(VerifiedClaim {
-                statement,
-                key: keys[k].clone(),
+/// Verifies many claims (from one bundle or several) at once, like bellman's batch verifier:
+/// [`Verifier::queue`] the claims, then [`Verifier::verify`] loads each key once, puts every
+/// pairing check into one batch ([`crate::batch`]) and, if the batch fails, checks each claim alone
+/// so that the false ones are named. The results are the same as [`verify_claim`]'s, only faster.
+#[derive(Debug)]
+pub struct Verifier<'a> {
+    store: &'a KeyStore,
+    queue: Vec<&'a Claim>,
+}
+
+impl<'a> Verifier<'a> {
+    /// A verifier taking its keys from the regulator's trusted `store`.
+    pub fn new(store: &'a KeyStore) -> Self {
+        Verifier {
+            store,
+            queue: Vec::new(),
+        }
+    }
+
+    /// Adds a claim to the batch.
+    pub fn queue(&mut self, claim: &'a Claim) {
+        self.queue.push(claim);
+    }
+
+    /// Verifies every queued claim: one result per claim, in the order they were queued.
+    pub fn verify(self) -> Vec<Result<VerifiedClaim, VerifyError>> {
+        let mut keys: Vec<TrustedKey> = Vec::new();
+        let prepared: Vec<Result<Prepared, VerifyError>> = self
+            .queue
+            .iter()
+            .map(|c| {
+                let k = match keys.iter().position(|k| k.id == c.key_id) {
+                    Some(k) => k,
+                    None => {
+                        keys.push(self.store.load(&c.key_id)?);
+                        keys.len() - 1
+                    }
+                };
+                let (s, p, x) = prepare_claim(c, &keys[k])?;
+                Ok((s, p, x, k))
             })
-        })
-        .collect()
+            .collect();
+        let items: Vec<BatchItem> = prepared
+            .iter()
+            .filter_map(|p| p.as_ref().ok())
+            .map(|(_, proof, inputs, k)| BatchItem {
+                key: &keys[*k],
+                proof,
+                inputs,
+            })
+            .collect();
+        let mut checks = batch_verify(&items).into_iter();
+        prepared
+            .into_iter()
+            .map(|p| {
+                let (statement, _, _, k) = p?;
+                checks.next().unwrap_or(Err(VerifyError::InvalidProof))?;
+                Ok(VerifiedClaim {
+                    statement,
+                    key: keys[k].clone(),
+                })
+            })
+            .collect()
+    }
 }
 
 /// Verifies one claim, loading its key from the trusted store.
@@ -216,10 +240,19 @@ pub fn verify_claim(claim: &Claim, store: &KeyStore) -> Result<VerifiedClaim, Ve
     Ok(VerifiedClaim { statement, key })
 }
 
+/// Verifies `claims` in one [`Verifier`] batch; one result per claim, in order.
+pub fn verify_claims(
+    claims: &[&Claim],
+    store: &KeyStore,
+) -> Vec<Result<VerifiedClaim, VerifyError>> {
+    let mut verifier = Verifier::new(store);
+    claims.iter().for_each(|c| verifier.queue(c));
+    verifier.verify()
+}
+
 /// Verifies every claim of a bundle; one result per claim, in order.
 pub fn verify_bundle(bundle: &Bundle, store: &KeyStore) -> Vec<Result<VerifiedClaim, VerifyError>> {
-    let claims: Vec<&Claim> = bundle.claims.iter().collect();
-    verify_claims(&claims, store)
+    verify_claims(&bundle.claims.iter().collect::<Vec<_>>(), store)
 }
 
 /// Checks that an eval claim's evaluator is one of `trusted` (hex ed25519 keys). The signature

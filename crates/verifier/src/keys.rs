@@ -10,13 +10,16 @@
 //! ceremony transcript was checked by the verifier ([`VerifiedCeremony`], attached to the store
 //! with [`KeyStore::with_ceremonies`]) and names contributors the policy trusts.
 
-use crate::{error::VerifyError, num::bytes_from_hex, Bn254};
+use crate::{error::VerifyError, Bn254};
+use zkgov_spec::SpecError;
+
 use ark_ec::AffineRepr;
 use ark_groth16::{PreparedVerifyingKey, VerifyingKey};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
+use zkgov_spec::encoding::bytes_from_hex;
 
 /// File format name of a verifying key file.
 pub const VK_FORMAT: &str = "zkgov-verifying-key";
@@ -79,7 +82,7 @@ pub fn key_id(vk: &VerifyingKey<Bn254>) -> String {
 }
 
 /// Checks that a key ID is 64 lower-case hex digits (so it is safe to use in a file name).
-pub fn check_key_id(id: &str) -> Result<(), VerifyError> {
+pub fn check_key_id(id: &str) -> Result<(), SpecError> {
     bytes_from_hex("key_id", id, 32).map(|_| ())
 }
 
@@ -108,18 +111,18 @@ impl TrustedKey {
         // Format and version first, so that an old file gets a clear message rather than an
         // unknown-field error.
         let head: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| VerifyError::malformed("verifying key", e))?;
+            serde_json::from_str(text).map_err(|e| SpecError::malformed("verifying key", e))?;
         let format = head["format"].as_str().unwrap_or("?");
         match head["version"].as_u64() {
             Some(1) if format == VK_FORMAT => {
-                return Err(VerifyError::malformed(
+                return Err(SpecError::malformed(
                     "verifying key",
                     format!(
                         "{VK_FORMAT} v1 is refused: its setup label was trusted as written, so an edited file could pass as a ceremony key; rewrite the key as v{VK_VERSION} (`zkgov ceremony finalize` again gives a ceremony key the same ID; `zkgov keygen` makes a new test key)"
                     ),
-                ))
+                ).into())
             }
-            v => VerifyError::check_format(
+            v => SpecError::check_format(
                 "verifying key",
                 format,
                 v.and_then(|v| u32::try_from(v).ok()).unwrap_or(0),
@@ -128,9 +131,9 @@ impl TrustedKey {
             )?,
         }
         let file: VkFile =
-            serde_json::from_value(head).map_err(|e| VerifyError::malformed("verifying key", e))?;
+            serde_json::from_value(head).map_err(|e| SpecError::malformed("verifying key", e))?;
         check_key_id(&file.key_id)?;
-        let bytes = hex::decode(&file.vk).map_err(|e| VerifyError::malformed("vk", e))?;
+        let bytes = hex::decode(&file.vk).map_err(|e| SpecError::malformed("vk", e))?;
         let vk = VerifyingKey::<Bn254>::deserialize_compressed(&bytes[..]).map_err(|e| {
             VerifyError::BadPoint {
                 what: "verifying key".into(),
@@ -204,10 +207,10 @@ pub struct RequiredContributor {
 impl RequiredContributor {
     /// A required contributor from its name and key (64 hex digits); `field` names the source in
     /// errors.
-    pub fn new(field: &str, name: &str, key: &str) -> Result<Self, VerifyError> {
+    pub fn new(field: &str, name: &str, key: &str) -> Result<Self, SpecError> {
         let name = name.trim();
         if name.is_empty() {
-            return Err(VerifyError::bad_value(field, "the contributor has no name"));
+            return Err(SpecError::bad_value(field, "the contributor has no name"));
         }
         bytes_from_hex(&format!("{field} {name:?}"), key.trim(), 32)?;
         Ok(RequiredContributor {
@@ -217,9 +220,9 @@ impl RequiredContributor {
     }
 
     /// Parses `NAME=HEX`, as `--require-contributor "UK AISI=<64 hex digits>"` gives it.
-    pub fn parse_arg(arg: &str) -> Result<Self, VerifyError> {
+    pub fn parse_arg(arg: &str) -> Result<Self, SpecError> {
         let (name, key) = arg.rsplit_once('=').ok_or_else(|| {
-            VerifyError::bad_value(
+            SpecError::bad_value(
                 "--require-contributor",
                 format!("{arg:?}: expected NAME=PUBLIC_KEY (64 hex digits)"),
             )
@@ -365,13 +368,20 @@ impl KeyStore {
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(VerifyError::UnknownKey { key_id: id.into() })
+                return Err(if self.dir.is_dir() {
+                    VerifyError::UnknownKey { key_id: id.into() }
+                } else {
+                    VerifyError::NoKeyDirectory {
+                        dir: self.dir.display().to_string(),
+                    }
+                });
             }
             Err(e) => {
-                return Err(VerifyError::Io {
+                return Err(SpecError::Io {
                     path: path.display().to_string(),
                     reason: e.to_string(),
-                })
+                }
+                .into())
             }
         };
         let mut key = TrustedKey::from_json(&text, Some(id))?;
@@ -381,7 +391,7 @@ impl KeyStore {
 
     /// Every key in the store whose file parses (IDs in sorted order), for listing and lookup.
     pub fn list(&self) -> Result<Vec<TrustedKey>, VerifyError> {
-        let rd = std::fs::read_dir(&self.dir).map_err(|e| VerifyError::Io {
+        let rd = std::fs::read_dir(&self.dir).map_err(|e| SpecError::Io {
             path: self.dir.display().to_string(),
             reason: e.to_string(),
         })?;

@@ -17,13 +17,13 @@
 //! - The buckets' weighted sum `Σ (k + 1) · bucket_k` runs in eight segments at once with
 //!   complete projective formulas ([`bucket_sum`]).
 //!
-//! The code runs only with an [`Ifma`] token, which only [`crate::lanes::detect`] makes, where
+//! The code runs only with an [`Ifma`] token, which only [`crate::backend::ifma`] makes, where
 //! the CPU reports `avx512f` and `avx512ifma`; elsewhere the MSM uses the portable accumulator. Tests check the field operations against arkworks and
 //! the MSM against arkworks' MSM on the same inputs, including equal and opposite bases.
 #![allow(unsafe_code)]
 
 use super::{window_span, Digits};
-use crate::lanes::{
+use crate::field_lanes::{
     add, canonical, get, load, mul, negate, one, put, splat, store, sub, subtract_if_above, take,
     Base, Ifma, Modulus, V,
 };
@@ -684,7 +684,7 @@ fn invert<C: LaneCurve<N>, const N: usize>(a: &[V; N]) -> [V; N] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lanes::tests::{ifma_or_skip, lanes, values};
+    use crate::field_lanes::tests::{ifma_or_skip, lanes, values};
     use ark_ff::UniformRand;
     use rand::{rngs::StdRng, SeedableRng};
 

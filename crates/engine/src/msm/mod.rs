@@ -97,7 +97,7 @@ pub trait MsmCurve: SWCurveConfig {
 impl MsmCurve for ark_bn254::g1::Config {
     fn window_sums(bases: &[Affine<Self>], digits: &Digits) -> Vec<Projective<Self>> {
         #[cfg(target_arch = "x86_64")]
-        if let Some(token) = crate::lanes::detect() {
+        if let Some(token) = crate::backend::ifma() {
             return ifma::window_sums::<Self, 5>(token, bases, digits);
         }
         portable_window_sums(bases, digits)
@@ -108,7 +108,7 @@ impl MsmCurve for ark_bn254::g1::Config {
 impl MsmCurve for ark_bn254::g2::Config {
     fn window_sums(bases: &[Affine<Self>], digits: &Digits) -> Vec<Projective<Self>> {
         #[cfg(target_arch = "x86_64")]
-        if let Some(token) = crate::lanes::detect() {
+        if let Some(token) = crate::backend::ifma() {
             return ifma::window_sums::<Self, 10>(token, bases, digits);
         }
         portable_window_sums(bases, digits)

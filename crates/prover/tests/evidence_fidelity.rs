@@ -12,19 +12,19 @@ use std::path::{Path, PathBuf};
 
 use ed25519_dalek::SigningKey;
 use serde_json::Value;
+use zkgov_evidence::{
+    inspect_ai::{read_inspect, Select},
+    lm_eval::read_lm_eval,
+    EvalLog, ImportError, RunIdentity, ValuesFrom,
+};
 use zkgov_prover::{
     eval::{parse_red_line, ErroredPolicy, EvalClaimSpec, EvalJob},
-    import::{
-        inspect::{read_inspect, Select},
-        lmeval::read_lm_eval,
-        EvalLog, ImportError, RunIdentity, ValuesFrom,
-    },
     ProveError,
 };
-use zkgov_verifier::{eval::Direction, statement::Context};
+use zkgov_spec::{eval::Direction, statement::Context};
 
 fn fixture(rel: &str) -> PathBuf {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures")).join(rel)
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures")).join(rel)
 }
 
 fn read_json(p: &Path) -> Value {
