@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Side by side: zkgov's prover, stock ark-groth16 and circom/snarkjs on the same compute claim
 # (same records, salts and public inputs; benches/circom/compute.circom is the circom version of
-# circuits/src/ledger.rs), run alternately, with medians, ratios and peak memory.
+# crates/circuits/src/ledger.rs), run alternately, with medians, ratios and peak memory.
 #
 #   bash benches/side_by_side.sh [CAPACITY ...]      (default: 1024 8192; RUNS=3)
 #
@@ -62,8 +62,8 @@ timed() { # timed TOOL CAPACITY RUN COMMAND...: appends "tool capacity run wall 
 # Cached setups are keyed by their sources: zkgov's keys by the Rust circuit sources, and the
 # circom compilation and snarkjs setup (the slow part) by the generated main.circom and
 # compute.circom, so a change in the Rust code alone does not redo snarkjs' setup.
-version=$(cat benches/circom/compute.circom benches/common/mod.rs examples/sidebyside.rs circuits/src/*.rs \
-    verifier/src/*.rs | sha256sum | cut -c1-12)
+version=$(cat benches/circom/compute.circom crates/prover/benches/common/mod.rs examples/sidebyside.rs crates/*/src/*.rs \
+    | sha256sum | cut -c1-12)
 for cap in "${capacities[@]}"; do
     dir="$cache/c$cap-$version"
     if [ ! -f "$dir/key-id" ]; then

@@ -12,7 +12,7 @@
 //! - `zkey R1CS POWER FILE`: the `.zkey` snarkjs' `groth16 setup` makes for a circom `.r1cs` and
 //!   that `.ptau` of POWER, computed from the same known secrets (equally INSECURE).
 
-#[path = "../benches/common/mod.rs"]
+#[path = "../crates/prover/benches/common/mod.rs"]
 mod common;
 
 use ark_bn254::{Bn254, Fq, Fr, G1Projective, G2Projective};

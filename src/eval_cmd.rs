@@ -188,17 +188,7 @@ fn spec(
     policy: Option<&Policy>,
 ) -> Result<EvalClaimSpec, CliError> {
     let (direction, red_line) = match (policy, &c.below, &c.at_least) {
-        (Some(p), None, None) => {
-            let rule = p.eval_rule(&log.run.id)?;
-            let direction = match rule.direction {
-                zkgov_policy::policy_file::Direction::AtLeast => Direction::AtLeast,
-                _ => Direction::Below,
-            };
-            let num = u64::try_from(rule.red_line.num).map_err(|_| {
-                CliError::input("--policy", "the rule's red line numerator exceeds 2^64 - 1")
-            })?;
-            (direction, (num, rule.red_line.den))
-        }
+        (Some(p), None, None) => p.eval_rule(&log.run.id)?.claim_terms()?,
         (Some(_), _, _) => {
             return Err(CliError::input(
                 "eval claim",

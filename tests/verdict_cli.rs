@@ -385,3 +385,158 @@ fn a_key_file_edited_to_claim_a_ceremony_is_still_a_test_key() {
         "{out}"
     );
 }
+
+/// The `--json` report is versioned, numbers claims from 1 as the text does, never calls a bundle
+/// with an invalid claim compliant, and leaves compliance unjudged without a policy.
+#[test]
+fn verify_json_report_is_versioned_consistent_and_numbered_from_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    setup(d);
+    let eu = example("eu-ai-act-art51");
+    // A second bundle whose only claim was moved to another epoch: its proof fails.
+    let mut b: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("b.json")).unwrap()).unwrap();
+    b["claims"][0]["statement"]["context"]["epoch"] = 2027.into();
+    std::fs::write(d.join("moved.json"), b.to_string()).unwrap();
+    let json = |args: &[&str]| -> (Option<i32>, serde_json::Value) {
+        let o = zkgov(args, d);
+        (
+            o.status.code(),
+            serde_json::from_slice(&o.stdout).unwrap_or_default(),
+        )
+    };
+    let (code, v) = json(&[
+        "--json",
+        "verify",
+        "b.json",
+        "moved.json",
+        "--keys",
+        "keys",
+        "--policy",
+        &eu,
+    ]);
+    assert_eq!(code, Some(1));
+    assert_eq!(v["format"], "zkgov-verify-report");
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["all_valid"], false);
+    assert_eq!(
+        v["all_compliant"], false,
+        "an invalid claim is never compliant"
+    );
+    assert_eq!(v["exit_class"], "invalid");
+    assert_eq!(v["bundles"][0]["claims"][0]["claim"], 1);
+    assert_eq!(v["bundles"][1]["claims"][0]["claim"], 1);
+    assert_eq!(v["bundles"][1]["claims"][0]["valid"], false);
+    // The text output numbers the same claim [1].
+    let o = zkgov(&["verify", "moved.json", "--keys", "keys"], d);
+    assert!(text(&o).contains("[1] INVALID"), "{}", text(&o));
+    // Without a policy, compliance is not judged.
+    let (code, v) = json(&["--json", "verify", "b.json", "--keys", "keys"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(v["all_valid"], true);
+    assert!(v["all_compliant"].is_null(), "{v}");
+    assert_eq!(v["exit_class"], "accepted");
+}
+
+/// One unreadable bundle among several is reported as such; the others are still verified.
+#[test]
+fn a_malformed_bundle_does_not_hide_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    setup(d);
+    std::fs::write(d.join("broken.json"), "{ not json").unwrap();
+    let o = zkgov(&["verify", "broken.json", "b.json", "--keys", "keys"], d);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let out = text(&o);
+    assert!(out.contains("Bundle broken.json: UNREADABLE"), "{out}");
+    assert!(out.contains("[1] VALID"), "{out}");
+    let o = zkgov(
+        &[
+            "--json",
+            "verify",
+            "broken.json",
+            "b.json",
+            "--keys",
+            "keys",
+        ],
+        d,
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["bundles"][0]["readable"], false);
+    assert!(
+        v["bundles"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("malformed"),
+        "{v}"
+    );
+    assert_eq!(v["bundles"][1]["all_valid"], true);
+}
+
+/// A mistyped key directory is named as such, not reported as an unknown key.
+#[test]
+fn a_missing_key_directory_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    setup(d);
+    let o = zkgov(&["verify", "b.json", "--keys", "kyes"], d);
+    assert_eq!(o.status.code(), Some(1));
+    let e = common::one_line_error(&o);
+    assert!(
+        e.contains("trusted key directory kyes does not exist"),
+        "{e}"
+    );
+}
+
+/// `examples/verify_policy.rs` (`zkgov verify --policy` as one library call) gives the CLI's
+/// verdicts and exit code, compliant and not.
+#[test]
+fn the_library_example_reproduces_zkgov_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    setup(d);
+    let example_bin = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .and_then(Path::parent)
+        .unwrap()
+        .join("examples/verify_policy");
+    assert!(
+        example_bin.exists(),
+        "{} is built by `cargo test`",
+        example_bin.display()
+    );
+    for policy in ["eu-ai-act-art51", "ruritania-reporting"] {
+        let p = example(policy);
+        let lib = Command::new(&example_bin)
+            .args(["b.json", "keys", &p])
+            .current_dir(d)
+            .output()
+            .unwrap();
+        let cli = zkgov(
+            &[
+                "--json", "verify", "b.json", "--keys", "keys", "--policy", &p,
+            ],
+            d,
+        );
+        assert_eq!(lib.status.code(), cli.status.code(), "{policy}");
+        let v: serde_json::Value = serde_json::from_slice(&cli.stdout).unwrap();
+        let verdict = &v["bundles"][0]["verdicts"][0];
+        let line = format!(
+            "{}: {}",
+            verdict["policy_id"].as_str().unwrap(),
+            verdict["outcome"]
+                .as_str()
+                .unwrap()
+                .replace('-', " ")
+                .to_uppercase()
+        );
+        let out = String::from_utf8_lossy(&lib.stdout);
+        assert!(out.starts_with(&line), "{policy}: {out} vs {line}");
+        assert!(
+            out.contains(verdict["summary"].as_str().unwrap()),
+            "{policy}: {out}"
+        );
+    }
+}

@@ -11,7 +11,7 @@
 //! `A = α + Σ aᵢ·Aᵢ + r·δ`, `B = β + Σ aᵢ·Bᵢ + s·δ`, `C = s·A + r·B₁ − r·s·δ + Σ wⱼ·Lⱼ + Σ hₖ·Hₖ`,
 //! and tests check every proof with stock `Groth16::verify`.
 //!
-//! [`PreparedCircuit::prove_staged`] records the time of each stage (`cargo bench --bench
+//! [`PreparedCircuit::prove_staged`] records the time of each stage (`cargo bench -p zkgov-engine --bench
 //! profile` prints them beside stock proving and bare MSMs).
 
 use crate::{

@@ -42,6 +42,7 @@ use zkgov_verifier::keys::{check_key_id, RequiredContributor};
 
 use serde::Deserialize;
 use std::path::Path;
+use zkgov_spec::eval::Direction;
 use zkgov_spec::{
     encoding::{bytes_from_hex, fr_from_hex, parse_quantity},
     ledger::{NUM_CLASSES, PEAK_BITS},
@@ -59,9 +60,9 @@ pub const OLDEST_POLICY_VERSION: u32 = 1;
 /// Largest policy file read.
 pub const MAX_POLICY_BYTES: u64 = 1 << 20;
 
-/// Which side of a bound a claim or a policy is about.
+/// How a quantity is compared with a bound, in a policy rule or in what a claim proves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
+pub enum Comparison {
     /// The quantity is at most the bound (a ceiling, inclusive).
     AtMost,
     /// The quantity is strictly below the bound (a red line).
@@ -70,12 +71,12 @@ pub enum Direction {
     AtLeast,
 }
 
-impl Direction {
-    fn parse(field: &str, s: &str, allowed: &[Direction]) -> Result<Self, SpecError> {
+impl Comparison {
+    fn parse(field: &str, s: &str, allowed: &[Comparison]) -> Result<Self, SpecError> {
         let d = match s {
-            "at-most" => Direction::AtMost,
-            "below" => Direction::Below,
-            "at-least" => Direction::AtLeast,
+            "at-most" => Comparison::AtMost,
+            "below" => Comparison::Below,
+            "at-least" => Comparison::AtLeast,
             _ => {
                 return Err(SpecError::bad_value(
                     field,
@@ -99,23 +100,23 @@ impl Direction {
     /// The spelling used in policy files.
     pub fn name(self) -> &'static str {
         match self {
-            Direction::AtMost => "at-most",
-            Direction::Below => "below",
-            Direction::AtLeast => "at-least",
+            Comparison::AtMost => "at-most",
+            Comparison::Below => "below",
+            Comparison::AtLeast => "at-least",
         }
     }
 
     /// Plain words, as in "training compute is at most 1e25".
     pub fn words(self) -> &'static str {
         match self {
-            Direction::AtMost => "at most",
-            Direction::Below => "below",
-            Direction::AtLeast => "at least",
+            Comparison::AtMost => "at most",
+            Comparison::Below => "below",
+            Comparison::AtLeast => "at least",
         }
     }
 
     fn is_upper(self) -> bool {
-        matches!(self, Direction::AtMost | Direction::Below)
+        matches!(self, Comparison::AtMost | Comparison::Below)
     }
 }
 
@@ -157,6 +158,15 @@ impl Bound {
     }
 }
 
+impl From<zkgov_spec::eval::Direction> for Comparison {
+    fn from(d: zkgov_spec::eval::Direction) -> Self {
+        match d {
+            zkgov_spec::eval::Direction::Below => Comparison::Below,
+            zkgov_spec::eval::Direction::AtLeast => Comparison::AtLeast,
+        }
+    }
+}
+
 /// Mutual recognition: does a proved claim "quantity (`claim_dir`) `claim`" establish the policy's
 /// rule "quantity (`policy_dir`) `policy`"?
 ///
@@ -166,19 +176,19 @@ impl Bound {
 /// - Floors: a claim of at least F establishes any floor at or below F.
 /// - A ceiling never establishes a floor, nor the converse.
 pub fn establishes(
-    claim_dir: Direction,
+    claim_dir: Comparison,
     claim: Bound,
-    policy_dir: Direction,
+    policy_dir: Comparison,
     policy: Bound,
 ) -> bool {
     use std::cmp::Ordering::*;
     let c = claim.cmp_value(&policy);
     match (claim_dir, policy_dir) {
-        (Direction::AtMost, Direction::AtMost)
-        | (Direction::Below, Direction::Below)
-        | (Direction::Below, Direction::AtMost) => c != Greater,
-        (Direction::AtMost, Direction::Below) => c == Less,
-        (Direction::AtLeast, Direction::AtLeast) => c != Less,
+        (Comparison::AtMost, Comparison::AtMost)
+        | (Comparison::Below, Comparison::Below)
+        | (Comparison::Below, Comparison::AtMost) => c != Greater,
+        (Comparison::AtMost, Comparison::Below) => c == Less,
+        (Comparison::AtLeast, Comparison::AtLeast) => c != Less,
         (a, b) => {
             debug_assert!(a.is_upper() != b.is_upper());
             false
@@ -198,8 +208,8 @@ pub struct Attester {
 /// Rules for a training-compute claim.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ComputeRule {
-    /// Always [`Direction::AtMost`]: the compute circuit proves a ceiling.
-    pub direction: Direction,
+    /// Always [`Comparison::AtMost`]: the compute circuit proves a ceiling.
+    pub direction: Comparison,
     /// The policy's threshold, in FLOP.
     pub threshold: u128,
     /// Whether the verdict needs it (an optional rule is reported but does not decide).
@@ -227,13 +237,31 @@ pub struct EvalRule {
     /// samples count at the worst score).
     pub allow_excluded_errored: bool,
     /// `below` (a dangerous-capability red line) or `at-least` (a floor, e.g. a refusal rate).
-    pub direction: Direction,
+    pub direction: Comparison,
     /// The red line or floor on the mean score.
     pub red_line: Bound,
     /// Names of the attesters (from `[[attesters]]`) whose signature the policy accepts.
     pub attesters: Vec<String>,
     /// Whether the verdict needs it.
     pub required: bool,
+}
+
+impl EvalRule {
+    /// What a claim made for this rule proves: the eval claim's direction and its red line as a
+    /// fraction of 64-bit integers.
+    pub fn claim_terms(&self) -> Result<(Direction, (u64, u64)), SpecError> {
+        let direction = match self.direction {
+            Comparison::AtLeast => Direction::AtLeast,
+            _ => Direction::Below,
+        };
+        let num = u64::try_from(self.red_line.num).map_err(|_| {
+            SpecError::bad_value(
+                format!("evals.{}.red_line", self.eval_id),
+                "the numerator exceeds 2^64 - 1",
+            )
+        })?;
+        Ok((direction, (num, self.red_line.den)))
+    }
 }
 
 /// One claim a policy asks for. One variant per claim kind.
@@ -649,10 +677,10 @@ impl Policy {
                         ));
                     }
                     Requirement::Compute(ComputeRule {
-                    direction: Direction::parse(
+                    direction: Comparison::parse(
                         "claims.training-compute.direction",
                         &direction,
-                        &[Direction::AtMost],
+                        &[Comparison::AtMost],
                     )?,
                     threshold: parse_quantity(
                         "claims.training-compute.threshold_flop",
@@ -709,10 +737,10 @@ impl Policy {
                     }
                     Requirement::Eval(EvalRule {
                         eval_id,
-                        direction: Direction::parse(
+                        direction: Comparison::parse(
                             "claims.eval-red-line.direction",
                             &direction,
-                            &[Direction::Below, Direction::AtLeast],
+                            &[Comparison::Below, Comparison::AtLeast],
                         )?,
                         red_line: parse_ratio("claims.eval-red-line.red_line", &red_line.0)?,
                         attesters: names,
@@ -979,7 +1007,7 @@ required = false
         assert_eq!(
             p.requirements[0],
             Requirement::Compute(ComputeRule {
-                direction: Direction::AtMost,
+                direction: Comparison::AtMost,
                 threshold: 10u128.pow(25),
                 required: true,
                 require_provider_attestation: false
@@ -1138,7 +1166,7 @@ required = false
 
     #[test]
     fn mutual_recognition_upper_bounds() {
-        use Direction::*;
+        use Comparison::*;
         let t = |e: u32| Bound::integer(10u128.pow(e));
         // A proof at 1e25 shows compliance with ceilings of 1e25 and above, not below.
         assert!(establishes(AtMost, t(25), AtMost, t(25)));
@@ -1163,7 +1191,7 @@ required = false
 
     #[test]
     fn mutual_recognition_floors() {
-        use Direction::*;
+        use Comparison::*;
         let half = Bound { num: 1, den: 2 };
         let nine_tenths = Bound { num: 9, den: 10 };
         // A proof of at least 0.9 shows any floor up to 0.9, not above.

@@ -30,7 +30,9 @@ use zkgov_spec::{
     statement::{sci, ComputeInputs, Context, EvalInputs},
 };
 
-use crate::policy_file::{establishes, Bound, ComputeRule, EvalRule, Policy, Requirement};
+use crate::policy_file::{
+    establishes, Bound, Comparison, ComputeRule, EvalRule, Policy, Requirement,
+};
 use zkgov_verifier::VerifyError;
 
 use serde::Serialize;
@@ -309,12 +311,7 @@ fn check_compute(policy: &Policy, rule: &ComputeRule, c: &ComputeInputs) -> Resu
     let vouched = ledger_vouched(policy, rule, c)?;
     let claim = Bound::integer(c.threshold);
     let limit = Bound::integer(rule.threshold);
-    if !establishes(
-        crate::policy_file::Direction::AtMost,
-        claim,
-        rule.direction,
-        limit,
-    ) {
+    if !establishes(Comparison::AtMost, claim, rule.direction, limit) {
         return Err(format!(
             "it proves compute is at most {} FLOP, which does not show at most {} FLOP (a proof at {} answers only thresholds of {} or more)",
             sci(c.threshold),
@@ -403,10 +400,7 @@ fn check_eval(policy: &Policy, rule: &EvalRule, e: &EvalInputs) -> Result<String
         ));
     };
     check_eval_results(rule, e)?;
-    let claim_dir = match e.statement.direction {
-        zkgov_spec::eval::Direction::Below => crate::policy_file::Direction::Below,
-        zkgov_spec::eval::Direction::AtLeast => crate::policy_file::Direction::AtLeast,
-    };
+    let claim_dir = Comparison::from(e.statement.direction);
     let claim = Bound {
         num: e.num as u128,
         den: e.den,

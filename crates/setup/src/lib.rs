@@ -202,20 +202,3 @@ fn read_file<H: DeserializeOwned, P: CanonicalDeserialize>(
     }
     Ok((header, points, sha256_hex(&bytes)))
 }
-
-/// Checks a header's format name and version.
-fn check_format(
-    path: &Path,
-    format: &str,
-    version: u32,
-    want: &str,
-    want_version: u32,
-) -> Result<(), CeremonyError> {
-    if format != want || version != want_version {
-        return Err(CeremonyError::malformed(
-            path,
-            format!("expected {want} version {want_version}, found {format} version {version}"),
-        ));
-    }
-    Ok(())
-}

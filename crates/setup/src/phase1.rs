@@ -9,7 +9,7 @@
 
 use crate::error::CeremonyError;
 use crate::{
-    check_format, check_position, check_signed, head,
+    check_position, check_signed, head,
     pok::{
         msm_g1, msm_g2, point_from_hex, point_hex, rlc_coefficients, same_ratio, Pok, Transcript,
     },
@@ -26,6 +26,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use zkgov_engine::powers_of;
+use zkgov_spec::SpecError;
 
 /// Magic bytes of a zkgov phase-1 file.
 pub const MAGIC: &[u8; 8] = b"ZKGOVP1\x01";
@@ -485,7 +486,13 @@ impl Phase1 {
         }
         let (header, powers, sha): (Header, Powers, String) =
             read_file(path, MAGIC, "zkgov phase-1 file")?;
-        check_format(path, &header.format, header.version, FORMAT, VERSION)?;
+        SpecError::check_format(
+            &path.display().to_string(),
+            &header.format,
+            header.version,
+            FORMAT,
+            VERSION,
+        )?;
         // Only a .ptau itself may skip the native transcript (snarkjs checks its own): a zkgov
         // file claiming to be an import would otherwise bypass every contribution check.
         if header.source != Source::Native {

@@ -19,7 +19,7 @@
 
 use crate::error::CeremonyError;
 use crate::{
-    check_format, check_position, check_signed, head,
+    check_position, check_signed, head,
     phase1::{secret, Phase1, Powers, Source},
     pok::{compressed, point_from_hex, point_hex, same_ratio, scaled_by_inverse, Pok, Transcript},
     read_file, sha256_hex, sign, write_file, Contributor,
@@ -36,6 +36,7 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 use zkgov_circuits::Circuit;
 use zkgov_engine::PreparedCircuit;
+use zkgov_spec::SpecError;
 use zkgov_verifier::keys::{key_id, VerifiedCeremony};
 
 /// Magic bytes of a ceremony (phase-2) file.
@@ -485,7 +486,13 @@ impl Ceremony {
     pub fn read(path: &Path) -> Result<Self, CeremonyError> {
         let (header, pk, _): (Header, ProvingKey<Bn254>, String) =
             read_file(path, MAGIC, "zkgov ceremony file")?;
-        check_format(path, &header.format, header.version, FORMAT, VERSION)?;
+        SpecError::check_format(
+            &path.display().to_string(),
+            &header.format,
+            header.version,
+            FORMAT,
+            VERSION,
+        )?;
         Ok(Ceremony { header, pk })
     }
 }

@@ -1,4 +1,5 @@
-//! Helpers shared by the benches and the side-by-side helper (`examples/sidebyside.rs`).
+//! Helpers shared by the prover's and the engine's benches and the side-by-side helper
+//! (`examples/sidebyside.rs`).
 #![allow(dead_code)] // each bench uses its own subset
 
 use rand::{rngs::StdRng, SeedableRng};

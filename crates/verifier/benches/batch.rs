@@ -1,6 +1,6 @@
 //! Batch verification against one-by-one verification of the same claims.
 //!
-//! `cargo bench --bench batch` (set `ZKGOV_BENCH_BATCH=64,256` to choose batch sizes). Claims are
+//! `cargo bench -p zkgov-verifier --bench batch` (set `ZKGOV_BENCH_BATCH=64,256` to choose batch sizes). Claims are
 //! capacity-16 compute claims under two keys (re-randomized proofs of two statements); verification
 //! cost does not depend on capacity. Both sides include statement parsing, input derivation and
 //! proof decoding. The batched side also loads and validates its two keys from the key store on every

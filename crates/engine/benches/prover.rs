@@ -1,8 +1,9 @@
 //! Side-by-side: stock `ark_groth16::Groth16::prove` against zkgov's prover on the
 //! same compute circuit, keys and witness, alternating runs; prints medians and the ratio.
 //!
-//! `cargo bench --bench prover` (`ZKGOV_BENCH_CAPACITIES=64,1024`, `ZKGOV_BENCH_RUNS=5`).
+//! `cargo bench -p zkgov-engine --bench prover` (`ZKGOV_BENCH_CAPACITIES=64,1024`, `ZKGOV_BENCH_RUNS=5`).
 
+#[path = "../../prover/benches/common/mod.rs"]
 mod common;
 
 use ark_bn254::Bn254;

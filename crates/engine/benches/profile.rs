@@ -2,8 +2,9 @@
 //! constraint synthesis stock arkworks repeats on every proof, the QAP witness map (FFTs) and each
 //! MSM, next to a bare MSM of random full-size scalars of the same length.
 //!
-//! `cargo bench --bench profile` (`ZKGOV_BENCH_CAPACITIES=256,1024`, `ZKGOV_BENCH_RUNS=3`).
+//! `cargo bench -p zkgov-engine --bench profile` (`ZKGOV_BENCH_CAPACITIES=256,1024`, `ZKGOV_BENCH_RUNS=3`).
 
+#[path = "../../prover/benches/common/mod.rs"]
 mod common;
 
 use ark_bn254::{Bn254, Fr, G1Projective, G2Projective};

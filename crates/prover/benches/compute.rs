@@ -1,6 +1,6 @@
 //! Prove and verify the compute claim at two capacity classes.
 //!
-//! `cargo bench --bench compute` (set `ZKGOV_BENCH_CAPACITIES=64,1024` to choose sizes).
+//! `cargo bench -p zkgov-prover --bench compute` (set `ZKGOV_BENCH_CAPACITIES=64,1024` to choose sizes).
 
 mod common;
 
