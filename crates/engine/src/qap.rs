@@ -7,17 +7,22 @@
 //!    then an FFT to evaluations on the coset `g·H`;
 //! 3. `(a·b - c) / Z(g)` pointwise, then an inverse FFT and the scaling by powers of `1/g`.
 //!
-//! The FFTs are radix-2 in the lane form of [`crate::lanes`], eight butterflies at a time,
+//! The FFTs are radix-2 in the lane form of [`crate::field_lanes`], eight butterflies at a time,
 //! without a bit-reversal between them: inverse FFTs decimate in frequency (natural order in,
 //! bit-reversed out), FFTs decimate in time (bit-reversed in, natural out), and the coset
 //! scalings use their factors in bit-reversed order. Only `h` is reordered, as it is read back.
 //! The twiddles and coset factors depend only on the domain, so they are computed once per
 //! circuit shape ([`Qap::new`]).
+//!
+//! Bounds: a vector being transformed holds values below `2p` ([`Values`]), what the
+//! butterflies take and give; the scalings and the quotient make its values canonical, and the
+//! scaling that ends the map returns `h` as canonical groups ([`scale`]), as reading it back
+//! needs. Twiddles and factors are canonical ([`Constants`]).
 #![allow(unsafe_code)]
 
 use crate::field_lanes::{
-    add, canonical, load, load8, mul, put, splat, store, sub, subtract_if_above, take, Ifma,
-    Modulus, Scalar, V,
+    add, broadcast, canonical, load, load8, mul, permute, put, store, sub, subtract_if_above, take,
+    Below, Canonical, Group, Ifma, Modulus, Packed, Scalar, Within,
 };
 use crate::powers_of;
 use ark_bn254::Fr;
@@ -25,11 +30,14 @@ use ark_ff::{AdditiveGroup, FftField, Field};
 use ark_groth16::r1cs_to_qap::evaluate_constraint;
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
 use ark_relations::gr1cs::Matrix;
-use core::arch::x86_64::*;
 use rayon::prelude::*;
 
-/// Eight elements, one limb array per limb.
-type Group = [[u64; 8]; 5];
+/// Eight canonical elements in lane form: twiddles and coset factors.
+type Constants = Group<5, Canonical>;
+
+/// Eight elements of a vector being transformed, below `2p`: canonical where it is made, and
+/// after each butterfly stage below `2p` again.
+type Values = Group<5, Below<2>>;
 
 /// Twiddles and coset factors for one domain size.
 #[derive(Debug, Clone)]
@@ -39,9 +47,9 @@ pub(crate) struct Qap {
     log_n: u32,
     /// Per stage, half-size `m = 1, 2, 4, …`: `ω_{2m}^j` for `j < m` (groups of eight; for
     /// `m < 8`, one group in the order the butterflies use them).
-    forward: Vec<Vec<Group>>,
+    forward: Vec<Vec<Constants>>,
     /// The same for `ω^-1`.
-    inverse: Vec<Vec<Group>>,
+    inverse: Vec<Vec<Constants>>,
     /// The factors `g^rev(p) / n` of the bit-reversed coefficients.
     coset: Coset,
     /// The factors `g^-rev(p) / n`.
@@ -61,7 +69,7 @@ impl Qap {
         let log_n = n.trailing_zeros();
         let g = Fr::GENERATOR;
         let n_inv = domain.size_inv();
-        let stages = |root: Fr| -> Vec<Vec<Group>> {
+        let stages = |root: Fr| -> Vec<Vec<Constants>> {
             (0..log_n)
                 .map(|s| {
                     let m = 1usize << s;
@@ -108,7 +116,7 @@ impl Qap {
         full_assignment: &[Fr],
     ) -> Vec<Fr> {
         let n = 1usize << self.log_n;
-        let rows = |m: &Matrix<Fr>, with_inputs: bool| -> Vec<Group> {
+        let rows = |m: &Matrix<Fr>, with_inputs: bool| -> Vec<Values> {
             let mut v = vec![Fr::ZERO; n];
             v[..num_constraints]
                 .par_iter_mut()
@@ -120,7 +128,7 @@ impl Qap {
             }
             groups(&v)
         };
-        let to_coset = |mut v: Vec<Group>| {
+        let to_coset = |mut v: Vec<Values>| {
             // SAFETY: `self.ifma`, which only detection makes, shows that the CPU has the
             // features `dif`, `scale` and `dit` are compiled for.
             unsafe {
@@ -136,11 +144,11 @@ impl Qap {
         );
         let mut h = to_coset(rows(&matrices[2], false));
         // SAFETY: as above, for `quotient`, `dif` and `scale`.
-        unsafe {
+        let h = unsafe {
             quotient(self.ifma, &mut h, &a, &b, self.z_inverse);
             self.dif(&mut h, &self.inverse);
-            scale(self.ifma, &mut h, &self.uncoset);
-        }
+            scale(self.ifma, &mut h, &self.uncoset)
+        };
         (0..n)
             .into_par_iter()
             .map(|i| {
@@ -154,7 +162,7 @@ impl Qap {
 
     /// Decimation in frequency: natural order in, bit-reversed out (values below `2p`).
     #[target_feature(enable = "avx512f,avx512ifma")]
-    fn dif(&self, v: &mut [Group], twiddles: &[Vec<Group>]) {
+    fn dif(&self, v: &mut [Values], twiddles: &[Vec<Constants>]) {
         for s in (0..self.log_n as usize).rev() {
             stage(v, 1 << s, &twiddles[s], false);
         }
@@ -162,7 +170,7 @@ impl Qap {
 
     /// Decimation in time: bit-reversed order in, natural out (values below `2p`).
     #[target_feature(enable = "avx512f,avx512ifma")]
-    fn dit(&self, v: &mut [Group], twiddles: &[Vec<Group>]) {
+    fn dit(&self, v: &mut [Values], twiddles: &[Vec<Constants>]) {
         for (s, t) in twiddles.iter().enumerate() {
             stage(v, 1 << s, t, true);
         }
@@ -173,7 +181,7 @@ impl Qap {
 /// group `q`.
 #[derive(Debug, Clone)]
 struct Coset {
-    lanes: Group,
+    lanes: Constants,
     groups: Vec<[u64; 5]>,
 }
 
@@ -182,13 +190,19 @@ fn reverse(i: usize, bits: u32) -> usize {
     i.reverse_bits() >> (usize::BITS - bits)
 }
 
-/// Elements (a multiple of eight) in lane form, canonical.
-fn groups(v: &[Fr]) -> Vec<Group> {
+/// Elements (a multiple of eight) in lane form, canonical (in groups of any bound).
+fn groups<B: Send>(v: &[Fr]) -> Vec<Group<5, B>>
+where
+    Canonical: Within<B>,
+{
     v.par_chunks(8).map(|c| group_of(|lane| c[lane])).collect()
 }
 
-fn group_of(f: impl Fn(usize) -> Fr) -> Group {
-    let mut g = [[0u64; 8]; 5];
+fn group_of<B>(f: impl Fn(usize) -> Fr) -> Group<5, B>
+where
+    Canonical: Within<B>,
+{
+    let mut g = Group::ZERO;
     for lane in 0..8 {
         put(&mut g, lane, &Scalar::to_limbs(f(lane)));
     }
@@ -223,21 +237,24 @@ fn small_stage_lanes(m: usize) -> [[u64; 8]; 4] {
 }
 
 /// One radix-2 stage of half-size `m` over all blocks: decimation in time (`t = v·w`,
-/// `(u + t, u - t)`) or in frequency (`(u + v, (u - v)·w)`).
+/// `(u + t, u - t)`) or in frequency (`(u + v, (u - v)·w)`). Values below `2p` in and out: the
+/// sums and differences (`+ 2p`) are below `4p`, and `2p` is subtracted where it fits; the
+/// products are below `2p`.
 #[target_feature(enable = "avx512f,avx512ifma")]
-fn stage(v: &mut [Group], m: usize, twiddles: &[Group], dit: bool) {
-    let butterfly = |u: &mut [V; 5], x: &mut [V; 5], w: &[V; 5]| {
-        if dit {
-            let t = mul::<Scalar>(x, w);
-            let (a, b) = (add(*u, t), sub(*u, t, &Scalar::P2));
-            *u = subtract_if_above(a, &Scalar::P2);
-            *x = subtract_if_above(b, &Scalar::P2);
-        } else {
-            let (a, b) = (add(*u, *x), sub(*u, *x, &Scalar::P2));
-            *u = subtract_if_above(a, &Scalar::P2);
-            *x = mul::<Scalar>(&b, w);
-        }
-    };
+fn stage(v: &mut [Values], m: usize, twiddles: &[Constants], dit: bool) {
+    let butterfly =
+        |u: &mut Packed<5, Below<2>>, x: &mut Packed<5, Below<2>>, w: &Packed<5, Canonical>| {
+            if dit {
+                let t = mul::<Scalar>(x, w);
+                let (a, b) = (add(*u, t), sub(*u, t, &Scalar::P2));
+                *u = subtract_if_above(a, &Scalar::P2);
+                *x = subtract_if_above(b, &Scalar::P2);
+            } else {
+                let (a, b) = (add(*u, *x), sub(*u, *x, &Scalar::P2));
+                *u = subtract_if_above(a, &Scalar::P2);
+                *x = mul::<Scalar>(&b, w);
+            }
+        };
     if m >= 8 {
         let half = m / 8;
         v.par_chunks_mut(2 * half).for_each(|block| {
@@ -258,33 +275,39 @@ fn stage(v: &mut [Group], m: usize, twiddles: &[Group], dit: bool) {
     let [iu, iv, b0, b1] = small_stage_lanes(m).map(|i| load8(&i));
     v.par_chunks_mut(2).with_min_len(64).for_each(|pair| {
         let (x, y) = (load(&pair[0]), load(&pair[1]));
-        let mut u: [V; 5] = std::array::from_fn(|i| _mm512_permutex2var_epi64(x[i], iu, y[i]));
-        let mut t: [V; 5] = std::array::from_fn(|i| _mm512_permutex2var_epi64(x[i], iv, y[i]));
+        let mut u = permute(&x, iu, &y);
+        let mut t = permute(&x, iv, &y);
         butterfly(&mut u, &mut t, &load(&twiddles[0]));
-        let x: [V; 5] = std::array::from_fn(|i| _mm512_permutex2var_epi64(u[i], b0, t[i]));
-        let y: [V; 5] = std::array::from_fn(|i| _mm512_permutex2var_epi64(u[i], b1, t[i]));
+        let x = permute(&u, b0, &t);
+        let y = permute(&u, b1, &t);
         store(&mut pair[0], &x);
         store(&mut pair[1], &y);
     });
 }
 
-/// Multiplies each element by its factor (values below `2p` in, canonical out).
+/// Multiplies each element by its factor (values below `2p` in, canonical out), and returns the
+/// canonical results: `v`, read only while the result is.
 #[target_feature(enable = "avx512f,avx512ifma")]
-fn scale(_ifma: Ifma, v: &mut [Group], factors: &Coset) {
+fn scale<'a>(_ifma: Ifma, v: &'a mut [Values], factors: &Coset) -> &'a [Constants] {
     let lanes = load(&factors.lanes);
     v.par_iter_mut()
         .zip(&factors.groups)
         .with_min_len(256)
         .for_each(|(x, g)| {
-            let product = mul::<Scalar>(&mul::<Scalar>(&load(x), &lanes), &g.map(|l| splat(l)));
-            store(x, &canonical::<Scalar, 5>(product));
+            let product = mul::<Scalar>(&mul::<Scalar>(&load(x), &lanes), &broadcast(g));
+            store(x, &canonical::<Scalar, 5>(product).widen());
         });
+    // SAFETY: `Group` is `repr(transparent)` over its limbs whatever its bound, so both slices
+    // have one layout. Every group of `v` now holds canonical values, and the shared borrow
+    // returned keeps them so.
+    unsafe { &*(v as *const [Values] as *const [Constants]) }
 }
 
-/// `h = (a·b - h) · z` pointwise, with `h` holding `c` on entry; the result canonical.
+/// `h = (a·b - h) · z` pointwise, with `h` holding `c` on entry (values below `2p`); the result
+/// canonical (`a·b + 2p - c` is below `4p`).
 #[target_feature(enable = "avx512f,avx512ifma")]
-fn quotient(_ifma: Ifma, h: &mut [Group], a: &[Group], b: &[Group], z: Fr) {
-    let z = group_of(|_| z);
+fn quotient(_ifma: Ifma, h: &mut [Values], a: &[Values], b: &[Values], z: Fr) {
+    let z: Constants = group_of(|_| z);
     h.par_iter_mut()
         .zip(a)
         .zip(b)
@@ -292,7 +315,10 @@ fn quotient(_ifma: Ifma, h: &mut [Group], a: &[Group], b: &[Group], z: Fr) {
         .for_each(|((h, a), b)| {
             let ab = mul::<Scalar>(&load(a), &load(b));
             let d = sub(ab, load(h), &Scalar::P2);
-            store(h, &canonical::<Scalar, 5>(mul::<Scalar>(&d, &load(&z))));
+            store(
+                h,
+                &canonical::<Scalar, 5>(mul::<Scalar>(&d, &load(&z))).widen(),
+            );
         });
 }
 

@@ -1,7 +1,7 @@
 //! Batch-affine bucket additions in BN254's G1 and G2, eight at a time with AVX-512 IFMA.
 //!
 //! The portable accumulator ([`super::Accumulator`]) spends about half of an MSM in arkworks'
-//! scalar field multiplication. Here coordinates are in the lane form of [`crate::lanes`] (five
+//! scalar field multiplication. Here coordinates are in the lane form of [`crate::field_lanes`] (five
 //! 52-bit limbs per `Fq` element, ten per `Fq2` element, multiplied with three `Fq` products),
 //! and the eight additions of a lane group run side by side. Stored coordinates (bases and
 //! buckets) are canonical, so equal coordinates have equal limbs and the equal-x test is exact.
@@ -17,6 +17,9 @@
 //! - The buckets' weighted sum `Σ (k + 1) · bucket_k` runs in eight segments at once with
 //!   complete projective formulas ([`bucket_sum`]).
 //!
+//! Bounds: the batch additions keep their values below `4p` and make every stored coordinate
+//! canonical; the projective sums keep every value below `2p` ([`Ops`]).
+//!
 //! The code runs only with an [`Ifma`] token, which only [`crate::backend::ifma`] makes, where
 //! the CPU reports `avx512f` and `avx512ifma`; elsewhere the MSM uses the portable accumulator. Tests check the field operations against arkworks and
 //! the MSM against arkworks' MSM on the same inputs, including equal and opposite bases.
@@ -24,8 +27,8 @@
 
 use super::{window_span, Digits};
 use crate::field_lanes::{
-    add, canonical, get, load, mul, negate, one, put, splat, store, sub, subtract_if_above, take,
-    Base, Ifma, Modulus, V,
+    add, blend, broadcast, canonical, get, join, load, mul, negate, one, put, split, store, sub,
+    subtract_if_above, take, zero, Base, Below, Canonical, Group, Ifma, Modulus, Packed,
 };
 use ark_bn254::{g1, g2, Fq, Fq2};
 use ark_ec::{
@@ -33,7 +36,6 @@ use ark_ec::{
     AffineRepr, CurveGroup,
 };
 use ark_ff::{AdditiveGroup, Field, Zero};
-use core::arch::x86_64::*;
 use rayon::prelude::*;
 
 /// Additions of one batch at most (a multiple of the eight lanes).
@@ -53,7 +55,7 @@ pub(super) trait LaneCurve<const N: usize>: SWCurveConfig {
     ///
     /// # Safety
     /// The CPU must have `avx512f` and `avx512ifma`.
-    unsafe fn mul(a: &[V; N], b: &[V; N]) -> [V; N];
+    unsafe fn mul(a: &Packed<N, Below<4>>, b: &Packed<N, Below<4>>) -> Packed<N, Below<2>>;
 }
 
 impl LaneCurve<5> for g1::Config {
@@ -66,7 +68,7 @@ impl LaneCurve<5> for g1::Config {
     }
 
     #[target_feature(enable = "avx512f,avx512ifma")]
-    unsafe fn mul(a: &[V; 5], b: &[V; 5]) -> [V; 5] {
+    unsafe fn mul(a: &Packed<5, Below<4>>, b: &Packed<5, Below<4>>) -> Packed<5, Below<2>> {
         mul::<Base>(a, b)
     }
 }
@@ -83,28 +85,17 @@ impl LaneCurve<10> for g2::Config {
 
     /// `(a0 + a1 u)(b0 + b1 u) = a0 b0 - a1 b1 + ((a0 + a1)(b0 + b1) - a0 b0 - a1 b1) u`.
     #[target_feature(enable = "avx512f,avx512ifma")]
-    unsafe fn mul(a: &[V; 10], b: &[V; 10]) -> [V; 10] {
-        let ((a0, a1), (b0, b1)) = (split(a), split(b));
+    unsafe fn mul(a: &Packed<10, Below<4>>, b: &Packed<10, Below<4>>) -> Packed<10, Below<2>> {
+        let ((a0, a1), (b0, b1)) = (a.split(), b.split());
         let (v0, v1) = (mul::<Base>(&a0, &b0), mul::<Base>(&a1, &b1));
-        // Sums below 4p, products below 1.25p.
+        // Sums below 8p (below 4p for this module's inputs, below 2p), products below 2p.
         let s = mul::<Base>(&add(a0, a1), &add(b0, b1));
         // v0 + 2p - v1 is below 4p; s + 4p - v0 - v1 below 6p.
         let c0 = subtract_if_above(sub(v0, v1, &Base::P2), &Base::P2);
         let c1 = sub(sub(s, v0, &Base::P2), v1, &Base::P2);
         let c1 = subtract_if_above(subtract_if_above(c1, &Base::P4), &Base::P2);
-        join(&c0, &c1)
+        Packed::join(c0, c1)
     }
-}
-
-fn split<T: Copy, const N: usize>(a: &[T; N]) -> ([T; 5], [T; 5]) {
-    (
-        std::array::from_fn(|i| a[i]),
-        std::array::from_fn(|i| a[5 + i]),
-    )
-}
-
-fn join<T: Copy, const N: usize>(a: &[T; 5], b: &[T; 5]) -> [T; N] {
-    std::array::from_fn(|i| if i < 5 { a[i] } else { b[i - 5] })
 }
 
 /// An affine point's coordinates as canonical limbs.
@@ -182,12 +173,12 @@ fn times<C: SWCurveConfig>(p: Projective<C>, n: u64) -> Projective<C> {
 }
 
 /// A point in homogeneous projective coordinates `(X : Y : Z)`, `x = X/Z`, `y = Y/Z`, eight
-/// lanes.
+/// lanes, each coordinate below `2p` ([`Ops`]).
 #[derive(Clone, Copy)]
 struct Proj<const N: usize> {
-    x: [V; N],
-    y: [V; N],
-    z: [V; N],
+    x: Packed<N, Below<2>>,
+    y: Packed<N, Below<2>>,
+    z: Packed<N, Below<2>>,
 }
 
 /// `Σ_k (k + 1) · bucket_k` over the affine buckets (`filled` marks the non-empty ones).
@@ -204,19 +195,19 @@ fn bucket_sum<C: LaneCurve<N>, const N: usize>(
     filled: &[bool],
 ) -> Projective<C> {
     let m = buckets.len() / 8;
-    let b3 = C::to_limbs(C::COEFF_B.double() + C::COEFF_B).map(|l| splat(l));
+    let b3 = broadcast(&C::to_limbs(C::COEFF_B.double() + C::COEFF_B));
     let ops = Ops::<C, N> {
-        b3,
+        b3: b3.widen(),
         curve: std::marker::PhantomData,
     };
-    let zero = [_mm512_setzero_si512(); N];
+    let zero = zero::<N>().widen();
     let identity = Proj {
         x: zero,
-        y: one::<Base, N>(),
+        y: one::<Base, N>().widen(),
         z: zero,
     };
     let (mut running, mut total) = (identity, identity);
-    let (mut gx, mut gy) = ([[0u64; 8]; N], [[0u64; 8]; N]);
+    let (mut gx, mut gy) = (Group::<N, Canonical>::ZERO, Group::<N, Canonical>::ZERO);
     for t in (0..m).rev() {
         let mut mask = 0u8;
         for lane in 0..8 {
@@ -228,7 +219,7 @@ fn bucket_sum<C: LaneCurve<N>, const N: usize>(
             }
         }
         if mask != 0 {
-            let sum = ops.add_affine(&running, &load(&gx), &load(&gy));
+            let sum = ops.add_affine(&running, &load(&gx).widen(), &load(&gy).widen());
             running = Proj {
                 x: blend(mask, &running.x, &sum.x),
                 y: blend(mask, &running.y, &sum.y),
@@ -243,16 +234,10 @@ fn bucket_sum<C: LaneCurve<N>, const N: usize>(
     })
 }
 
-/// Lane-wise `a` where `mask` is clear and `b` where it is set.
-#[target_feature(enable = "avx512f")]
-fn blend<const N: usize>(mask: u8, a: &[V; N], b: &[V; N]) -> [V; N] {
-    std::array::from_fn(|i| _mm512_mask_blend_epi64(mask, a[i], b[i]))
-}
-
 /// The eight lanes of `p` as arkworks points.
 #[target_feature(enable = "avx512f")]
 fn lanes_of<C: LaneCurve<N>, const N: usize>(p: &Proj<N>) -> [Projective<C>; 8] {
-    let (mut x, mut y, mut z) = ([[0u64; 8]; N], [[0u64; 8]; N], [[0u64; 8]; N]);
+    let (mut x, mut y, mut z) = (Group::ZERO, Group::ZERO, Group::ZERO);
     store(&mut x, &canonical::<Base, N>(p.x));
     store(&mut y, &canonical::<Base, N>(p.y));
     store(&mut z, &canonical::<Base, N>(p.z));
@@ -269,26 +254,29 @@ fn lanes_of<C: LaneCurve<N>, const N: usize>(p: &Proj<N>) -> [Projective<C>; 8] 
     })
 }
 
-/// Lane-wise field and curve operations; every value stays below `2p` per component.
+/// Lane-wise field and curve operations; every value stays below `2p` per component: products
+/// are, and sums and differences (`+ 2p`), below `4p`, are brought back by subtracting `2p`
+/// where it fits.
 struct Ops<C, const N: usize> {
-    b3: [V; N],
+    /// `3b`: canonical, held under the bound of every value here.
+    b3: Packed<N, Below<2>>,
     curve: std::marker::PhantomData<C>,
 }
 
 impl<C: LaneCurve<N>, const N: usize> Ops<C, N> {
     #[target_feature(enable = "avx512f,avx512ifma")]
-    fn mul(&self, a: &[V; N], b: &[V; N]) -> [V; N] {
+    fn mul(&self, a: &Packed<N, Below<2>>, b: &Packed<N, Below<2>>) -> Packed<N, Below<2>> {
         // SAFETY: this function has the features `mul` needs.
-        unsafe { C::mul(a, b) }
+        unsafe { C::mul(a.widen_ref(), b.widen_ref()) }
     }
 
     #[target_feature(enable = "avx512f")]
-    fn add_(&self, a: &[V; N], b: &[V; N]) -> [V; N] {
+    fn add_(&self, a: &Packed<N, Below<2>>, b: &Packed<N, Below<2>>) -> Packed<N, Below<2>> {
         subtract_if_above(add(*a, *b), &Base::P2)
     }
 
     #[target_feature(enable = "avx512f")]
-    fn sub_(&self, a: &[V; N], b: &[V; N]) -> [V; N] {
+    fn sub_(&self, a: &Packed<N, Below<2>>, b: &Packed<N, Below<2>>) -> Packed<N, Below<2>> {
         subtract_if_above(sub(*a, *b, &Base::P2), &Base::P2)
     }
 
@@ -310,7 +298,12 @@ impl<C: LaneCurve<N>, const N: usize> Ops<C, N> {
 
     /// `p + (x2, y2)` for an affine point that is not the identity (algorithm 8).
     #[target_feature(enable = "avx512f,avx512ifma")]
-    fn add_affine(&self, p: &Proj<N>, x2: &[V; N], y2: &[V; N]) -> Proj<N> {
+    fn add_affine(
+        &self,
+        p: &Proj<N>,
+        x2: &Packed<N, Below<2>>,
+        y2: &Packed<N, Below<2>>,
+    ) -> Proj<N> {
         let (x1, y1, z1) = (&p.x, &p.y, &p.z);
         let t0 = self.mul(x1, x2);
         let t1 = self.mul(y1, y2);
@@ -325,12 +318,12 @@ impl<C: LaneCurve<N>, const N: usize> Ops<C, N> {
     #[target_feature(enable = "avx512f,avx512ifma")]
     fn finish(
         &self,
-        t0: [V; N],
-        t1: [V; N],
-        t2: [V; N],
-        t3: [V; N],
-        t4: [V; N],
-        y3: [V; N],
+        t0: Packed<N, Below<2>>,
+        t1: Packed<N, Below<2>>,
+        t2: Packed<N, Below<2>>,
+        t3: Packed<N, Below<2>>,
+        t4: Packed<N, Below<2>>,
+        y3: Packed<N, Below<2>>,
     ) -> Proj<N> {
         let t0 = self.add_(&self.add_(&t0, &t0), &t0);
         let t2 = self.mul(&self.b3, &t2);
@@ -349,12 +342,12 @@ impl<C: LaneCurve<N>, const N: usize> Ops<C, N> {
 }
 
 /// The waiting additions of a batch, laid out by lane group: element `e` is lane `e % 8` of
-/// group `e / 8`.
+/// group `e / 8`. All canonical.
 struct Stage<const N: usize> {
-    qx: Vec<[[u64; 8]; N]>,
-    qy: Vec<[[u64; 8]; N]>,
-    px: Vec<[[u64; 8]; N]>,
-    py: Vec<[[u64; 8]; N]>,
+    qx: Vec<Group<N, Canonical>>,
+    qy: Vec<Group<N, Canonical>>,
+    px: Vec<Group<N, Canonical>>,
+    py: Vec<Group<N, Canonical>>,
 }
 
 /// An addition of `±bases[base]` to a bucket.
@@ -395,7 +388,7 @@ struct Lanes<'a, C: LaneCurve<N>, const N: usize> {
 impl<'a, C: LaneCurve<N>, const N: usize> Lanes<'a, C, N> {
     fn new(ifma: Ifma, limbs: &'a [Limbs<N>], buckets: usize) -> Self {
         let limit = (buckets / 4).clamp(8, BATCH) / 8 * 8;
-        let empty = vec![[[0u64; 8]; N]; limit / 8];
+        let empty = vec![Group::ZERO; limit / 8];
         Lanes {
             ifma,
             limbs,
@@ -632,17 +625,19 @@ fn double_or_cancel<C: LaneCurve<N>, const N: usize>(
 #[target_feature(enable = "avx512f,avx512ifma")]
 fn add_batch<C: LaneCurve<N>, const N: usize>(_ifma: Ifma, stage: &mut Stage<N>, groups: usize) {
     // SAFETY (for each `C::mul`): this function has the features `mul` needs.
-    let mul = |a: &[V; N], b: &[V; N]| unsafe { C::mul(a, b) };
-    // Forward: the running product of the denominators `dx`, per lane.
-    let mut prefix: Vec<[V; N]> = Vec::with_capacity(groups);
-    let mut product = one::<Base, N>();
+    let mul = |a: &Packed<N, Below<2>>, b: &Packed<N, Below<2>>| unsafe {
+        C::mul(a.widen_ref(), b.widen_ref())
+    };
+    // Forward: the running product of the denominators `dx` (below 2p), per lane.
+    let mut prefix: Vec<Packed<N, Below<2>>> = Vec::with_capacity(groups);
+    let mut product = one::<Base, N>().widen();
     for g in 0..groups {
         prefix.push(product);
         let dx = sub(load(&stage.px[g]), load(&stage.qx[g]), &Base::P);
         product = mul(&product, &dx);
     }
     // One inversion for the whole batch, in arkworks.
-    let mut inverse = invert::<C, N>(&canonical::<Base, N>(product));
+    let mut inverse = invert::<C, N>(&canonical::<Base, N>(product)).widen();
     // Backward: each lane's inverse of `dx`, then the affine addition.
     for g in (0..groups).rev() {
         let (qx, qy) = (load(&stage.qx[g]), load(&stage.qy[g]));
@@ -661,8 +656,8 @@ fn add_batch<C: LaneCurve<N>, const N: usize>(_ifma: Ifma, stage: &mut Stage<N>,
 
 /// The inverses of the eight lanes of `a` (canonical, non-zero), with one arkworks inversion.
 #[target_feature(enable = "avx512f")]
-fn invert<C: LaneCurve<N>, const N: usize>(a: &[V; N]) -> [V; N] {
-    let mut limbs = [[0u64; 8]; N];
+fn invert<C: LaneCurve<N>, const N: usize>(a: &Packed<N, Canonical>) -> Packed<N, Canonical> {
+    let mut limbs = Group::ZERO;
     store(&mut limbs, a);
     let lanes: [C::BaseField; 8] = std::array::from_fn(|j| C::from_limbs(&get(&limbs, j)));
     let mut prefix = [C::BaseField::ONE; 8];
@@ -672,7 +667,7 @@ fn invert<C: LaneCurve<N>, const N: usize>(a: &[V; N]) -> [V; N] {
         acc *= x;
     }
     let mut inv = acc.inverse().unwrap_or(C::BaseField::ZERO);
-    let mut out = [[0u64; 8]; N];
+    let mut out = Group::ZERO;
     for j in (0..8).rev() {
         let lane_inv = inv * prefix[j];
         inv *= lanes[j];
@@ -701,7 +696,7 @@ mod tests {
         }
     }
 
-    /// Products and inverses of eight lanes against arkworks, with inputs up to `4p`.
+    /// Products and inverses of eight lanes against arkworks, with inputs up to `3p`.
     fn field_operations<C: LaneCurve<N>, const N: usize>(_ifma: Ifma, rng: &mut StdRng)
     where
         C::BaseField: UniformRand,
@@ -719,17 +714,23 @@ mod tests {
                     C::BaseField::rand(rng)
                 }
             });
-            let mut out = [[0u64; 8]; N];
+            let mut out = Group::ZERO;
             // SAFETY: the `Ifma` token shows that the CPU has the features.
             unsafe {
                 let (va, vb) = (load(&lanes(&a, C::to_limbs)), load(&lanes(&b, C::to_limbs)));
-                store(&mut out, &canonical::<Base, N>(C::mul(&va, &vb)));
+                store(
+                    &mut out,
+                    &canonical::<Base, N>(C::mul(va.widen_ref(), vb.widen_ref())),
+                );
                 assert_eq!(
                     values(&out, C::from_limbs),
                     std::array::from_fn(|j| a[j] * b[j])
                 );
                 let wide = sub(sub(va, vb, &Base::P), vb, &Base::P);
-                store(&mut out, &canonical::<Base, N>(C::mul(&wide, &wide)));
+                store(
+                    &mut out,
+                    &canonical::<Base, N>(C::mul(wide.widen_ref(), wide.widen_ref())),
+                );
                 let want = std::array::from_fn(|j| (a[j] - b[j] - b[j]).square());
                 assert_eq!(values(&out, C::from_limbs), want);
                 let nonzero = a.map(|x| if x.is_zero() { C::BaseField::ONE } else { x });
