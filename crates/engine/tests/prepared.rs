@@ -9,7 +9,7 @@ use ark_snark::SNARK;
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use zkgov_circuits::Circuit;
 use zkgov_circuits::{eval::EvalCircuit, ledger::ComputeCircuit, opening::OpeningCircuit};
-use zkgov_engine::prepared::PreparedCircuit;
+use zkgov_engine::{prepared::PreparedCircuit, EngineError};
 use zkgov_evidence::ledger_file::PeakTable;
 use zkgov_prover::{commit::LedgerCommitment, keys, prove::ComputeJob};
 use zkgov_spec::{
@@ -119,12 +119,19 @@ fn prepared_prover_makes_standard_proofs() {
         assert!(!Groth16::<Bn254>::verify(&pair.vk.pvk.vk, &changed, &proof).unwrap());
     }
     // A witness of another shape is refused, and so is a proving key of another shape.
-    assert!(prepared
+    let err = prepared
         .prove(&pair.pk, ComputeCircuit::blank(32), &mut rng)
-        .is_err());
+        .unwrap_err();
+    assert!(
+        matches!(err, EngineError::WrongShape("the witness")),
+        "{err}"
+    );
     let other = PreparedCircuit::new(ComputeCircuit::blank(32)).unwrap();
     let err = other
         .prove(&pair.pk, ComputeCircuit::blank(32), &mut rng)
         .unwrap_err();
-    assert!(err.to_string().contains("does not belong"), "{err}");
+    assert!(
+        matches!(err, EngineError::WrongShape("the proving key")),
+        "{err}"
+    );
 }

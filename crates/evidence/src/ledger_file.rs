@@ -53,7 +53,7 @@ impl PeakTable {
     /// The class (row index) of the accelerator a ledger names: the one row that names the same
     /// accelerator ([`canonical_accelerator`]: case, separators and aliases folded). No row, or
     /// more than one, is an error naming the rows.
-    pub fn class_of(&self, name: &str) -> Result<u8, String> {
+    pub(crate) fn class_of(&self, name: &str) -> Result<u8, String> {
         let accelerator = canonical_accelerator(name);
         let rows: Vec<usize> = (0..self.entries.len())
             .filter(|&i| canonical_accelerator(&self.entries[i].0) == accelerator)

@@ -3,7 +3,8 @@
 //! [`verify`] reads every bundle and policy, applies a request nonce, verifies every claim of every
 //! bundle in one batch, applies the regulator's trust in evaluators, judges each bundle under each
 //! policy and derives the exit class. A bundle that cannot be read does not hide the others: it is
-//! reported as unreadable (and the exit class is invalid) while the rest are verified.
+//! reported as unreadable (and the exit class is invalid) while the rest are verified. When no
+//! bundle can be read, the first one's error is the session's error.
 //!
 //! Trust in evaluators: eval claims need a trusted evaluator. With `trusted_attesters` given, each
 //! eval claim's evaluator must be one of them (a claim that fails this is invalid). Without them
@@ -152,7 +153,7 @@ impl Report {
 
 /// Checks a request nonce: 1 to 32 bytes of lower-case hex.
 fn check_nonce(nonce: &str) -> Result<(), SpecError> {
-    if nonce.is_empty() || nonce.len() > 64 || nonce.len() % 2 != 0 {
+    if nonce.is_empty() || nonce.len() > 64 || !nonce.len().is_multiple_of(2) {
         return Err(SpecError::bad_value(
             "--nonce",
             "expected 1 to 32 bytes of lower-case hex",
@@ -175,14 +176,20 @@ pub fn verify(request: VerifyRequest) -> Result<Report, PolicyError> {
             p.nonce = Some(n.to_string());
         }
     }
+    let mut read: Vec<Result<Bundle, SpecError>> =
+        request.bundles.iter().map(|p| Bundle::read(p)).collect();
+    // With nothing readable there is nothing to report beside the error: it is the answer.
+    if !read.is_empty() && read.iter().all(Result::is_err) {
+        if let Err(e) = read.swap_remove(0) {
+            return Err(e.into());
+        }
+    }
     if !request.keys.is_dir() {
         return Err(VerifyError::NoKeyDirectory {
             dir: request.keys.display().to_string(),
         }
         .into());
     }
-    let read: Vec<Result<Bundle, SpecError>> =
-        request.bundles.iter().map(|p| Bundle::read(p)).collect();
     let store = KeyStore::new(request.keys).with_ceremonies(request.ceremonies);
     let mut verifier = Verifier::new(&store);
     for b in read.iter().flatten() {

@@ -100,7 +100,7 @@ pub fn sign(key: &SigningKey, hash: &[u8; 32]) -> String {
 }
 
 /// Checks a contribution's recorded hash against the recomputed one, and its signature.
-pub fn check_signed(
+pub(crate) fn check_signed(
     who: &Contributor,
     recorded_hash: &str,
     computed: &[u8; 32],

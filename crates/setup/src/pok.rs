@@ -62,7 +62,7 @@ pub fn point_hex<T: CanonicalSerialize>(p: &T) -> String {
 }
 
 /// Parses a point from hex, with full validation (on the curve, in the subgroup, canonical).
-pub fn point_from_hex<T: CanonicalDeserialize>(what: &str, text: &str) -> Result<T, String> {
+pub(crate) fn point_from_hex<T: CanonicalDeserialize>(what: &str, text: &str) -> Result<T, String> {
     let bytes = hex::decode(text).map_err(|_| format!("{what} is not hex"))?;
     let mut slice = &bytes[..];
     let p = T::deserialize_compressed(&mut slice)
@@ -149,7 +149,7 @@ impl Pok {
 
     /// Checks the proof, and that `new = old·x` for the proven `x`. The error says which part
     /// failed, in words.
-    pub fn verify(
+    pub(crate) fn verify(
         &self,
         transcript: &[u8; 32],
         label: &str,
