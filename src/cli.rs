@@ -252,7 +252,7 @@ impl LedgerArgs {
         match &self.policy {
             Some(p) => {
                 let policy = zkgov_verifier::policy::Policy::read(p)?;
-                Ok((PeakTable::from_policy(&policy), Some(policy)))
+                Ok((PeakTable::from_policy(&policy)?, Some(policy)))
             }
             None => Ok((PeakTable::from_args(&self.peaks)?, None)),
         }

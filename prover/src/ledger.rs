@@ -39,11 +39,21 @@ impl PeakTable {
         Ok(PeakTable { entries })
     }
 
-    /// The accelerator classes of a regulator's policy, in its order.
-    pub fn from_policy(policy: &zkgov_verifier::policy::Policy) -> Self {
-        PeakTable {
-            entries: policy.accelerators.clone(),
+    /// The accelerator classes of a regulator's policy, in its order; an error for a policy
+    /// without them (one of eval rules alone), which no ledger can be counted under.
+    pub fn from_policy(policy: &zkgov_verifier::policy::Policy) -> Result<Self, ProveError> {
+        if policy.accelerators.is_empty() {
+            return Err(ProveError::import(
+                "--policy",
+                format!(
+                    "policy {:?} lists no accelerators (it has no training-compute rule), so no ledger can be counted under it",
+                    policy.id
+                ),
+            ));
         }
+        Ok(PeakTable {
+            entries: policy.accelerators.clone(),
+        })
     }
 
     /// The table as statement rows.
