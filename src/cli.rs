@@ -1,7 +1,7 @@
 //! Command-line interface.
 
 use crate::{
-    demo, export_cmd,
+    demo, export_cmd, help_cmd,
     output::{short, Step},
     spotcheck, verdict_cmd,
 };
@@ -22,6 +22,7 @@ use zkgov_prover::{
 };
 use zkgov_verifier::{
     bundle::Bundle,
+    merkle::CAPACITIES,
     num::parse_quantity,
     provider::AttestationFile,
     statement::{Context, COMPUTE_CIRCUIT, EVAL_CIRCUIT, OPENING_CIRCUIT},
@@ -53,8 +54,7 @@ enum Command {
         /// Which claim's circuit.
         #[arg(long, value_enum, default_value_t = CircuitKind::Compute)]
         circuit: CircuitKind,
-        /// Capacity class (record slots): 16, 64, 256, 1024, 4096 or 16384.
-        #[arg(long, default_value_t = 64)]
+        #[arg(long, default_value_t = 64, value_parser = capacity, help = capacity_help(""))]
         capacity: u64,
         /// Key directory.
         #[arg(long, default_value = "zkgov-keys")]
@@ -66,8 +66,7 @@ enum Command {
         /// A file with one sample id per line.
         #[arg(long)]
         ids: PathBuf,
-        /// The claim's capacity class.
-        #[arg(long)]
+        #[arg(long, value_parser = capacity, help = capacity_help("; the claim's class"))]
         capacity: u64,
     },
     /// Create an ed25519 signing key: an evaluator's (attesting eval results), a ceremony
@@ -160,8 +159,8 @@ enum Command {
         /// Which claim (1-based).
         #[arg(long, default_value_t = 1)]
         claim: usize,
-        /// How many records to open.
-        #[arg(long, short = 'k', default_value_t = 5)]
+        /// How many records to open: at least 1, and at most the ledger's record count.
+        #[arg(long, short = 'k', default_value_t = 5, value_parser = record_count)]
         count: usize,
         /// Where to write the challenge.
         #[arg(long, default_value = "challenge.json")]
@@ -184,7 +183,7 @@ enum Command {
         keys: PathBuf,
         /// Use this key ID (default: the only opening key for the capacity, ceremony keys first).
         #[arg(long)]
-        key: Option<String>,
+        key_id: Option<String>,
         /// Where to write the openings.
         #[arg(long, default_value = "openings.json")]
         out: PathBuf,
@@ -201,7 +200,50 @@ enum Command {
         /// Trusted key directory (the opening key is looked up by the ID the openings name).
         #[arg(long, default_value = "zkgov-keys")]
         keys: PathBuf,
+        /// The bundle the challenge was drawn from: each record's accelerator is named from the
+        /// peak table of its claim on the challenged ledger. Without it, the names are the
+        /// openings' own labels, which the developer wrote and no proof checks.
+        #[arg(long)]
+        bundle: Option<PathBuf>,
     },
+    /// Print a shell completion script on stdout (see the README for where to install it).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) on stdout (see the README for where to install it).
+    Man,
+}
+
+/// Parses a `--capacity` value: one of the capacity classes ([`CAPACITIES`]); anything else is a
+/// usage error.
+pub(crate) fn capacity(s: &str) -> Result<u64, String> {
+    let c = s
+        .parse::<u64>()
+        .map_err(|_| format!("{s:?} is not a whole number"))?;
+    zkgov_verifier::merkle::depth_for(c).map_err(|e| e.to_string())?;
+    Ok(c)
+}
+
+/// Parses `challenge -k`: a number of records to open, at least 1 (zero is a usage error, not an
+/// empty challenge).
+fn record_count(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("a challenge opens at least 1 record".into()),
+        Ok(k) => Ok(k),
+        Err(_) => Err(format!("{s:?} is not a whole number")),
+    }
+}
+
+/// The help line of a `--capacity` flag: the accepted classes, listed from [`CAPACITIES`], then
+/// `more` (the default, or what the flag is for).
+pub(crate) fn capacity_help(more: &str) -> String {
+    let classes: Vec<String> = CAPACITIES.iter().map(u64::to_string).collect();
+    format!(
+        "Capacity class (record slots): one of {}{more}",
+        classes.join(", ")
+    )
 }
 
 /// Where a ledger comes from and how its accelerators map to the policy's peak table.
@@ -316,8 +358,7 @@ struct ComputeArgs {
     /// policy's nonce).
     #[arg(long, conflicts_with = "policy")]
     nonce: Option<String>,
-    /// Capacity class (default: the smallest that fits the ledger).
-    #[arg(long)]
+    #[arg(long, value_parser = capacity, help = capacity_help("; default: the smallest that fits the ledger"))]
     capacity: Option<u64>,
     /// Key directory.
     #[arg(long, default_value = "zkgov-keys")]
@@ -438,7 +479,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, ProveError> {
             seed_file,
             challenge,
             keys,
-            key,
+            key_id,
             out,
         } => {
             let peaks = PeakTable::from_args(&ledger.peaks)?;
@@ -448,7 +489,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, ProveError> {
                 &peaks,
                 &seed_file,
                 &challenge,
-                (&keys, key.as_deref()),
+                (&keys, key_id.as_deref()),
                 &out,
                 json,
             )
@@ -457,7 +498,10 @@ pub fn run(cli: Cli) -> Result<ExitCode, ProveError> {
             challenge,
             openings,
             keys,
-        } => spotcheck::check(&challenge, &openings, &keys, json),
+            bundle,
+        } => spotcheck::check(&challenge, &openings, &keys, bundle.as_deref(), json),
+        Command::Completions { shell } => help_cmd::completions(shell),
+        Command::Man => help_cmd::man(),
     }
 }
 
@@ -478,20 +522,28 @@ pub fn keygen(
     );
     let n = capacity as usize;
     let (pair, payload) = match circuit {
-        CircuitKind::Compute => setup(ComputeCircuit::blank(n), circuit, capacity, quiet)?,
-        CircuitKind::Eval => setup(EvalCircuit::blank(n), circuit, capacity, quiet)?,
-        CircuitKind::Opening => setup(OpeningCircuit::blank(depth), circuit, capacity, quiet)?,
+        CircuitKind::Compute => setup(ComputeCircuit::blank(n), circuit, capacity, &step, quiet)?,
+        CircuitKind::Eval => setup(EvalCircuit::blank(n), circuit, capacity, &step, quiet)?,
+        CircuitKind::Opening => setup(
+            OpeningCircuit::blank(depth),
+            circuit,
+            capacity,
+            &step,
+            quiet,
+        )?,
     };
     let id = keys::write(dir, &pair, &payload)?;
     step.done();
     Ok(id)
 }
 
-/// Reports the size of `blank` (synthesized without a witness) and runs its single-party setup.
+/// Reports the size of `blank` (synthesized without a witness) as a note of `step`, and runs its
+/// single-party setup.
 fn setup<C: ark_relations::gr1cs::ConstraintSynthesizer<ark_bn254::Fr> + Clone>(
     blank: C,
     circuit: CircuitKind,
     capacity: u64,
+    step: &Step,
     quiet: bool,
 ) -> Result<(keys::KeyPair, Vec<u8>), ProveError> {
     if !quiet {
@@ -505,11 +557,11 @@ fn setup<C: ark_relations::gr1cs::ConstraintSynthesizer<ark_bn254::Fr> + Clone>(
             CircuitKind::Opening => String::new(),
             _ => format!(" ({} per slot)", cs.num_constraints() as u64 / capacity),
         };
-        eprintln!(
+        step.note(&format!(
             "{} at capacity {capacity}: {} constraints{per_slot}",
             circuit.id(),
             cs.num_constraints()
-        );
+        ));
     }
     keys::generate(blank, circuit.id(), capacity, &mut OsRng)
 }

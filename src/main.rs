@@ -26,6 +26,7 @@ mod cli;
 mod demo;
 mod eval_cmd;
 mod export_cmd;
+mod help_cmd;
 mod output;
 mod spotcheck;
 mod verdict_cmd;

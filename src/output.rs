@@ -1,6 +1,6 @@
 //! Progress display and plain-words rendering shared by the commands.
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::{
     fmt,
     io::{IsTerminal, Write},
@@ -39,8 +39,14 @@ pub struct Step {
 
 impl Step {
     pub fn start(what: &str, quiet: bool) -> Self {
-        let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
-            let b = ProgressBar::new_spinner();
+        let target = (!quiet && std::io::stderr().is_terminal()).then(ProgressDrawTarget::stderr);
+        Self::with_target(what, target)
+    }
+
+    /// A step whose spinner draws on `target` (none: no spinner).
+    fn with_target(what: &str, target: Option<ProgressDrawTarget>) -> Self {
+        let bar = target.map(|t| {
+            let b = ProgressBar::with_draw_target(None, t);
             b.set_style(
                 ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
                     .unwrap_or_else(|_| ProgressStyle::default_spinner()),
@@ -53,6 +59,15 @@ impl Step {
             bar,
             start: Instant::now(),
             what: what.to_string(),
+        }
+    }
+
+    /// Prints a line on stderr while the step runs: above the spinner, which stays on the last
+    /// line (a plain `eprintln!` would be drawn over by the spinner's next tick).
+    pub fn note(&self, line: &str) {
+        match &self.bar {
+            Some(b) => b.println(line),
+            None => eprintln!("{line}"),
         }
     }
 
@@ -70,4 +85,71 @@ impl Step {
 /// First 12 hex digits of a key ID, for tables.
 pub fn short(id: &str) -> &str {
     &id[..id.len().min(12)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use indicatif::TermLike;
+    use std::sync::{Arc, Mutex};
+
+    /// A terminal that records what is written to it, line by line.
+    #[derive(Debug, Clone, Default)]
+    struct Screen(Arc<Mutex<Vec<String>>>);
+
+    impl TermLike for Screen {
+        fn width(&self) -> u16 {
+            80
+        }
+        fn move_cursor_up(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_down(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_right(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_left(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn write_line(&self, s: &str) -> std::io::Result<()> {
+            self.0.lock().unwrap().push(s.to_string());
+            Ok(())
+        }
+        fn write_str(&self, s: &str) -> std::io::Result<()> {
+            self.write_line(s)
+        }
+        fn clear_line(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn flush(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Issue 16: keygen's constraint-count line was printed straight to stderr while the spinner
+    /// ran, and the spinner's next tick drew over it. A note goes through the spinner, which
+    /// prints it above itself and redraws itself below it.
+    #[test]
+    fn a_note_is_printed_above_the_spinner_not_under_it() {
+        let screen = Screen::default();
+        let step = Step::with_target(
+            "generating a key",
+            Some(ProgressDrawTarget::term_like(Box::new(screen.clone()))),
+        );
+        step.note("compute at capacity 16: 1234 constraints");
+        let lines = screen.0.lock().unwrap().clone();
+        let note = lines
+            .iter()
+            .position(|l| l.contains("1234 constraints"))
+            .unwrap_or_else(|| panic!("the note is not on the step's terminal: {lines:?}"));
+        assert!(
+            lines[note + 1..]
+                .iter()
+                .any(|l| l.contains("generating a key")),
+            "the spinner is not redrawn below the note: {lines:?}"
+        );
+        step.done();
+    }
 }
