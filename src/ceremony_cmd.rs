@@ -202,7 +202,7 @@ pub fn check_transcripts(
                 &format!("checking the ceremony transcript {}", ceremony.display()),
                 json,
             );
-            let report = c.verify(&p1, &sha, &mut OsRng)?;
+            let report = c.verify(&p1, &sha, &mut OsRng, &step)?;
             step.done();
             Ok(report.ceremony)
         })
@@ -213,10 +213,8 @@ pub fn check_transcripts(
 pub fn run(cmd: CeremonyCommand, json: bool) -> Result<ExitCode, ProveError> {
     match cmd {
         CeremonyCommand::Phase1New { power, out } => {
-            let step = Step::start(&format!("writing a phase 1 of 2^{power} powers"), json);
             let p1 = Phase1::new(power)?;
-            let sha = p1.write(&out)?;
-            step.done();
+            let sha = written(&out, json, || p1.write(&out))?;
             if json {
                 println!(
                     "{}",
@@ -296,8 +294,8 @@ pub fn run(cmd: CeremonyCommand, json: bool) -> Result<ExitCode, ProveError> {
             out,
         } => {
             let (p1, sha) = read_phase1(&phase1, json)?;
-            let step = Step::start("deriving the initial key from the circuit", json);
-            let c = Ceremony::init(circuit.id(), capacity, &p1, &sha, &mut OsRng)?;
+            let step = Step::start("starting the ceremony", json);
+            let c = Ceremony::init(circuit.id(), capacity, &p1, &sha, &mut OsRng, &step)?;
             let secs = step.done();
             let file_sha = written(&out, json, || c.write(&out))?;
             if json {
@@ -352,8 +350,8 @@ pub fn run(cmd: CeremonyCommand, json: bool) -> Result<ExitCode, ProveError> {
             let step = Step::start("reading the ceremony file", json);
             let c = Ceremony::read(&ceremony)?;
             step.done();
-            let step = Step::start("re-deriving the initial key and checking every step", json);
-            let report = c.verify(&p1, &sha, &mut OsRng)?;
+            let step = Step::start("verifying the ceremony", json);
+            let report = c.verify(&p1, &sha, &mut OsRng, &step)?;
             let secs = step.done();
             report
                 .ceremony
@@ -371,7 +369,7 @@ pub fn run(cmd: CeremonyCommand, json: bool) -> Result<ExitCode, ProveError> {
             let c = Ceremony::read(&ceremony)?;
             step.done();
             let step = Step::start("verifying the ceremony", json);
-            let (pk, report) = c.finalize(&p1, &sha, &mut OsRng)?;
+            let (pk, report) = c.finalize(&p1, &sha, &mut OsRng, &step)?;
             step.done();
             let (pair, payload) = keys::key_pair(
                 pk,

@@ -47,10 +47,7 @@ impl Step {
     fn with_target(what: &str, target: Option<ProgressDrawTarget>) -> Self {
         let bar = target.map(|t| {
             let b = ProgressBar::with_draw_target(None, t);
-            b.set_style(
-                ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
-                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-            );
+            b.set_style(Self::style(0));
             b.set_message(what.to_string());
             b.enable_steady_tick(Duration::from_millis(120));
             b
@@ -71,6 +68,16 @@ impl Step {
         }
     }
 
+    /// The spinner's style, or with `units` a bar counting them.
+    fn style(units: u64) -> ProgressStyle {
+        let template = if units > 0 {
+            "{spinner} {msg} [{bar:30}] {pos}/{len} ({elapsed}, about {eta} left)"
+        } else {
+            "{spinner} {msg} ({elapsed})"
+        };
+        ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_spinner())
+    }
+
     /// Stops the spinner and returns the elapsed seconds.
     pub fn done(self) -> f64 {
         let secs = self.start.elapsed().as_secs_f64();
@@ -79,6 +86,29 @@ impl Step {
             eprintln!("{} done in {secs:.1} s", self.what);
         }
         secs
+    }
+}
+
+/// A step's spinner shows the stage a ceremony computation is in, and a bar where the stage counts
+/// its work.
+impl zkgov_prover::ceremony::Progress for Step {
+    fn stage(&self, what: &str, units: u64) {
+        if let Some(b) = &self.bar {
+            b.set_style(Self::style(units));
+            b.set_message(format!("{}: {what}", self.what));
+            b.set_position(0);
+            if units > 0 {
+                b.set_length(units);
+            } else {
+                b.unset_length();
+            }
+        }
+    }
+
+    fn advance(&self, units: u64) {
+        if let Some(b) = &self.bar {
+            b.inc(units);
+        }
     }
 }
 
@@ -149,6 +179,32 @@ mod tests {
                 .iter()
                 .any(|l| l.contains("generating a key")),
             "the spinner is not redrawn below the note: {lines:?}"
+        );
+        step.done();
+    }
+
+    /// Issue 16: the ceremony showed one spinner for minutes. Its stages are named on the
+    /// spinner, and a stage that counts its work shows a bar with the count.
+    #[test]
+    fn a_ceremony_stage_shows_its_count() {
+        use zkgov_prover::ceremony::Progress;
+        let screen = Screen::default();
+        let step = Step::with_target(
+            "starting the ceremony",
+            Some(ProgressDrawTarget::term_like(Box::new(screen.clone()))),
+        );
+        step.stage("deriving the initial key (circuit variables)", 4);
+        for _ in 0..4 {
+            step.advance(1);
+        }
+        // The steady tick redraws within 120 ms.
+        std::thread::sleep(Duration::from_millis(400));
+        let lines = screen.0.lock().unwrap().clone();
+        assert!(
+            lines.iter().any(|l| l
+                .contains("starting the ceremony: deriving the initial key (circuit variables)")
+                && l.contains("4/4")),
+            "{lines:?}"
         );
         step.done();
     }
