@@ -54,8 +54,7 @@ pub enum CeremonyCommand {
         /// Which claim's circuit.
         #[arg(long, value_enum, default_value_t = CircuitKind::Compute)]
         circuit: CircuitKind,
-        /// Capacity class.
-        #[arg(long)]
+        #[arg(long, value_parser = crate::cli::capacity, help = crate::cli::capacity_help(""))]
         capacity: u64,
         /// The phase 1: a zkgov phase-1 file or a snarkjs .ptau.
         #[arg(long)]
@@ -115,6 +114,21 @@ pub struct Who {
     /// ceremony-contributor --out FILE` makes one).
     #[arg(long)]
     signing_key: PathBuf,
+}
+
+/// Runs `write` (a ceremony, phase-1 or key file of up to gigabytes) under a spinner.
+fn written<T, E>(
+    path: &Path,
+    json: bool,
+    write: impl FnOnce() -> Result<T, E>,
+) -> Result<T, CliError>
+where
+    CliError: From<E>,
+{
+    let step = Step::start(&format!("writing {}", path.display()), json);
+    let out = write()?;
+    step.done();
+    Ok(out)
 }
 
 fn read_phase1(path: &Path, json: bool) -> Result<(Phase1, String), CliError> {
@@ -192,7 +206,7 @@ pub fn check_transcripts(
                 &format!("checking the ceremony transcript {}", ceremony.display()),
                 json,
             );
-            let report = c.verify(&p1, &sha, &mut OsRng)?;
+            let report = c.verify(&p1, &sha, &mut OsRng, &step)?;
             step.done();
             Ok(report.ceremony)
         })
@@ -204,7 +218,7 @@ pub fn run(cmd: CeremonyCommand, json: bool) -> Result<ExitCode, CliError> {
     match cmd {
         CeremonyCommand::Phase1New { power, out } => {
             let p1 = Phase1::new(power)?;
-            let sha = p1.write(&out)?;
+            let sha = written(&out, json, || p1.write(&out))?;
             if json {
                 println!(
                     "{}",
@@ -219,13 +233,15 @@ pub fn run(cmd: CeremonyCommand, json: bool) -> Result<ExitCode, CliError> {
         }
         CeremonyCommand::Phase1Contribute { input, who, out } => {
             let key = signing::read_secret(&who.signing_key, Role::CeremonyContributor)?;
+            let step = Step::start("reading phase 1", json);
             let (mut p1, _) = Phase1::read(&input)?;
+            step.done();
             let step = Step::start("checking phase 1 and contributing", json);
             let c = p1
                 .contribute(&key, &who.name, who.jurisdiction.as_deref(), &mut OsRng)?
                 .clone();
             let secs = step.done();
-            let sha = p1.write(&out)?;
+            let sha = written(&out, json, || p1.write(&out))?;
             if json {
                 println!(
                     "{}",
@@ -282,10 +298,17 @@ pub fn run(cmd: CeremonyCommand, json: bool) -> Result<ExitCode, CliError> {
             out,
         } => {
             let (p1, sha) = read_phase1(&phase1, json)?;
-            let step = Step::start("deriving the initial key from the circuit", json);
-            let c = Ceremony::init(circuit.circuit().id(), capacity, &p1, &sha, &mut OsRng)?;
+            let step = Step::start("starting the ceremony", json);
+            let c = Ceremony::init(
+                circuit.circuit().id(),
+                capacity,
+                &p1,
+                &sha,
+                &mut OsRng,
+                &step,
+            )?;
             let secs = step.done();
-            let file_sha = c.write(&out)?;
+            let file_sha = written(&out, json, || c.write(&out))?;
             if json {
                 println!(
                     "{}",
@@ -310,7 +333,7 @@ pub fn run(cmd: CeremonyCommand, json: bool) -> Result<ExitCode, CliError> {
                 .contribute(&key, &who.name, who.jurisdiction.as_deref(), &mut OsRng)?
                 .clone();
             let secs = step.done();
-            let sha = c.write(&out)?;
+            let sha = written(&out, json, || c.write(&out))?;
             if json {
                 println!(
                     "{}",
@@ -335,9 +358,11 @@ pub fn run(cmd: CeremonyCommand, json: bool) -> Result<ExitCode, CliError> {
                 .map(|a| RequiredContributor::parse_arg(a))
                 .collect::<Result<Vec<_>, _>>()?;
             let (p1, sha) = read_phase1(&phase1, json)?;
+            let step = Step::start("reading the ceremony file", json);
             let c = Ceremony::read(&ceremony)?;
-            let step = Step::start("re-deriving the initial key and checking every step", json);
-            let report = c.verify(&p1, &sha, &mut OsRng)?;
+            step.done();
+            let step = Step::start("verifying the ceremony", json);
+            let report = c.verify(&p1, &sha, &mut OsRng, &step)?;
             let secs = step.done();
             report
                 .ceremony
@@ -351,9 +376,11 @@ pub fn run(cmd: CeremonyCommand, json: bool) -> Result<ExitCode, CliError> {
             keys: dir,
         } => {
             let (p1, sha) = read_phase1(&phase1, json)?;
+            let step = Step::start("reading the ceremony file", json);
             let c = Ceremony::read(&ceremony)?;
+            step.done();
             let step = Step::start("verifying the ceremony", json);
-            let (pk, report) = c.finalize(&p1, &sha, &mut OsRng)?;
+            let (pk, report) = c.finalize(&p1, &sha, &mut OsRng, &step)?;
             step.done();
             let (pair, payload) = keys::key_pair(
                 pk,
@@ -361,7 +388,7 @@ pub fn run(cmd: CeremonyCommand, json: bool) -> Result<ExitCode, CliError> {
                 c.header.capacity,
                 SetupKind::Ceremony,
             )?;
-            let id = keys::write(&dir, &pair, &payload)?;
+            let id = written(&dir, json, || keys::write(&dir, &pair, &payload))?;
             print_report(
                 &report,
                 json,

@@ -2,7 +2,7 @@
 
 use crate::error::CliError;
 use crate::{
-    demo, export_cmd,
+    demo, export_cmd, help_cmd,
     output::{short, Step},
     spotcheck, verify_cmd,
 };
@@ -20,6 +20,7 @@ use zkgov_spec::files::write_atomic;
 use zkgov_spec::{
     bundle::Bundle,
     encoding::parse_quantity,
+    merkle::CAPACITIES,
     provider::AttestationFile,
     statement::{Context, COMPUTE_CIRCUIT},
 };
@@ -50,8 +51,7 @@ enum Command {
         /// Which claim's circuit.
         #[arg(long, value_enum, default_value_t = CircuitKind::Compute)]
         circuit: CircuitKind,
-        /// Capacity class (record slots): 16, 64, 256, 1024, 4096 or 16384.
-        #[arg(long, default_value_t = 64)]
+        #[arg(long, default_value_t = 64, value_parser = capacity, help = capacity_help(""))]
         capacity: u64,
         /// Key directory.
         #[arg(long, default_value = "zkgov-keys")]
@@ -63,8 +63,7 @@ enum Command {
         /// A file with one sample id per line.
         #[arg(long)]
         ids: PathBuf,
-        /// The claim's capacity class.
-        #[arg(long)]
+        #[arg(long, value_parser = capacity, help = capacity_help("; the claim's class"))]
         capacity: u64,
     },
     /// Create an ed25519 signing key: an evaluator's (attesting eval results), a ceremony
@@ -157,8 +156,8 @@ enum Command {
         /// Which claim (1-based).
         #[arg(long, default_value_t = 1)]
         claim: usize,
-        /// How many records to open.
-        #[arg(long, short = 'k', default_value_t = 5)]
+        /// How many records to open: at least 1, and at most the ledger's record count.
+        #[arg(long, short = 'k', default_value_t = 5, value_parser = record_count)]
         count: usize,
         /// Where to write the challenge.
         #[arg(long, default_value = "challenge.json")]
@@ -181,7 +180,7 @@ enum Command {
         keys: PathBuf,
         /// Use this key ID (default: the only opening key for the capacity, ceremony keys first).
         #[arg(long)]
-        key: Option<String>,
+        key_id: Option<String>,
         /// Where to write the openings.
         #[arg(long, default_value = "openings.json")]
         out: PathBuf,
@@ -198,7 +197,50 @@ enum Command {
         /// Trusted key directory (the opening key is looked up by the ID the openings name).
         #[arg(long, default_value = "zkgov-keys")]
         keys: PathBuf,
+        /// The bundle the challenge was drawn from: each record's accelerator is named from the
+        /// peak table of its claim on the challenged ledger. Without it, the names are the
+        /// openings' own labels, which the developer wrote and no proof checks.
+        #[arg(long)]
+        bundle: Option<PathBuf>,
     },
+    /// Print a shell completion script on stdout (see the README for where to install it).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) on stdout (see the README for where to install it).
+    Man,
+}
+
+/// Parses a `--capacity` value: one of the capacity classes ([`CAPACITIES`]); anything else is a
+/// usage error.
+pub(crate) fn capacity(s: &str) -> Result<u64, String> {
+    let c = s
+        .parse::<u64>()
+        .map_err(|_| format!("{s:?} is not a whole number"))?;
+    zkgov_spec::merkle::depth_for(c).map_err(|e| e.to_string())?;
+    Ok(c)
+}
+
+/// Parses `challenge -k`: a number of records to open, at least 1 (zero is a usage error, not an
+/// empty challenge).
+fn record_count(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("a challenge opens at least 1 record".into()),
+        Ok(k) => Ok(k),
+        Err(_) => Err(format!("{s:?} is not a whole number")),
+    }
+}
+
+/// The help line of a `--capacity` flag: the accepted classes, listed from [`CAPACITIES`], then
+/// `more` (the default, or what the flag is for).
+pub(crate) fn capacity_help(more: &str) -> String {
+    let classes: Vec<String> = CAPACITIES.iter().map(u64::to_string).collect();
+    format!(
+        "Capacity class (record slots): one of {}{more}",
+        classes.join(", ")
+    )
 }
 
 /// Where a ledger comes from and how its accelerators map to the policy's peak table.
@@ -249,12 +291,8 @@ impl LedgerArgs {
         match &self.policy {
             Some(p) => {
                 let policy = zkgov_policy::policy_file::Policy::read(p)?;
-                Ok((
-                    PeakTable {
-                        entries: policy.accelerators.clone(),
-                    },
-                    Some(policy),
-                ))
+                let entries = policy.accelerator_rows()?.to_vec();
+                Ok((PeakTable { entries }, Some(policy)))
             }
             None => Ok((PeakTable::from_args(&self.peaks)?, None)),
         }
@@ -318,8 +356,7 @@ struct ComputeArgs {
     /// policy's nonce).
     #[arg(long, conflicts_with = "policy")]
     nonce: Option<String>,
-    /// Capacity class (default: the smallest that fits the ledger).
-    #[arg(long)]
+    #[arg(long, value_parser = capacity, help = capacity_help("; default: the smallest that fits the ledger"))]
     capacity: Option<u64>,
     /// Key directory.
     #[arg(long, default_value = "zkgov-keys")]
@@ -442,7 +479,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             seed_file,
             challenge,
             keys,
-            key,
+            key_id,
             out,
         } => {
             let peaks = PeakTable::from_args(&ledger.peaks)?;
@@ -452,7 +489,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
                 &peaks,
                 &seed_file,
                 &challenge,
-                (&keys, key.as_deref()),
+                (&keys, key_id.as_deref()),
                 &out,
                 json,
             )
@@ -461,11 +498,15 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             challenge,
             openings,
             keys,
-        } => spotcheck::check(&challenge, &openings, &keys, json),
+            bundle,
+        } => spotcheck::check(&challenge, &openings, &keys, bundle.as_deref(), json),
+        Command::Completions { shell } => help_cmd::completions(shell),
+        Command::Man => help_cmd::man(),
     }
 }
 
-/// Generates and writes a single-party key pair for `circuit`; returns its ID.
+/// Generates and writes a single-party key pair for `circuit`; returns its ID. The constraint
+/// count is a note above the spinner.
 pub fn keygen(
     dir: &Path,
     circuit: CircuitKind,
@@ -473,17 +514,6 @@ pub fn keygen(
     quiet: bool,
 ) -> Result<String, CliError> {
     let circuit = circuit.circuit();
-    if !quiet {
-        let constraints = keys::prepared_for(circuit, capacity)?.num_constraints();
-        let per_slot = match circuit {
-            Circuit::Opening => String::new(),
-            _ => format!(" ({} per slot)", constraints as u64 / capacity),
-        };
-        eprintln!(
-            "{} at capacity {capacity}: {constraints} constraints{per_slot}",
-            circuit.id()
-        );
-    }
     let step = Step::start(
         &format!(
             "generating single-party {} key (capacity {capacity})",
@@ -491,6 +521,17 @@ pub fn keygen(
         ),
         quiet,
     );
+    if !quiet {
+        let constraints = keys::prepared_for(circuit, capacity)?.num_constraints();
+        let per_slot = match circuit {
+            Circuit::Opening => String::new(),
+            _ => format!(" ({} per slot)", constraints as u64 / capacity),
+        };
+        step.note(&format!(
+            "{} at capacity {capacity}: {constraints} constraints{per_slot}",
+            circuit.id()
+        ));
+    }
     let (pair, payload) = keys::generate(circuit, capacity, &mut OsRng)?;
     let id = keys::write(dir, &pair, &payload)?;
     step.done();

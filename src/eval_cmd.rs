@@ -61,10 +61,11 @@ pub struct EvalClaimArgs {
     #[arg(long)]
     #[serde(default)]
     pub scorer: Option<String>,
-    /// Key of a dict-valued Inspect score (e.g. harm).
+    /// Key of a dict-valued Inspect score (e.g. harm). In a suite file `score_key` (`key` is
+    /// still read).
     #[arg(long)]
-    #[serde(default)]
-    pub key: Option<String>,
+    #[serde(default, alias = "key")]
+    pub score_key: Option<String>,
     /// Inspect epoch reducer (e.g. mean, at_least_2), for logs that reduce epochs several ways
     /// (default: the log's headline reducer, else its only one).
     #[arg(long)]
@@ -86,8 +87,8 @@ pub struct EvalClaimArgs {
     #[arg(long, value_enum, default_value_t = ErroredArg::Worst)]
     #[serde(default = "default_errored")]
     pub errored: ErroredArg,
-    /// Capacity class (default: the smallest that fits).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::cli::capacity,
+          help = crate::cli::capacity_help("; default: the smallest that fits"))]
     #[serde(default)]
     pub capacity: Option<u64>,
 }
@@ -160,10 +161,10 @@ fn read_log(c: &EvalClaimArgs) -> Result<EvalLog, CliError> {
     };
     match &c.lm_eval_results {
         Some(results) => {
-            if c.scorer.is_some() || c.key.is_some() || c.reducer.is_some() {
+            if c.scorer.is_some() || c.score_key.is_some() || c.reducer.is_some() {
                 return Err(CliError::input(
                     "eval claim",
-                    "--scorer, --key and --reducer are for Inspect logs; an lm-eval claim names --metric and --filter",
+                    "--scorer, --score-key and --reducer are for Inspect logs; an lm-eval claim names --metric and --filter",
                 ));
             }
             lm_eval::read_lm_eval(log_path, results, &c.metric, &c.filter).map_err(imp)
@@ -172,7 +173,7 @@ fn read_log(c: &EvalClaimArgs) -> Result<EvalLog, CliError> {
             log_path,
             inspect_ai::Select {
                 scorer: c.scorer.as_deref(),
-                key: c.key.as_deref(),
+                key: c.score_key.as_deref(),
                 reducer: c.reducer.as_deref(),
             },
         )

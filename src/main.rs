@@ -27,6 +27,7 @@ mod demo;
 mod error;
 mod eval_cmd;
 mod export_cmd;
+mod help_cmd;
 mod output;
 mod spotcheck;
 mod verify_cmd;

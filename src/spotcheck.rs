@@ -140,17 +140,79 @@ pub fn open(
     Ok(ExitCode::SUCCESS)
 }
 
+/// Where the audit takes accelerator names from.
+enum ClassNames {
+    /// The peak table of the bundle's claim on the challenged ledger (the names its statement
+    /// binds).
+    Bundle(Vec<String>),
+    /// The labels the openings file gives each record (the developer's words, unchecked).
+    Openings,
+}
+
+impl ClassNames {
+    /// The names of the claim in `bundle` whose ledger commitment the challenge is about.
+    fn from_bundle(bundle: &Path, ch: &Challenge) -> Result<Self, CliError> {
+        let b = Bundle::read(bundle)?;
+        for c in &b.claims {
+            if let Statement::Compute(s) = &c.statement {
+                let inputs = s.parse()?;
+                if fr_to_hex(&inputs.root) == ch.ledger_root {
+                    return Ok(ClassNames::Bundle(inputs.names));
+                }
+            }
+        }
+        Err(CliError::input(
+            "--bundle",
+            format!(
+                "{} has no training-compute claim on the challenged ledger {}",
+                bundle.display(),
+                short(&ch.ledger_root)
+            ),
+        ))
+    }
+
+    /// The accelerator of the record opened at `index` with class `class`, in words.
+    fn name(&self, op: &Openings, index: u64, class: u8) -> String {
+        match self {
+            ClassNames::Bundle(names) => names.get(class as usize).cloned().unwrap_or_else(|| {
+                format!("class {class}, a row the bundle's peak table does not have")
+            }),
+            ClassNames::Openings => op
+                .openings
+                .iter()
+                .find(|o| o.index == index)
+                .map_or(format!("class {class}"), |o| {
+                    format!("{} as the openings name class {class}", o.accelerator)
+                }),
+        }
+    }
+
+    /// Where the names come from, for `--json`.
+    fn source(&self) -> &'static str {
+        match self {
+            ClassNames::Bundle(_) => "bundle",
+            ClassNames::Openings => "openings",
+        }
+    }
+}
+
 /// Regulator: check openings against the challenge, with the opening key from the trusted key
-/// directory `keys`.
+/// directory `keys`; records' accelerators are named from `bundle`'s claim on the ledger when
+/// given.
 pub fn check(
     challenge: &Path,
     openings: &Path,
     keys: &Path,
+    bundle: Option<&Path>,
     json: bool,
 ) -> Result<ExitCode, CliError> {
     let ch = Challenge::from_json(&read(challenge)?)?;
     let op: Openings =
         serde_json::from_str(&read(openings)?).map_err(|e| SpecError::malformed("openings", e))?;
+    let names = match bundle {
+        Some(b) => ClassNames::from_bundle(b, &ch)?,
+        None => ClassNames::Openings,
+    };
     let findings = audit(&ch, &op, &KeyStore::new(keys))?;
     let ok = findings
         .iter()
@@ -159,7 +221,9 @@ pub fn check(
         let rows: Vec<_> = findings
             .iter()
             .map(|(i, f)| match f {
-                Finding::Verified(r) => json!({ "index": i, "result": "verified", "class": r.class, "devices": r.devices, "seconds": r.seconds }),
+                Finding::Verified(r) => json!({ "index": i, "result": "verified", "class": r.class,
+                    "accelerator": names.name(&op, *i, r.class), "accelerator_from": names.source(),
+                    "devices": r.devices, "seconds": r.seconds }),
                 Finding::Missing => json!({ "index": i, "result": "missing" }),
                 Finding::Mismatch => json!({ "index": i, "result": "mismatch" }),
             })
@@ -169,8 +233,10 @@ pub fn check(
         for (i, f) in &findings {
             match f {
                 Finding::Verified(r) => println!(
-                    "  record {i}: proven to be in the committed ledger (class {}, {} devices, {} s)",
-                    r.class, r.devices, r.seconds
+                    "  record {i}: proven to be in the committed ledger ({}, {} devices, {} s)",
+                    names.name(&op, *i, r.class),
+                    r.devices,
+                    r.seconds
                 ),
                 Finding::Missing => println!("  record {i}: NOT OPENED"),
                 Finding::Mismatch => println!(

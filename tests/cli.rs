@@ -234,10 +234,8 @@ fn bad_inputs_give_one_clear_line() {
             ],
             "NAME=FLOPS",
         ),
-        (
-            vec!["keygen", "--capacity", "100", "--keys", "k"],
-            "capacity",
-        ),
+        // `keygen --capacity 100` is a usage error now (exit 2): see
+        // capacity_flags_list_exactly_the_accepted_classes.
     ];
     for (args, needle) in cases {
         let o = zkgov(&args, d);
@@ -317,6 +315,24 @@ fn spot_check_round_trip_and_tampered_openings() {
     let o = zkgov(&args, d);
     assert!(o.status.success(), "{}", stderr(&o));
 
+    // Issue 16: `-k 0` wrote an empty challenge; it is a usage error now. More records than the
+    // ledger has is an error naming both numbers. Neither writes a challenge.
+    let o = zkgov(&["challenge", "b.json", "-k", "0", "--out", "ch.json"], d);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("a challenge opens at least 1 record"),
+        "{}",
+        stderr(&o)
+    );
+    let e = one_line_error(&zkgov(
+        &["challenge", "b.json", "-k", "11", "--out", "ch.json"],
+        d,
+    ));
+    assert!(
+        e.contains("11 distinct records asked for, but the ledger has 10"),
+        "{e}"
+    );
+    assert!(!d.join("ch.json").exists());
     let o = zkgov(&["challenge", "b.json", "-k", "3", "--out", "ch.json"], d);
     assert!(o.status.success(), "{}", stderr(&o));
     let mut args = vec![
@@ -356,6 +372,71 @@ fn spot_check_round_trip_and_tampered_openings() {
         "{}",
         stdout(&o)
     );
+    // Issue 16: records were shown as "class 0". Without the bundle they carry the openings'
+    // own labels, said to be those; with it, the names of the claim's peak table.
+    let names_in = |out: &str| {
+        out.lines()
+            .filter(|l| l.contains("proven to be in the committed ledger"))
+            .map(|l| {
+                let name = l.split(" (").nth(1).unwrap();
+                name.split(',').next().unwrap().to_string()
+            })
+            .collect::<Vec<_>>()
+    };
+    let labelled = names_in(&stdout(&o));
+    assert_eq!(labelled.len(), 3);
+    assert!(
+        labelled
+            .iter()
+            .all(|n| n == "H100 as the openings name class 0"
+                || n == "A100 as the openings name class 1"),
+        "{labelled:?}"
+    );
+    let o = zkgov(
+        &[
+            "audit",
+            "--challenge",
+            "ch.json",
+            "--openings",
+            "op.json",
+            "--keys",
+            "keys",
+            "--bundle",
+            "b.json",
+        ],
+        d,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let named = names_in(&stdout(&o));
+    assert_eq!(named.len(), 3);
+    for (bundle, openings) in named.iter().zip(&labelled) {
+        assert!(["H100", "A100"].contains(&bundle.as_str()), "{named:?}");
+        assert!(
+            openings.starts_with(&format!("{bundle} as")),
+            "{named:?} {labelled:?}"
+        );
+    }
+    let o = zkgov(
+        &[
+            "--json",
+            "audit",
+            "--challenge",
+            "ch.json",
+            "--openings",
+            "op.json",
+            "--keys",
+            "keys",
+            "--bundle",
+            "b.json",
+        ],
+        d,
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    for r in v["records"].as_array().unwrap() {
+        let name = r["accelerator"].as_str().unwrap();
+        assert_eq!(name, if r["class"] == 0 { "H100" } else { "A100" }, "{r}");
+        assert_eq!(r["accelerator_from"], "bundle");
+    }
     // The openings disclose the records and proofs, nothing of the tree: no salt, no sibling.
     let text = std::fs::read_to_string(d.join("op.json")).unwrap();
     for hidden in ["salt", "path", "sibling"] {
@@ -568,4 +649,179 @@ fn compute_forgeries_of_issue_14_are_refused_before_proving() {
         assert!(e.contains(needle), "{ledger}: {e}");
         assert!(!d.join("b.json").exists());
     }
+}
+
+/// The help texts of every command, found from `zkgov --help` down.
+fn all_help(d: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut todo = vec![Vec::<String>::new()];
+    while let Some(path) = todo.pop() {
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+        args.push("--help");
+        let o = zkgov(&args, d);
+        assert!(o.status.success(), "{args:?}");
+        let help = stdout(&o);
+        if let Some(start) = help.find("Commands:\n") {
+            for line in help[start + 10..].lines().take_while(|l| !l.is_empty()) {
+                let name = line.split_whitespace().next().unwrap();
+                if name != "help" {
+                    let mut sub = path.clone();
+                    sub.push(name.to_string());
+                    todo.push(sub);
+                }
+            }
+        }
+        out.push((path.join(" "), help));
+    }
+    out
+}
+
+/// Issue 16: `keygen --help` listed 16, 64, 256, 1024, 4096 or 16384, not the accepted classes.
+/// Every `--capacity` flag lists exactly the accepted classes, accepts each, and refuses anything
+/// else as a usage error (exit 2).
+#[test]
+fn capacity_flags_list_exactly_the_accepted_classes() {
+    let d = tempfile::tempdir().unwrap();
+    let d = d.path();
+    let mut seen = 0;
+    for (cmd, help) in all_help(d) {
+        let Some(flag) = help.find("--capacity <CAPACITY>") else {
+            continue;
+        };
+        seen += 1;
+        let text = &help[flag..];
+        let after = &text[text
+            .find("one of")
+            .unwrap_or_else(|| panic!("{cmd}: {text}"))
+            + 6..];
+        let end = [after.find("\n\n"), after.find("[default")]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(after.len());
+        let listed: Vec<u64> = after[..end]
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|t| !t.is_empty())
+            .map(|t| t.parse().unwrap())
+            .collect();
+        assert_eq!(listed, zkgov_spec::merkle::CAPACITIES, "zkgov {cmd}");
+    }
+    assert_eq!(
+        seen, 5,
+        "keygen, benchmark-digest, prove compute, prove eval, ceremony init"
+    );
+    for c in zkgov_spec::merkle::CAPACITIES {
+        let c = c.to_string();
+        let o = zkgov(
+            &["benchmark-digest", "--ids", "missing.txt", "--capacity", &c],
+            d,
+        );
+        assert_eq!(o.status.code(), Some(1), "{c}: {}", stderr(&o));
+        assert!(stderr(&o).contains("missing.txt"), "{c}: {}", stderr(&o));
+    }
+    let o = zkgov(&["keygen", "--capacity", "100", "--keys", "keys"], d);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("100 is not a capacity class"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!d.join("keys").exists());
+}
+
+/// Issue 16: `--key` meant a score key in `prove eval` and a key ID in `open`. Each is now named
+/// for what it is, and no command has a bare `--key`.
+#[test]
+fn each_flag_name_has_one_meaning() {
+    let d = tempfile::tempdir().unwrap();
+    let helps = all_help(d.path());
+    assert!(helps.len() > 20, "{}", helps.len());
+    let flags = |cmd: &str| -> Vec<String> {
+        let help = &helps.iter().find(|(c, _)| c == cmd).unwrap().1;
+        help.split_whitespace()
+            .filter(|t| t.starts_with("--"))
+            .map(|t| t.trim_end_matches(',').to_string())
+            .collect()
+    };
+    for (cmd, _) in &helps {
+        assert!(
+            !flags(cmd).contains(&"--key".to_string()),
+            "zkgov {cmd} has --key"
+        );
+    }
+    for cmd in ["open", "prove compute"] {
+        assert!(flags(cmd).contains(&"--key-id".to_string()), "{cmd}");
+    }
+    assert!(flags("prove eval").contains(&"--score-key".to_string()));
+}
+
+/// Issue 16: shell completions and a man page, generated from the command line itself.
+#[test]
+fn completions_and_man_page_name_the_subcommands() {
+    let d = tempfile::tempdir().unwrap();
+    let d = d.path();
+    let subcommands = [
+        "keygen",
+        "prove",
+        "verify",
+        "challenge",
+        "open",
+        "audit",
+        "ceremony",
+        "completions",
+        "man",
+    ];
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let o = zkgov(&["completions", shell], d);
+        assert!(o.status.success(), "{shell}: {}", stderr(&o));
+        let text = stdout(&o);
+        for sub in subcommands {
+            assert!(text.contains(sub), "{shell} completions lack {sub}");
+        }
+    }
+    let o = zkgov(&["completions", "tcsh"], d);
+    assert_eq!(o.status.code(), Some(2));
+    let o = zkgov(&["man"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let page = stdout(&o);
+    assert!(page.contains(".TH zkgov 1"), "{page}");
+    for sub in subcommands {
+        assert!(page.contains(sub), "the man page lacks {sub}");
+    }
+}
+
+/// Issue 16: a policy of eval rules alone had to list accelerators. It need not now; `policy
+/// check` says it lists none, and counting a ledger under it is one clear error, not a panic.
+#[test]
+fn a_policy_of_eval_rules_alone_counts_no_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("eval-only.toml"),
+        "format = \"zkgov-policy\"\nversion = 2\nid = \"uk-aisi\"\njurisdiction = \"United Kingdom (example)\"\nlegal_source = \"example\"\nexample = true\n\n[context]\nepochs = [2026]\n\n[[attesters]]\nname = \"lab\"\ned25519 = \"0000000000000000000000000000000000000000000000000000000000000001\"\n\n[[claims]]\nkind = \"eval-red-line\"\neval_id = \"cyber-ctf-v1\"\ndirection = \"below\"\nred_line = \"0.5\"\nattesters = [\"lab\"]\n",
+    )
+    .unwrap();
+    let o = zkgov(&["policy", "check", "eval-only.toml"], d);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("lists no accelerators"),
+        "{}",
+        stdout(&o)
+    );
+    let ledger = fixture();
+    let e = one_line_error(&zkgov(
+        &[
+            "prove",
+            "compute",
+            "--ledger",
+            ledger.to_str().unwrap(),
+            "--policy",
+            "eval-only.toml",
+            "--out",
+            "b.json",
+        ],
+        d,
+    ));
+    assert!(e.contains("lists no accelerators"), "{e}");
+    assert!(!d.join("b.json").exists());
 }

@@ -886,3 +886,56 @@ fn cli_eval_claims_take_their_terms_from_the_policy() {
     let o = prove(&policy("at-least", "19/30"), &["--epoch", "2025"]);
     assert!(String::from_utf8_lossy(&o.stderr).contains("does not accept epoch 2025"));
 }
+
+/// Issue 16: a policy's `red_line = "0.5"` was refused while `--below 0.5` was accepted. Both now
+/// take every spelling through one parser: each spelling of one half refuses the same false claim
+/// (the log's mean is 19/30) with the same red line, on the command line and in a policy.
+#[test]
+fn red_lines_take_the_same_spellings_on_the_command_line_and_in_policies() {
+    let d = tempfile::tempdir().unwrap();
+    let d = d.path();
+    let log = fixtures().join("inspect-reducers/at-least-value.eval");
+    let log = log.to_str().unwrap();
+    let run = inspect_ai::read_inspect(Path::new(log), inspect_ai::Select::default())
+        .unwrap()
+        .run
+        .id;
+    assert!(zkgov(&["attester-key", "--out", "aisi.key"], d)
+        .status
+        .success());
+    let evaluator: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("aisi.key.pub")).unwrap()).unwrap();
+    let prove = |extra: &[&str]| {
+        let mut args = vec![
+            "prove",
+            "eval",
+            "--log",
+            log,
+            "--evaluator-key",
+            "aisi.key",
+            "--keys",
+            "keys",
+        ];
+        args.extend(extra);
+        let o = zkgov(&args, d);
+        assert_eq!(o.status.code(), Some(1));
+        String::from_utf8_lossy(&o.stderr).to_string()
+    };
+    for spelling in ["0.5", "1/2", ".5", "0.50", "50/100", "5e0/1e1"] {
+        let e = prove(&["--below", spelling]);
+        assert!(e.contains("is not below 1/2"), "--below {spelling}: {e}");
+        std::fs::write(
+            d.join("policy.toml"),
+            format!(
+                "format = \"zkgov-policy\"\nversion = 2\nid = \"uk-aisi\"\njurisdiction = \"United Kingdom (example)\"\nlegal_source = \"example\"\nexample = true\n\n[context]\nepochs = [2026]\n\n[[attesters]]\nname = \"aisi\"\ned25519 = \"{}\"\n\n[[claims]]\nkind = \"eval-red-line\"\neval_id = \"{run}\"\ndirection = \"below\"\nred_line = \"{spelling}\"\nattesters = [\"aisi\"]\n",
+                evaluator["public_key"].as_str().unwrap()
+            ),
+        )
+        .unwrap();
+        let e = prove(&["--policy", "policy.toml"]);
+        assert!(
+            e.contains("is not below 1/2"),
+            "red_line = {spelling:?}: {e}"
+        );
+    }
+}

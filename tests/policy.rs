@@ -7,7 +7,7 @@ use std::{path::Path, sync::OnceLock};
 use zkgov_circuits::Circuit;
 use zkgov_evidence::ledger_file::PeakTable;
 use zkgov_policy::{
-    policy_file::Policy,
+    policy_file::{Bound, Policy, Requirement},
     verdict::{evaluate, Outcome, PolicyVerdict},
 };
 use zkgov_prover::{keys, prove::ComputeJob};
@@ -514,5 +514,71 @@ fn decoy_peak_rows_are_refused_or_not_shown() {
             "its peak table has a row \"H100 decoy\", an accelerator this policy does not count: records filed under it were counted at a peak this policy never set"
         ),
         "{v:?}"
+    );
+}
+
+/// Issue 16: every red-line spelling `--below` takes is read from a policy too (`"0.9"` was
+/// refused), as is a TOML integer.
+#[test]
+fn policy_red_lines_take_every_spelling() {
+    let rule = "[[attesters]]\nname = \"lab\"\ned25519 = \"0000000000000000000000000000000000000000000000000000000000000001\"\n\n[[claims]]\nkind = \"eval-red-line\"\neval_id = \"cyber-ctf-v1\"\ndirection = \"below\"\nattesters = [\"lab\"]\nred_line = ";
+    for (spelling, num, den) in [
+        ("\"0.9\"", 9, 10),
+        ("\"9/10\"", 9, 10),
+        ("\"0.90\"", 9, 10),
+        ("\".9\"", 9, 10),
+        ("\"90/100\"", 9, 10),
+        ("\"1\"", 1, 1),
+        ("1", 1, 1),
+    ] {
+        let p = Policy::from_toml(&format!("{}{rule}{spelling}\n", example("eu-ai-act-art51")))
+            .unwrap_or_else(|e| panic!("red_line = {spelling}: {e}"));
+        let Requirement::Eval(r) = &p.requirements[1] else {
+            panic!("not an eval rule")
+        };
+        assert_eq!(r.red_line, Bound { num, den }, "red_line = {spelling}");
+    }
+    let e =
+        Policy::from_toml(&format!("{}{rule}\"0.9.1\"\n", example("eu-ai-act-art51"))).unwrap_err();
+    assert!(
+        e.to_string().contains("claims.eval-red-line.red_line"),
+        "{e}"
+    );
+}
+
+/// Issue 16: a policy of eval rules alone had to list accelerators. It may now leave them out; a
+/// compute claim judged under it is NOT SHOWN, in words, and a policy with a compute rule still
+/// needs them.
+#[test]
+fn a_policy_of_eval_rules_alone_lists_no_accelerators() {
+    let eval_only = "format = \"zkgov-policy\"\nversion = 2\nid = \"uk-aisi\"\njurisdiction = \"United Kingdom (example)\"\nlegal_source = \"example\"\nexample = true\n\n[context]\nepochs = [2026]\n\n[keys]\nallow_test_keys = true\n\n[[attesters]]\nname = \"lab\"\ned25519 = \"0000000000000000000000000000000000000000000000000000000000000001\"\n\n[[claims]]\nkind = \"eval-red-line\"\neval_id = \"cyber-ctf-v1\"\ndirection = \"below\"\nred_line = \"1/2\"\nattesters = [\"lab\"]\n";
+    let p = Policy::from_toml(eval_only).unwrap();
+    assert!(p.accelerators.is_empty());
+    assert!(
+        p.describe().contains("lists no accelerators"),
+        "{}",
+        p.describe()
+    );
+    let v = verdict(&p, std::slice::from_ref(&fixture().eu));
+    assert_eq!(v.outcome, Outcome::NotShown);
+    assert!(
+        v.requirements[0]
+            .reason
+            .contains("the bundle has no valid eval-red-line claim for eval \"cyber-ctf-v1\""),
+        "{}",
+        v.requirements[0].reason
+    );
+    // No ledger can be counted under it.
+    let e = p.accelerator_rows().unwrap_err().to_string();
+    assert!(e.contains("lists no accelerators"), "{e}");
+    // A compute rule still needs the table.
+    let compute = eval_only.replace(
+        "[[claims]]",
+        "[[claims]]\nkind = \"training-compute\"\ndirection = \"at-most\"\nthreshold_flop = \"1e25\"\n\n[[claims]]",
+    );
+    let e = Policy::from_toml(&compute).unwrap_err().to_string();
+    assert!(
+        e.contains("accelerators") && e.contains("training-compute rule"),
+        "{e}"
     );
 }

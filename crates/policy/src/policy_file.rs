@@ -36,18 +36,16 @@
 //! Claim kinds are a tagged enum ([`Requirement`]) so that each kind's rules live in one `match`
 //! arm; adding a kind is adding a variant.
 
-use zkgov_spec::SpecError;
-
-use zkgov_verifier::keys::{check_key_id, RequiredContributor};
-
 use serde::Deserialize;
 use std::path::Path;
 use zkgov_spec::eval::Direction;
+use zkgov_spec::SpecError;
 use zkgov_spec::{
-    encoding::{bytes_from_hex, fr_from_hex, parse_quantity},
+    encoding::{bytes_from_hex, fr_from_hex, parse_quantity, parse_ratio},
     ledger::{NUM_CLASSES, PEAK_BITS},
     statement::sci,
 };
+use zkgov_verifier::keys::{check_key_id, RequiredContributor};
 
 /// Format name of a policy file.
 pub const POLICY_FORMAT: &str = "zkgov-policy";
@@ -390,6 +388,8 @@ struct PolicyFile {
     context: ContextFile,
     #[serde(default)]
     keys: KeysFile,
+    /// Required with a training-compute rule; a policy of eval rules alone may leave it out.
+    #[serde(default)]
     accelerators: Vec<AcceleratorFile>,
     #[serde(default)]
     attesters: Vec<AttesterFile>,
@@ -535,23 +535,22 @@ fn check_text(field: &str, s: &str) -> Result<(), SpecError> {
     Ok(())
 }
 
-fn parse_ratio(field: &str, s: &str) -> Result<Bound, SpecError> {
-    let (n, d) = s.split_once('/').unwrap_or((s, "1"));
-    let num = parse_quantity(field, n.trim())?;
-    let den = parse_quantity(field, d.trim())?;
-    if num > u64::MAX as u128 || den == 0 || den > u64::MAX as u128 {
-        return Err(SpecError::bad_value(
-            field,
-            format!("{s:?}: expected NUM/DEN with 0 < DEN and both below 2^64"),
-        ));
-    }
-    Ok(Bound {
-        num,
-        den: den as u64,
-    })
-}
-
 impl Policy {
+    /// The accelerator classes a ledger is counted with, in class order; an error for a policy
+    /// without them (one of eval rules alone), under which no ledger can be counted.
+    pub fn accelerator_rows(&self) -> Result<&[(String, u64)], SpecError> {
+        if self.accelerators.is_empty() {
+            return Err(SpecError::bad_value(
+                "--policy",
+                format!(
+                    "policy {:?} lists no accelerators (it has no training-compute rule), so no ledger can be counted under it",
+                    self.id
+                ),
+            ));
+        }
+        Ok(&self.accelerators)
+    }
+
     /// Parses and checks a policy's TOML text.
     pub fn from_toml(text: &str) -> Result<Self, SpecError> {
         // Format and version first, so that a future version gets a clear message rather than
@@ -630,10 +629,20 @@ impl Policy {
             }
             required_contributors.push(r);
         }
-        if f.accelerators.is_empty() || f.accelerators.len() > NUM_CLASSES {
+        let counts_compute = f
+            .claims
+            .iter()
+            .any(|c| matches!(c, ClaimFile::Compute { .. }));
+        if counts_compute && f.accelerators.is_empty() {
             return Err(SpecError::bad_value(
                 "accelerators",
-                format!("expected 1 to {NUM_CLASSES} accelerator classes"),
+                "a policy with a training-compute rule lists the accelerators it counts compute with ([[accelerators]] name and peak_flop_per_s)",
+            ));
+        }
+        if f.accelerators.len() > NUM_CLASSES {
+            return Err(SpecError::bad_value(
+                "accelerators",
+                format!("expected at most {NUM_CLASSES} accelerator classes"),
             ));
         }
         zkgov_spec::accelerator::check_rows_distinct(
@@ -742,7 +751,14 @@ impl Policy {
                             &direction,
                             &[Comparison::Below, Comparison::AtLeast],
                         )?,
-                        red_line: parse_ratio("claims.eval-red-line.red_line", &red_line.0)?,
+                        red_line: {
+                            let (num, den) =
+                                parse_ratio("claims.eval-red-line.red_line", &red_line.0)?;
+                            Bound {
+                                num: num.into(),
+                                den,
+                            }
+                        },
                         attesters: names,
                         required,
                         benchmark_digest,
@@ -909,6 +925,11 @@ impl Policy {
             .iter()
             .map(|(n, p)| format!("{n} {} FLOP/s", sci(*p as u128)))
             .collect();
+        let counts = if peaks.is_empty() {
+            "lists no accelerators (it has no training-compute rule)".to_string()
+        } else {
+            format!("counts accelerators at {}", peaks.join(", "))
+        };
         let mut keys = match &self.accepted_keys {
             None => "any key in the regulator's key store".to_string(),
             Some(k) => format!("{} listed key(s)", k.len()),
@@ -925,12 +946,12 @@ impl Policy {
             ));
         }
         format!(
-            "{}{} ({}): requires {}; counts accelerators at {}; accepts claims made under {} for epoch(s) {}{}; keys: {}{}. Source: {}",
+            "{}{} ({}): requires {}; {}; accepts claims made under {} for epoch(s) {}{}; keys: {}{}. Source: {}",
             if self.example { "EXAMPLE " } else { "" },
             self.id,
             self.jurisdiction,
             reqs.join("; "),
-            peaks.join(", "),
+            counts,
             self.recognized_policy_ids.join(", "),
             self.epochs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(", "),
             self.nonce.as_ref().map_or(String::new(), |n| format!(" with nonce {n}")),
@@ -1081,7 +1102,7 @@ required = false
             ),
             (
                 EXAMPLE.replace("red_line = \"1/2\"", "red_line = \"1/0\""),
-                "DEN",
+                "the denominator is zero",
             ),
             (
                 EXAMPLE.replace("kind = \"training-compute\"", "kind = \"flops\""),

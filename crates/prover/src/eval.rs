@@ -44,49 +44,10 @@ pub struct EvalClaimSpec {
     pub errored: ErroredPolicy,
 }
 
-/// Parses a red line written as a decimal (`0.5`) or a rational (`1/3`) into lowest terms.
+/// Parses a red line (`0.5`, `1/3`, `1`) into lowest terms, with the parser policy files use
+/// ([`zkgov_spec::encoding::parse_ratio`]), so both accept the same spellings.
 pub fn parse_red_line(s: &str) -> Result<(u64, u64), ProveError> {
-    let bad = |why: &str| ProveError::import("red line", format!("{s:?}: {why}"));
-    let (num, den) = match s.trim().split_once('/') {
-        Some((n, d)) => (
-            n.trim()
-                .parse::<u64>()
-                .map_err(|_| bad("numerator is not a non-negative integer"))?,
-            d.trim()
-                .parse::<u64>()
-                .map_err(|_| bad("denominator is not a positive integer"))?,
-        ),
-        None => {
-            let t = s.trim();
-            let (int, frac) = t.split_once('.').unwrap_or((t, ""));
-            if int.is_empty() && frac.is_empty()
-                || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
-                || frac.len() > 18
-            {
-                return Err(bad(
-                    "expected a decimal such as 0.5 or a fraction such as 1/3",
-                ));
-            }
-            let den = 10u64.pow(frac.len() as u32);
-            let num = format!("{int}{frac}")
-                .parse::<u64>()
-                .map_err(|_| bad("too large"))?;
-            (num, den)
-        }
-    };
-    if den == 0 {
-        return Err(bad("denominator is zero"));
-    }
-    let g = gcd(num, den);
-    Ok((num / g, den / g))
-}
-
-fn gcd(a: u64, b: u64) -> u64 {
-    if b == 0 {
-        a.max(1)
-    } else {
-        gcd(b, a % b)
-    }
+    Ok(zkgov_spec::encoding::parse_ratio("red line", s)?)
 }
 
 /// An eval claim ready to prove.

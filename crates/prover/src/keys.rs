@@ -181,7 +181,7 @@ pub fn find(
             )))
         }
         _ => Err(ProveError::Key(format!(
-            "several keys for {circuit} at capacity {capacity} in {}: choose one with --key",
+            "several keys for {circuit} at capacity {capacity} in {}: choose one with --key-id",
             dir.display()
         ))),
     }

@@ -36,6 +36,24 @@ use zkgov_spec::files::write_atomic;
 use zkgov_spec::signature::verify_strict;
 use zkgov_verifier::keys::ContributorKey;
 
+/// Watches a long ceremony computation, for a progress display: [`Progress::stage`] names each
+/// stage as it starts, with its number of units of work (0: not counted), and
+/// [`Progress::advance`] counts finished units, from any thread.
+pub trait Progress: Sync {
+    /// A stage begins.
+    fn stage(&self, what: &str, units: u64);
+    /// `units` more units of the current stage are done.
+    fn advance(&self, units: u64);
+}
+
+/// A [`Progress`] that shows nothing.
+pub struct Silent;
+
+impl Progress for Silent {
+    fn stage(&self, _: &str, _: u64) {}
+    fn advance(&self, _: u64) {}
+}
+
 /// Largest JSON header a ceremony file may have (the transcript of many contributions).
 const MAX_HEADER: u64 = 64 << 20;
 

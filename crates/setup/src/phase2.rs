@@ -22,7 +22,7 @@ use crate::{
     check_position, check_signed, head,
     phase1::{secret, Phase1, Powers, Source},
     pok::{compressed, point_from_hex, point_hex, same_ratio, scaled_by_inverse, Pok, Transcript},
-    read_file, sha256_hex, sign, write_file, Contributor,
+    read_file, sha256_hex, sign, write_file, Contributor, Progress,
 };
 use ark_bn254::{Bn254, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
@@ -160,10 +160,12 @@ pub fn domain_size(shape: &PreparedCircuit) -> Result<usize, CeremonyError> {
         .ok_or_else(|| CeremonyError::step("initial key", "the circuit is too large for BN254"))
 }
 
-/// The initial (δ = 1) key of a circuit, from phase-1 powers.
+/// The initial (δ = 1) key of a circuit, from phase-1 powers; `progress` counts the circuit's
+/// variables as their key columns are done (the bulk of the work).
 pub fn initial_key(
     shape: &PreparedCircuit,
     powers: &Powers,
+    progress: &dyn Progress,
 ) -> Result<ProvingKey<Bn254>, CeremonyError> {
     let n = domain_size(shape)?;
     let lag = powers.lagrange(n)?;
@@ -187,6 +189,7 @@ pub fn initial_key(
         .stack_size(256 << 20)
         .build()
         .map_err(|e| CeremonyError::step("initial key", e.to_string()))?;
+    progress.stage("deriving the initial key (circuit variables)", nvars as u64);
     let per_var: Vec<(G1Projective, G1Projective, G2Projective, G1Projective)> =
         pool.install(|| {
             cols.par_iter()
@@ -201,6 +204,7 @@ pub fn initial_key(
                         u += lag.g1[m + i];
                         abc += lag.beta_g1[m + i];
                     }
+                    progress.advance(1);
                     (
                         u,
                         column::<G1Projective>(&lag.g1, b),
@@ -248,17 +252,21 @@ fn scale_all(points: &[G1Affine], s: Fr) -> Vec<G1Affine> {
 }
 
 impl Ceremony {
-    /// Starts a ceremony for `circuit` at `capacity` from a phase 1 (verified here first).
+    /// Starts a ceremony for `circuit` at `capacity` from a phase 1 (verified here first),
+    /// reporting each stage to `progress`.
     pub fn init<R: RngCore>(
         circuit: &str,
         capacity: u64,
         phase1: &Phase1,
         phase1_sha256: &str,
         rng: &mut R,
+        progress: &dyn Progress,
     ) -> Result<Self, CeremonyError> {
+        progress.stage("checking phase 1", 0);
         phase1.verify(rng)?;
+        progress.stage("synthesizing the circuit", 0);
         let shape = PreparedCircuit::new(Circuit::from_id(circuit)?.blank(capacity)?)?;
-        let pk = initial_key(&shape, &phase1.powers)?;
+        let pk = initial_key(&shape, &phase1.powers, progress)?;
         Ok(Ceremony {
             header: Header {
                 format: FORMAT.into(),
@@ -350,12 +358,14 @@ impl Ceremony {
     }
 
     /// Verifies the whole ceremony from scratch: phase 1, the initial key re-derived from the
-    /// circuit, every contribution, and the current key against the initial one.
+    /// circuit, every contribution, and the current key against the initial one; each stage is
+    /// reported to `progress`.
     pub fn verify<R: RngCore>(
         &self,
         phase1: &Phase1,
         phase1_sha256: &str,
         rng: &mut R,
+        progress: &dyn Progress,
     ) -> Result<Report, CeremonyError> {
         let h = &self.header;
         if h.phase1_sha256 != phase1_sha256 {
@@ -368,9 +378,11 @@ impl Ceremony {
                 ),
             ));
         }
+        progress.stage("checking phase 1", 0);
         phase1.verify(rng)?;
+        progress.stage("synthesizing the circuit", 0);
         let shape = PreparedCircuit::new(Circuit::from_id(&h.circuit)?.blank(h.capacity)?)?;
-        let initial = initial_key(&shape, &phase1.powers)?;
+        let initial = initial_key(&shape, &phase1.powers, progress)?;
         if sha256_hex(&compressed(&initial)) != h.initial_key_sha256 {
             return Err(CeremonyError::step(
                 "initial key",
@@ -380,6 +392,13 @@ impl Ceremony {
                 ),
             ));
         }
+        progress.stage(
+            &format!(
+                "checking {} contribution(s) and the current key",
+                h.contributions.len()
+            ),
+            0,
+        );
         self.check_against(&initial, rng)?;
         let phase1_contributors = (phase1.header.source == Source::Native).then(|| {
             let c = &phase1.header.contributions;
@@ -465,6 +484,7 @@ impl Ceremony {
         phase1: &Phase1,
         phase1_sha256: &str,
         rng: &mut R,
+        progress: &dyn Progress,
     ) -> Result<(ProvingKey<Bn254>, Report), CeremonyError> {
         if self.header.contributions.is_empty() {
             return Err(CeremonyError::step(
@@ -472,7 +492,7 @@ impl Ceremony {
                 "the ceremony has no contribution: delta = gamma = 1, anyone could forge proofs",
             ));
         }
-        let report = self.verify(phase1, phase1_sha256, rng)?;
+        let report = self.verify(phase1, phase1_sha256, rng, progress)?;
         zkgov_verifier::keys::check_key_is_safe("(ceremony key)", &self.pk.vk)?;
         Ok((self.pk.clone(), report))
     }

@@ -15,7 +15,13 @@ use ark_relations::{
 use ark_snark::SNARK;
 use ed25519_dalek::SigningKey;
 use rand::{rngs::StdRng, SeedableRng};
-use std::path::PathBuf;
+use std::{
+    path::PathBuf,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Mutex,
+    },
+};
 use zkgov_engine::prepared::PreparedCircuit;
 use zkgov_evidence::ledger_file::PeakTable;
 use zkgov_prover::{keys, prove::ComputeJob};
@@ -23,7 +29,7 @@ use zkgov_setup::CeremonyError;
 use zkgov_setup::{
     phase1::{from_secrets, Phase1, Source},
     phase2::{initial_key, Ceremony, Header, FORMAT, VERSION},
-    ptau,
+    ptau, Progress, Silent,
 };
 use zkgov_spec::{
     bundle::{Claim, Statement},
@@ -77,6 +83,22 @@ fn step_of(e: CeremonyError) -> (String, String) {
     }
 }
 
+/// A [`Progress`] that records the stages and counts the units done.
+#[derive(Default)]
+struct Recorder {
+    stages: Mutex<Vec<(String, u64)>>,
+    done: AtomicU64,
+}
+
+impl Progress for Recorder {
+    fn stage(&self, what: &str, units: u64) {
+        self.stages.lock().unwrap().push((what.to_string(), units));
+    }
+    fn advance(&self, units: u64) {
+        self.done.fetch_add(units, Ordering::Relaxed);
+    }
+}
+
 #[test]
 fn initial_key_is_arkworks_setup_with_gamma_and_delta_one() {
     let blank = Tiny {
@@ -91,7 +113,7 @@ fn initial_key_is_arkworks_setup_with_gamma_and_delta_one() {
     let domain =
         GeneralEvaluationDomain::<Fr>::new(shape.num_constraints() + shape.num_inputs()).unwrap();
     let tau = domain.sample_element_outside_domain(&mut StdRng::from_seed(seed));
-    let ours = initial_key(&shape, &from_secrets(4, tau, alpha, beta)).unwrap();
+    let ours = initial_key(&shape, &from_secrets(4, tau, alpha, beta), &Silent).unwrap();
     let theirs = Groth16::<Bn254, LibsnarkReduction>::generate_parameters_with_qap(
         blank,
         alpha,
@@ -202,9 +224,25 @@ fn three_state_ceremony_for_the_compute_claim() {
     let (p1, sha_read) = Phase1::read(&p1_path).unwrap();
     assert_eq!(p1_sha, sha_read);
 
-    let mut c = Ceremony::init(COMPUTE_CIRCUIT, 16, &p1, &p1_sha, &mut rng).unwrap();
+    // Issue 16: the ceremony showed no progress. It reports each stage, and the initial key's
+    // columns one by one.
+    let progress = Recorder::default();
+    let mut c = Ceremony::init(COMPUTE_CIRCUIT, 16, &p1, &p1_sha, &mut rng, &progress).unwrap();
+    let stages = progress.stages.lock().unwrap().clone();
+    let names: Vec<&str> = stages.iter().map(|(s, _)| s.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "checking phase 1",
+            "synthesizing the circuit",
+            "deriving the initial key (circuit variables)"
+        ]
+    );
+    let columns = c.pk.a_query.len() as u64;
+    assert_eq!(stages[2].1, columns);
+    assert_eq!(progress.done.load(Ordering::Relaxed), columns);
     let initial = c.pk.clone();
-    let (step, reason) = step_of(c.finalize(&p1, &p1_sha, &mut rng).unwrap_err());
+    let (step, reason) = step_of(c.finalize(&p1, &p1_sha, &mut rng, &Silent).unwrap_err());
     assert_eq!(step, "finalize");
     assert!(reason.contains("no contribution"), "{reason}");
 
@@ -217,7 +255,7 @@ fn three_state_ceremony_for_the_compute_claim() {
         c.write(&path).unwrap();
         c = Ceremony::read(&path).unwrap();
     }
-    let (pk, report) = c.finalize(&p1, &p1_sha, &mut rng).unwrap();
+    let (pk, report) = c.finalize(&p1, &p1_sha, &mut rng, &Silent).unwrap();
     let names: Vec<String> = report
         .ceremony
         .contributors
@@ -277,12 +315,12 @@ fn three_state_ceremony_for_the_compute_claim() {
     // Started from another phase 1; an initial key that is not the circuit's.
     let other = native_phase1(5, 1, &mut rng);
     let other_sha = other.write(&dir.path().join("other.zkp1")).unwrap();
-    let (step, reason) = step_of(c.verify(&other, &other_sha, &mut rng).unwrap_err());
+    let (step, reason) = step_of(c.verify(&other, &other_sha, &mut rng, &Silent).unwrap_err());
     assert_eq!(step, "initial key");
     assert!(reason.contains("not from this one"), "{reason}");
     let mut bad = c.clone();
     bad.header.initial_key_sha256 = "0".repeat(64);
-    let (step, reason) = step_of(bad.verify(&p1, &p1_sha, &mut rng).unwrap_err());
+    let (step, reason) = step_of(bad.verify(&p1, &p1_sha, &mut rng, &Silent).unwrap_err());
     assert_eq!(step, "initial key");
     assert!(
         reason.contains("at capacity 16 derived from this phase 1"),
@@ -335,7 +373,7 @@ fn pok_from_another_transcript_is_rejected() {
             initial_key_sha256: "-".into(),
             contributions: vec![],
         },
-        pk: initial_key(&shape, &powers).unwrap(),
+        pk: initial_key(&shape, &powers, &Silent).unwrap(),
     };
     // Two ceremonies that differ from their start on.
     let (mut a, mut b) = (start("a"), start("b"));
@@ -395,7 +433,7 @@ fn snarkjs_ptau_imports_as_snarkjs_decodes_it_and_is_used() {
         y: Fr::from(0u64),
     };
     let shape = PreparedCircuit::new(blank).unwrap();
-    let pk = initial_key(&shape, &p1.powers).unwrap();
+    let pk = initial_key(&shape, &p1.powers, &Silent).unwrap();
     let mut c = Ceremony {
         header: Header {
             format: FORMAT.into(),

@@ -82,6 +82,52 @@ pub fn parse_quantity(field: &str, s: &str) -> Result<u128, SpecError> {
         .ok_or_else(too_big)
 }
 
+/// Parses a bound on a mean score, exactly, into lowest terms `(num, den)`: a decimal (`0.9`,
+/// `.5`), a fraction of two quantities (`9/10`, `1/3`) or a whole quantity (`1`, `1e0`). This is
+/// the one parser of red lines, for policy files and `--below` / `--at-least` alike. Both terms
+/// must fit in 64 bits and the denominator must not be zero.
+pub fn parse_ratio(field: &str, s: &str) -> Result<(u64, u64), SpecError> {
+    let bad = |why: &str| SpecError::bad_value(field, format!("{s:?}: {why}"));
+    let t = s.trim();
+    let (num, den) = match t.split_once('/') {
+        Some((n, d)) => (parse_quantity(field, n)?, parse_quantity(field, d)?),
+        None => match t.split_once('.') {
+            Some((int, frac)) if !t.contains(['e', 'E']) => {
+                if !frac.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(bad(
+                        "expected a decimal such as 0.5, a fraction such as 1/3 or a whole number",
+                    ));
+                }
+                let den = u32::try_from(frac.len())
+                    .ok()
+                    .and_then(|k| 10u128.checked_pow(k))
+                    .ok_or_else(|| bad("too many decimal places"))?;
+                (parse_quantity(field, &format!("{int}{frac}"))?, den)
+            }
+            _ => (parse_quantity(field, t)?, 1),
+        },
+    };
+    if den == 0 {
+        return Err(bad("the denominator is zero"));
+    }
+    let g = gcd(num, den);
+    match (u64::try_from(num / g), u64::try_from(den / g)) {
+        (Ok(n), Ok(d)) => Ok((n, d)),
+        _ => Err(bad(
+            "numerator and denominator must be below 2^64 in lowest terms",
+        )),
+    }
+}
+
+/// Greatest common divisor (`gcd(0, d) = d`).
+fn gcd(a: u128, b: u128) -> u128 {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}
+
 /// Formats a field element as `0x` followed by 64 lower-case hex digits (big-endian).
 pub fn fr_to_hex(x: &Fr) -> String {
     format!("0x{}", hex::encode(x.into_bigint().to_bytes_be()))
@@ -130,6 +176,36 @@ pub fn digest_to_fr(digest: &[u8; 32]) -> Fr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every spelling of a red line, for policies and flags alike (issue 16: a policy's
+    /// `red_line = "0.9"` was refused while `--below 0.9` was accepted).
+    #[test]
+    fn ratios_in_every_spelling() {
+        for (s, want) in [
+            ("0.9", (9, 10)),
+            ("9/10", (9, 10)),
+            ("0.90", (9, 10)),
+            ("90/100", (9, 10)),
+            (".5", (1, 2)),
+            ("1/2", (1, 2)),
+            (" 1 / 3 ", (1, 3)),
+            ("0.95", (19, 20)),
+            ("2", (2, 1)),
+            ("1e0", (1, 1)),
+            ("0", (0, 1)),
+            ("0.0", (0, 1)),
+            ("0.5e1", (5, 1)),
+        ] {
+            assert_eq!(parse_ratio("r", s).unwrap(), want, "{s}");
+        }
+        for bad in [
+            "", "-1", "1/0", "a", "0.5.5", "1e-3", "5e-1/1", "1/", ".", "0.1_0",
+        ] {
+            assert!(parse_ratio("r", bad).is_err(), "{bad}");
+        }
+        let e = parse_ratio("r", "18446744073709551616/3").unwrap_err();
+        assert!(e.to_string().contains("below 2^64"), "{e}");
+    }
 
     #[test]
     fn canonical_decimal() {
