@@ -618,7 +618,7 @@ fn prove_compute(a: &ComputeArgs, quiet: bool) -> Result<ProveOutput, CliError> 
         }
     };
     let capacity = capacity.map_or_else(|| zkgov_prover::prove::capacity_for(records.len()), Ok)?;
-    let key_id = keys::find(&a.keys, COMPUTE_CIRCUIT, capacity, a.key_id.as_deref())?;
+    let key_id = keys::find(&a.keys, COMPUTE_CIRCUIT, capacity, a.key_id.as_slice())?;
     let step = Step::start("loading proving key", quiet);
     let pair = keys::load(&a.keys, &key_id)?;
     step.done();

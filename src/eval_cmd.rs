@@ -135,6 +135,10 @@ pub struct EvalArgs {
     /// Key directory.
     #[arg(long, default_value = "zkgov-keys")]
     keys: PathBuf,
+    /// Use this key ID (repeat for a suite proving at several capacities: one key per capacity;
+    /// default: the one eval key for each capacity).
+    #[arg(long = "key-id")]
+    key_ids: Vec<String>,
     /// Secret salt seed (created if missing; default `<out>.SECRET-seed`).
     #[arg(long)]
     seed_file: Option<PathBuf>,
@@ -322,7 +326,7 @@ pub fn prove(a: &EvalArgs, json: bool) -> Result<ExitCode, CliError> {
     let mut pairs = BTreeMap::new();
     for cap in &capacities {
         if !pairs.contains_key(cap) {
-            let id = keys::find(&a.keys, EVAL_CIRCUIT, *cap, None)?;
+            let id = keys::find(&a.keys, EVAL_CIRCUIT, *cap, &a.key_ids)?;
             let step = Step::start(&format!("loading proving key for capacity {cap}"), json);
             pairs.insert(*cap, keys::load(&a.keys, &id)?);
             step.done();

@@ -99,7 +99,8 @@ pub fn open(
         ));
     }
     let (dir, wanted) = keys;
-    let id = zkgov_prover::keys::find(dir, OPENING_CIRCUIT, ch.capacity, wanted)?;
+    let wanted: Vec<String> = wanted.map(str::to_owned).into_iter().collect();
+    let id = zkgov_prover::keys::find(dir, OPENING_CIRCUIT, ch.capacity, &wanted)?;
     let pair = zkgov_prover::keys::load(dir, &id)?;
     let step = Step::start(&format!("proving {} opening(s)", ch.indices.len()), json);
     let openings = ch

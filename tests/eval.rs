@@ -939,3 +939,66 @@ fn red_lines_take_the_same_spellings_on_the_command_line_and_in_policies() {
         );
     }
 }
+
+/// `prove eval --key-id` picks among several eval keys of one capacity, as `prove compute
+/// --key-id` does; without it the choice is refused with the flag named, and a named key of
+/// another circuit is no candidate.
+#[test]
+fn prove_eval_chooses_its_key_with_key_id() {
+    let d = tempfile::tempdir().unwrap();
+    let d = d.path();
+    let log = fixtures().join("inspect-reducers/at-least-value.eval");
+    let log = log.to_str().unwrap();
+    assert!(zkgov(&["attester-key", "--out", "aisi.key"], d)
+        .status
+        .success());
+    let mut ids = Vec::new();
+    for circuit in ["eval", "eval", "compute"] {
+        let o = zkgov(
+            &[
+                "--json",
+                "keygen",
+                "--circuit",
+                circuit,
+                "--capacity",
+                "32",
+                "--keys",
+                "keys",
+            ],
+            d,
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        ids.push(v["key_id"].as_str().unwrap().to_string());
+    }
+    let prove = |extra: &[&str]| {
+        let mut args = vec![
+            "prove",
+            "eval",
+            "--log",
+            log,
+            "--at-least",
+            "0.5",
+            "--evaluator-key",
+            "aisi.key",
+            "--keys",
+            "keys",
+            "--out",
+            "b.json",
+        ];
+        args.extend(extra);
+        zkgov(&args, d)
+    };
+    let e = common::one_line_error(&prove(&[]));
+    assert!(e.contains("several keys") && e.contains("--key-id"), "{e}");
+    let e = common::one_line_error(&prove(&["--key-id", &ids[2]]));
+    assert!(
+        e.contains("no key for") && e.contains("among the --key-id keys"),
+        "{e}"
+    );
+    let o = prove(&["--key-id", &ids[2], "--key-id", &ids[1]]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let b: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("b.json")).unwrap()).unwrap();
+    assert_eq!(b["claims"][0]["key_id"], ids[1].as_str());
+}

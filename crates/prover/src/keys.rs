@@ -149,19 +149,31 @@ pub fn load(dir: &Path, id: &str) -> Result<KeyPair, ProveError> {
     Ok(KeyPair::new(pk, vk))
 }
 
-/// Finds the key for `circuit` at `capacity` in `dir`: the one named by `wanted`, else the only
-/// matching key (keys whose files claim a ceremony preferred over test-only ones: the prover's
-/// own choice; verifiers do not trust the claim).
+/// Finds the key for `circuit` at `capacity` in `dir`: among the keys named by `wanted` (the
+/// `--key-id` flags; a command proving at several capacities names one key per capacity) when
+/// any are named, else among all keys of the directory; the only matching one, keys whose files
+/// claim a ceremony preferred over test-only ones (the prover's own choice; verifiers do not
+/// trust the claim).
 pub fn find(
     dir: &Path,
     circuit: &str,
     capacity: u64,
-    wanted: Option<&str>,
+    wanted: &[String],
 ) -> Result<String, ProveError> {
-    if let Some(id) = wanted {
-        return Ok(id.to_string());
-    }
-    let keys = KeyStore::new(dir).list()?;
+    let store = KeyStore::new(dir);
+    let keys = if wanted.is_empty() {
+        store.list()?
+    } else {
+        wanted
+            .iter()
+            .map(|id| store.load(id))
+            .collect::<Result<Vec<_>, _>>()?
+    };
+    let where_ = if wanted.is_empty() {
+        format!("in {}", dir.display())
+    } else {
+        format!("among the --key-id keys ({})", wanted.join(", "))
+    };
     let matching: Vec<&TrustedKey> = keys
         .iter()
         .filter(|k| k.circuit == circuit && k.capacity == capacity)
@@ -176,13 +188,11 @@ pub fn find(
         ([], []) => {
             let kind = Circuit::from_id(circuit).map_or("compute", Circuit::name);
             Err(ProveError::Key(format!(
-                "no key for {circuit} at capacity {capacity} in {} (run `zkgov keygen --circuit {kind} --capacity {capacity}`, or finalize a ceremony for it)",
-                dir.display()
+                "no key for {circuit} at capacity {capacity} {where_} (run `zkgov keygen --circuit {kind} --capacity {capacity}`, or finalize a ceremony for it)"
             )))
         }
         _ => Err(ProveError::Key(format!(
-            "several keys for {circuit} at capacity {capacity} in {}: choose one with --key-id",
-            dir.display()
+            "several keys for {circuit} at capacity {capacity} {where_}: choose one with --key-id"
         ))),
     }
 }

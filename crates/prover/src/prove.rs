@@ -1,10 +1,9 @@
-//! Proving claims: statement preparation, the false-claim refusal, and Groth16 proving (parallel
-//! across claims with rayon; arkworks parallelizes within one proof).
+//! Proving compute claims: statement preparation, the false-claim refusal, and Groth16 proving with
+//! the prepared prover (which parallelizes within one proof).
 
 use crate::{commit::LedgerCommitment, error::ProveError, keys::KeyPair};
 
-use rand::{CryptoRng, RngCore, SeedableRng};
-use rayon::prelude::*;
+use rand::{CryptoRng, RngCore};
 use zkgov_circuits::ledger::{ComputeCircuit, ComputePrivate, ComputePublic};
 use zkgov_evidence::ledger_file::PeakTable;
 use zkgov_spec::{
@@ -146,14 +145,4 @@ impl ComputeJob {
         verify_claim_with_key(&claim, &keys.vk)?;
         Ok(claim)
     }
-}
-
-/// Proves many claims in parallel, each with its own key pair; results in input order.
-pub fn prove_all(jobs: &[(&ComputeJob, &KeyPair)]) -> Vec<Result<Claim, ProveError>> {
-    jobs.par_iter()
-        .map(|(job, keys)| {
-            let mut rng = rand_chacha::ChaCha20Rng::from_entropy();
-            job.prove(keys, &mut rng)
-        })
-        .collect()
 }

@@ -78,6 +78,14 @@ pub struct Context {
 }
 
 impl Context {
+    /// Puts the policy id, epoch and nonce into a context digest, in that order (the tail every
+    /// claim kind's context shares).
+    fn absorb(&self, t: &mut Transcript) {
+        t.put(self.policy_id.as_bytes());
+        t.put_u64(self.epoch);
+        t.put_opt(self.nonce.as_deref());
+    }
+
     fn validate(&self) -> Result<(), SpecError> {
         check_name("context.policy_id", &self.policy_id)?;
         if let Some(n) = &self.nonce {
@@ -258,9 +266,7 @@ impl ComputeInputs {
         for n in &self.names {
             t.put(n.as_bytes());
         }
-        t.put(self.context.policy_id.as_bytes());
-        t.put_u64(self.context.epoch);
-        t.put_opt(self.context.nonce.as_deref());
+        self.context.absorb(&mut t);
         digest_to_fr(&t.finish())
     }
 
@@ -816,9 +822,7 @@ impl EvalInputs {
         t.put(EVAL_CIRCUIT.as_bytes());
         t.put(&s.attested_digest());
         t.put(&self.evaluator_key);
-        t.put(s.context.policy_id.as_bytes());
-        t.put_u64(s.context.epoch);
-        t.put_opt(s.context.nonce.as_deref());
+        s.context.absorb(&mut t);
         digest_to_fr(&t.finish())
     }
 
