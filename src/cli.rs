@@ -638,7 +638,10 @@ fn inspect(bundle_path: &Path, json: bool) -> Result<ExitCode, CliError> {
             rows.len()
         );
         for r in &rows {
-            println!("  [{}] {}\n      needs key {}", r.claim, r.summary, r.key_id);
+            println!(
+                "  [{}] {}\n      needs key {}",
+                r.claim, r.summary, r.key_id
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -66,8 +66,7 @@ fn file_schema<T: JsonSchema>(format: &str, version: u32) -> Schema {
 fn pin_format(schema: &mut Schema, format: &str, versions: RangeInclusive<u32>) {
     schema.insert("title".into(), format.into());
     let format = json_schema!({ "description": "The format name.", "const": format });
-    let description =
-        "The format version: a field's meaning never changes without a new version.";
+    let description = "The format version: a field's meaning never changes without a new version.";
     let version = if versions.start() == versions.end() {
         json_schema!({ "description": description, "const": versions.start() })
     } else {

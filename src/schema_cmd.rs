@@ -38,7 +38,7 @@ pub fn run(args: &SchemaArgs, json: bool) -> Result<ExitCode, CliError> {
             json_output::print(&SchemaListOutput { schemas });
         } else {
             for s in &schemas {
-                println!("{:32}  {} ({})", s.name, s.format, s.kind);
+                println!("{:34}  {} ({})", s.name, s.format, s.kind);
             }
         }
         return Ok(ExitCode::SUCCESS);

@@ -31,7 +31,7 @@ use zkgov_spec::{
 /// It discloses the record and nothing else: no salt, no sibling, no root.
 #[derive(Debug, Clone)]
 pub struct Opening {
-    /// The record's index.
+    /// The record's position in the committed ledger, counted from 0.
     pub index: u64,
     /// The record.
     pub record: Record,
@@ -101,7 +101,8 @@ pub struct Challenge {
     pub record_count: u64,
     /// The regulator's seed (32 bytes hex), published with the challenge so anyone can re-derive it.
     pub seed: String,
-    /// The challenged record indices, derived from seed and root.
+    /// The challenged records' positions in the committed ledger, counted from 0, derived from
+    /// seed and root.
     pub indices: Vec<u64>,
 }
 
@@ -204,7 +205,7 @@ fn check_counts(capacity: u64, record_count: u64, k: usize) -> Result<(), SpecEr
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OpeningJson {
-    /// The record's index.
+    /// The record's position in the committed ledger, counted from 0.
     pub index: u64,
     /// Accelerator class (row of the statement's peak table).
     pub class: u8,
