@@ -1,5 +1,5 @@
 //! `zkgov attest ledger`: a compute provider attests its accounting export for one account and
-//! period (see [`zkgov_verifier::provider`]).
+//! period (see [`zkgov_spec::provider`]).
 
 use crate::cli::LedgerArgs;
 use crate::error::CliError;

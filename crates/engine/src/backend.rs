@@ -2,7 +2,7 @@
 //!
 //! The IFMA backend runs where the CPU has `avx512f` and `avx512ifma` and the environment does not
 //! set `ZKGOV_NO_IFMA` (set it to measure or test the portable paths on such a CPU). Code holding
-//! the `Ifma` token returned by [`ifma`] may call the functions
+//! the `Ifma` token returned by `ifma` may call the functions
 //! compiled for those features; nothing else makes one.
 
 /// The backend in use.

@@ -6,7 +6,7 @@
 //! at run time in one place ([`backend`]):
 //! - **portable**: arkworks' field arithmetic and a signed-digit Pippenger MSM ([`msm`]);
 //! - **IFMA** (x86-64 with AVX-512 IFMA): eight field elements per vector in 52-bit limbs
-//!   ([`field_lanes`]), for the QAP's FFTs and the MSM's bucket additions.
+//!   (`field_lanes`), for the QAP's FFTs and the MSM's bucket additions.
 //!
 //! Proofs are standard Groth16 proofs under ark-groth16's keys: they verify with stock
 //! `Groth16::verify`. Errors are arkworks' [`SynthesisError`], as in ark-groth16's

@@ -69,7 +69,7 @@ pub struct EvalLog {
     /// The run the results come from.
     pub run: RunIdentity,
     /// SHA-256 (hex) of the evidence: the Inspect log file; for lm-eval the samples and results
-    /// files together ([`lmeval::read_lm_eval`]).
+    /// files together ([`crate::lm_eval::read_lm_eval`]).
     pub evidence_sha256: String,
     /// The model as the log names it (`mockllm/model`, `acme/frontier-model-7b`).
     pub model: String,

@@ -153,7 +153,7 @@ impl Report {
 
 /// Checks a request nonce: 1 to 32 bytes of lower-case hex.
 fn check_nonce(nonce: &str) -> Result<(), SpecError> {
-    if nonce.is_empty() || nonce.len() > 64 || nonce.len() % 2 != 0 {
+    if nonce.is_empty() || nonce.len() > 64 || !nonce.len().is_multiple_of(2) {
         return Err(SpecError::bad_value(
             "--nonce",
             "expected 1 to 32 bytes of lower-case hex",

@@ -1,6 +1,6 @@
 //! The compute provider's side of an attested ledger (`zkgov attest ledger`), and the developer's
 //! check that a ledger and seed reproduce what the provider attested (see
-//! [`zkgov_verifier::provider`]).
+//! [`zkgov_spec::provider`]).
 
 use crate::{commit::LedgerCommitment, error::ProveError, prove::capacity_for};
 

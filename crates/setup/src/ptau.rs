@@ -35,7 +35,7 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn bad(&self, reason: impl Into<String>) -> CeremonyError {
-        CeremonyError::malformed(&self.path, reason)
+        CeremonyError::malformed(self.path, reason)
     }
 
     fn u32_at(&self, at: usize) -> Result<u32, CeremonyError> {

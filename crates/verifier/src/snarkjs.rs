@@ -7,7 +7,7 @@
 //! - G1 point: `[x, y, "1"]` (affine, Jacobian z = 1); the point at infinity is `["0", "1", "0"]`.
 //! - G2 point: `[[x.c0, x.c1], [y.c0, y.c1], ["1", "0"]]`.
 //! - `vk_alphabeta_12`: `e(α, β)` in GT as `[[a, b, c], [d, e, f]]`, each an `[c0, c1]` pair:
-//!   Fq12 = Fq6[w]/(w² − v), Fq6 = Fq2[v]/(v³ − (9 + u)), the tower both libraries use.
+//!   `Fq12 = Fq6[w]/(w² − v)`, `Fq6 = Fq2[v]/(v³ − (9 + u))`, the tower both libraries use.
 //! - `public.json`: the public inputs in circuit order, as decimal strings.
 //!
 //! Both libraries check the same equation, `e(A, B) = e(α, β)·e(L, γ)·e(C, δ)` with
