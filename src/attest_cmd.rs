@@ -3,8 +3,8 @@
 
 use crate::cli::LedgerArgs;
 use crate::error::CliError;
+use crate::json_output::{self, AttestLedgerOutput};
 use clap::{Args, Subcommand};
-use serde_json::json;
 use std::{path::PathBuf, process::ExitCode};
 use zkgov_evidence::ledger_file;
 use zkgov_prover::seeds;
@@ -74,15 +74,18 @@ fn attest_ledger(a: &LedgerAttestArgs, json: bool) -> Result<ExitCode, CliError>
             .as_bytes(),
     )?;
     if json {
-        println!(
-            "{}",
-            json!({ "attestation": a.out, "seed_file": seed_file, "ledger_root": file.ledger_root,
-                    "record_count": file.record_count, "capacity": file.capacity,
-                    "accelerators": file.accelerators, "account": file.attestation.account,
-                    "period_start": file.attestation.period_start,
-                    "period_end": file.attestation.period_end,
-                    "provider_key": file.attestation.provider_key })
-        );
+        json_output::print(&AttestLedgerOutput {
+            attestation: a.out.clone(),
+            seed_file,
+            ledger_root: file.ledger_root,
+            record_count: file.record_count,
+            capacity: file.capacity,
+            accelerators: file.accelerators,
+            account: file.attestation.account,
+            period_start: file.attestation.period_start,
+            period_end: file.attestation.period_end,
+            provider_key: file.attestation.provider_key,
+        });
     } else {
         println!(
             "wrote {}: {} records of account {:?}, period {}, committed as {}… (capacity {}, classes {})\n  \

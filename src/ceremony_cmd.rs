@@ -1,10 +1,13 @@
 //! `zkgov ceremony`: a multi-party key setup that no single state or developer controls.
 
 use crate::error::CliError;
+use crate::json_output::{
+    self, CeremonyContributeOutput, CeremonyFinalizeOutput, CeremonyInitOutput, CeremonyReport,
+    CeremonyVerifyOutput, Phase1ContributeOutput, Phase1NewOutput, Phase1VerifyOutput,
+};
 use crate::{cli::CircuitKind, output::Step};
 use clap::{Args, Subcommand};
 use rand::rngs::OsRng;
-use serde_json::json;
 use std::{
     path::{Path, PathBuf},
     process::ExitCode,
@@ -155,41 +158,48 @@ fn phase1_trust(c: &VerifiedCeremony) -> String {
     }
 }
 
-fn print_report(r: &Report, json: bool, extra: serde_json::Value, verb: &str) {
+/// A verified ceremony's report, for `--json`.
+fn report_output(r: &Report) -> CeremonyReport {
     let c = &r.ceremony;
-    if json {
-        let mut v = json!({ "valid": true, "circuit": r.circuit, "capacity": r.capacity,
-            "constraints": r.constraints, "domain": r.domain, "key_id": c.key_id,
-            "contributors": c.contributors, "transcript_hash": c.transcript_hash,
-            "phase1_sha256": c.phase1_sha256, "phase1_contributors": c.phase1_contributors,
-            "phase1_trusted_by_hash": c.phase1_contributors.is_none(),
-            "phase1": phase1_trust(c) });
-        if let (Some(v), serde_json::Value::Object(e)) = (v.as_object_mut(), extra) {
-            v.extend(e);
-        }
-        println!("{v}");
-    } else {
-        println!(
-            "{verb}: {} at capacity {} ({} constraints), key {}, {} contribution(s), each checked:",
-            r.circuit,
-            r.capacity,
-            r.constraints,
-            c.key_id,
-            c.contributors.len()
-        );
-        for (i, s) in c.contributors.iter().enumerate() {
-            let who = match &s.jurisdiction {
-                Some(j) => format!("{} ({j})", s.name),
-                None => s.name.clone(),
-            };
-            println!("  {}. {who}: signing key {}", i + 1, s.public_key);
-        }
-        println!(
-            "  names are chosen by the contributors; compare each signing key with one you know\n  phase 1: {}\n  transcript hash {}\n  the key is sound if one phase-1 and one phase-2 contributor kept their secrets",
-            phase1_trust(c),
-            c.transcript_hash
-        );
+    CeremonyReport {
+        valid: true,
+        circuit: r.circuit.clone(),
+        capacity: r.capacity,
+        constraints: r.constraints,
+        domain: r.domain,
+        key_id: c.key_id.clone(),
+        contributors: c.contributors.clone(),
+        transcript_hash: c.transcript_hash.clone(),
+        phase1_sha256: c.phase1_sha256.clone(),
+        phase1_contributors: c.phase1_contributors.clone(),
+        phase1_trusted_by_hash: c.phase1_contributors.is_none(),
+        phase1: phase1_trust(c),
     }
+}
+
+/// A verified ceremony's report, in words.
+fn print_report(r: &Report, verb: &str) {
+    let c = &r.ceremony;
+    println!(
+        "{verb}: {} at capacity {} ({} constraints), key {}, {} contribution(s), each checked:",
+        r.circuit,
+        r.capacity,
+        r.constraints,
+        c.key_id,
+        c.contributors.len()
+    );
+    for (i, s) in c.contributors.iter().enumerate() {
+        let who = match &s.jurisdiction {
+            Some(j) => format!("{} ({j})", s.name),
+            None => s.name.clone(),
+        };
+        println!("  {}. {who}: signing key {}", i + 1, s.public_key);
+    }
+    println!(
+        "  names are chosen by the contributors; compare each signing key with one you know\n  phase 1: {}\n  transcript hash {}\n  the key is sound if one phase-1 and one phase-2 contributor kept their secrets",
+        phase1_trust(c),
+        c.transcript_hash
+    );
 }
 
 /// Verifies each `(ceremony, phase 1)` pair from scratch, for `zkgov verify --ceremony`.
@@ -220,10 +230,11 @@ pub fn run(cmd: CeremonyCommand, json: bool) -> Result<ExitCode, CliError> {
             let p1 = Phase1::new(power)?;
             let sha = written(&out, json, || p1.write(&out))?;
             if json {
-                println!(
-                    "{}",
-                    json!({ "phase1": out, "power": power, "sha256": sha })
-                );
+                json_output::print(&Phase1NewOutput {
+                    phase1: out,
+                    power,
+                    sha256: sha,
+                });
             } else {
                 println!(
                     "wrote phase 1 with 2^{power} powers to {}\n  it needs at least one contribution (`zkgov ceremony phase1-contribute`) before use",
@@ -243,10 +254,13 @@ pub fn run(cmd: CeremonyCommand, json: bool) -> Result<ExitCode, CliError> {
             let secs = step.done();
             let sha = written(&out, json, || p1.write(&out))?;
             if json {
-                println!(
-                    "{}",
-                    json!({ "phase1": out, "contribution": c.index, "hash": c.hash, "sha256": sha, "seconds": secs })
-                );
+                json_output::print(&Phase1ContributeOutput {
+                    phase1: out,
+                    contribution: c.index,
+                    hash: c.hash,
+                    sha256: sha,
+                    seconds: secs,
+                });
             } else {
                 println!(
                     "added phase-1 {} in {secs:.1} s\n  hash {}\n  wrote {}",
@@ -277,13 +291,20 @@ pub fn run(cmd: CeremonyCommand, json: bool) -> Result<ExitCode, CliError> {
                 ),
             };
             if json {
-                println!(
-                    "{}",
-                    json!({ "valid": true, "power": p1.header.power, "sha256": sha, "source": p1.header.source,
-                            "contributors": p1.header.contributions.iter().map(|c| c.contributor.signer()).collect::<Vec<_>>(),
-                            "trusted_by_hash": p1.header.source != Source::Native,
-                            "seconds": secs })
-                );
+                json_output::print(&Phase1VerifyOutput {
+                    valid: true,
+                    power: p1.header.power,
+                    sha256: sha,
+                    trusted_by_hash: p1.header.source != Source::Native,
+                    source: p1.header.source,
+                    contributors: p1
+                        .header
+                        .contributions
+                        .iter()
+                        .map(|c| c.contributor.signer())
+                        .collect(),
+                    seconds: secs,
+                });
             } else {
                 println!(
                     "phase 1 OK: 2^{} powers, {source}\n  sha256 {sha}",
@@ -310,11 +331,14 @@ pub fn run(cmd: CeremonyCommand, json: bool) -> Result<ExitCode, CliError> {
             let secs = step.done();
             let file_sha = written(&out, json, || c.write(&out))?;
             if json {
-                println!(
-                    "{}",
-                    json!({ "ceremony": out, "circuit": circuit.circuit().id(), "capacity": capacity,
-                            "initial_key_sha256": c.header.initial_key_sha256, "sha256": file_sha, "seconds": secs })
-                );
+                json_output::print(&CeremonyInitOutput {
+                    ceremony: out,
+                    circuit: circuit.circuit().id().into(),
+                    capacity,
+                    initial_key_sha256: c.header.initial_key_sha256,
+                    sha256: file_sha,
+                    seconds: secs,
+                });
             } else {
                 println!(
                     "started the ceremony for {} at capacity {capacity} in {secs:.1} s\n  wrote {}\n  next: each state runs `zkgov ceremony contribute` on the latest file",
@@ -335,10 +359,13 @@ pub fn run(cmd: CeremonyCommand, json: bool) -> Result<ExitCode, CliError> {
             let secs = step.done();
             let sha = written(&out, json, || c.write(&out))?;
             if json {
-                println!(
-                    "{}",
-                    json!({ "ceremony": out, "contribution": made.index, "hash": made.hash, "sha256": sha, "seconds": secs })
-                );
+                json_output::print(&CeremonyContributeOutput {
+                    ceremony: out,
+                    contribution: made.index,
+                    hash: made.hash,
+                    sha256: sha,
+                    seconds: secs,
+                });
             } else {
                 println!(
                     "added {} in {secs:.1} s\n  contribution hash {} (signed with your key)\n  wrote {}",
@@ -368,7 +395,14 @@ pub fn run(cmd: CeremonyCommand, json: bool) -> Result<ExitCode, CliError> {
                 .ceremony
                 .check_contributors(&required)
                 .map_err(|e| CeremonyError::step("required contributors", e))?;
-            print_report(&report, json, json!({ "seconds": secs }), "ceremony OK");
+            if json {
+                json_output::print(&CeremonyVerifyOutput {
+                    report: report_output(&report),
+                    seconds: secs,
+                });
+            } else {
+                print_report(&report, "ceremony OK");
+            }
         }
         CeremonyCommand::Finalize {
             ceremony,
@@ -389,13 +423,17 @@ pub fn run(cmd: CeremonyCommand, json: bool) -> Result<ExitCode, CliError> {
                 SetupKind::Ceremony,
             )?;
             let id = written(&dir, json, || keys::write(&dir, &pair, &payload))?;
-            print_report(
-                &report,
-                json,
-                json!({ "key_id": id, "keys": dir, "setup": "ceremony" }),
-                "ceremony finalized",
-            );
-            if !json {
+            if json {
+                json_output::print(&CeremonyFinalizeOutput {
+                    report: CeremonyReport {
+                        key_id: id,
+                        ..report_output(&report)
+                    },
+                    keys: dir,
+                    setup: SetupKind::Ceremony,
+                });
+            } else {
+                print_report(&report, "ceremony finalized");
                 println!(
                     "  wrote key {id} to {}\n  a key file's setup label is only a claim: a verifier relies on this key once it pins the key ID, or checks this transcript (`zkgov verify --ceremony FILE --phase1 FILE`)",
                     dir.display()

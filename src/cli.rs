@@ -3,12 +3,12 @@
 use crate::error::CliError;
 use crate::{
     demo, export_cmd, help_cmd,
+    json_output::{self, InspectOutput, InspectedClaim, KeygenOutput, ProveComputeOutput},
     output::{short, Step},
     spotcheck, verify_cmd,
 };
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use rand::rngs::OsRng;
-use serde_json::json;
 use std::{
     path::{Path, PathBuf},
     process::ExitCode,
@@ -24,7 +24,7 @@ use zkgov_spec::{
     provider::AttestationFile,
     statement::{Context, COMPUTE_CIRCUIT},
 };
-use zkgov_verifier::groth16::ParsedStatement;
+use zkgov_verifier::{groth16::ParsedStatement, keys::SetupKind};
 
 /// Prove AI-governance compliance claims in zero knowledge, and verify them.
 #[derive(Parser, Debug)]
@@ -144,6 +144,9 @@ enum Command {
         #[arg(long, default_value = "snarkjs-export")]
         out_dir: PathBuf,
     },
+    /// Print the JSON Schema of a command's `--json` output or of a file format (`--list` names
+    /// them; checked in under `schemas/`).
+    Schema(crate::schema_cmd::SchemaArgs),
     /// Show what a bundle claims, in plain words, without verifying it.
     Inspect {
         /// The bundle.
@@ -399,11 +402,14 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             let id = keygen(&keys, circuit, capacity, json)?;
             let circuit = circuit.circuit().id();
             if json {
-                println!(
-                    "{}",
-                    json!({ "key_id": id, "circuit": circuit, "capacity": capacity,
-                    "setup": "single-party", "test_only": true, "dir": keys })
-                );
+                json_output::print(&KeygenOutput {
+                    key_id: id,
+                    circuit: circuit.into(),
+                    capacity,
+                    setup: SetupKind::SingleParty,
+                    test_only: true,
+                    dir: keys,
+                });
             } else {
                 println!("wrote key {id}\n  circuit {circuit}, capacity {capacity}\n  in {}\n  \
                           single-party setup: TEST ONLY (whoever ran it can forge proofs; use a ceremony key for real claims)",
@@ -419,7 +425,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Prove(ProveCommand::Compute(args)) => {
             let out = prove_compute(&args, json)?;
             if json {
-                println!("{}", serde_json::to_string(&out).unwrap_or_default());
+                json_output::print(&out);
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -467,6 +473,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             debug_assert!(snarkjs);
             export_cmd::export_snarkjs(&bundle, &keys, &out_dir, json)
         }
+        Command::Schema(args) => crate::schema_cmd::run(&args, json),
         Command::Inspect { bundle } => inspect(&bundle, json),
         Command::Challenge {
             bundle,
@@ -538,18 +545,7 @@ pub fn keygen(
     Ok(id)
 }
 
-/// What `prove compute` did, for `--json`.
-#[derive(serde::Serialize)]
-pub struct ProveOutput {
-    pub bundle: PathBuf,
-    pub key_id: String,
-    pub records: usize,
-    pub capacity: u64,
-    pub statement: String,
-    pub prove_seconds: f64,
-}
-
-fn prove_compute(a: &ComputeArgs, quiet: bool) -> Result<ProveOutput, CliError> {
+fn prove_compute(a: &ComputeArgs, quiet: bool) -> Result<ProveComputeOutput, CliError> {
     let (peaks, policy) = a.ledger.peak_table()?;
     let (threshold, context) = match (&policy, &a.threshold) {
         (Some(p), _) => (p.compute_threshold()?, p.claim_context(a.epoch)?),
@@ -639,7 +635,7 @@ fn prove_compute(a: &ComputeArgs, quiet: bool) -> Result<ProveOutput, CliError> 
     let claim = job.prove(&pair, &mut OsRng)?;
     let secs = step.done();
     write_atomic(&a.out, Bundle::new(vec![claim]).to_json().as_bytes())?;
-    let out = ProveOutput {
+    let out = ProveComputeOutput {
         bundle: a.out.clone(),
         key_id,
         records: job.commitment.records.len(),
@@ -661,31 +657,32 @@ fn prove_compute(a: &ComputeArgs, quiet: bool) -> Result<ProveOutput, CliError> 
 fn inspect(bundle_path: &Path, json: bool) -> Result<ExitCode, CliError> {
     let bundle = Bundle::read(bundle_path)?;
     let mut rows = Vec::new();
-    for c in &bundle.claims {
+    for (i, c) in bundle.claims.into_iter().enumerate() {
         let parsed = ParsedStatement::parse(&c.statement)?;
-        rows.push((
-            parsed.describe(),
-            c.key_id.clone(),
-            serde_json::to_value(&c.statement).unwrap_or_default(),
-        ));
+        rows.push(InspectedClaim {
+            claim: i + 1,
+            summary: parsed.describe(),
+            key_id: c.key_id,
+            statement: c.statement,
+        });
     }
     if json {
-        let claims: Vec<_> = rows
-            .iter()
-            .map(|(d, k, s)| json!({ "claim": d, "key_id": k, "statement": s }))
-            .collect();
-        println!(
-            "{}",
-            json!({ "bundle": bundle_path, "verified": false, "claims": claims })
-        );
+        json_output::print(&InspectOutput {
+            bundle: bundle_path.to_path_buf(),
+            verified: false,
+            claims: rows,
+        });
     } else {
         println!(
             "Bundle {} (not verified; run `zkgov verify` for that): {} claim(s)",
             bundle_path.display(),
             rows.len()
         );
-        for (i, (d, k, _)) in rows.iter().enumerate() {
-            println!("  [{}] {d}\n      needs key {k}", i + 1);
+        for r in &rows {
+            println!(
+                "  [{}] {}\n      needs key {}",
+                r.claim, r.summary, r.key_id
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -4,6 +4,7 @@
 
 use crate::cli::keygen;
 use crate::error::CliError;
+use crate::json_output::{self, DemoOutput, DemoSpotCheck};
 use rand::rngs::OsRng;
 use std::{path::PathBuf, process::ExitCode};
 use zkgov_evidence::ledger_file::{import_text, LedgerFormat, PeakTable};
@@ -143,12 +144,18 @@ pub fn run(dir: Option<PathBuf>, json: bool) -> Result<ExitCode, CliError> {
 
     let success = ok && refused.is_err() && tamper.is_err() && audited;
     if json {
-        println!(
-            "{}",
-            serde_json::json!({ "dir": dir, "key_id": id, "bundle": bundle_path, "verified": ok,
-                "false_claim_refused": refused.is_err(), "tampered_rejected": tamper.is_err(),
-                "spot_check": { "indices": challenge.indices, "passed": audited } })
-        );
+        json_output::print(&DemoOutput {
+            dir,
+            key_id: id,
+            bundle: bundle_path,
+            verified: ok,
+            false_claim_refused: refused.is_err(),
+            tampered_rejected: tamper.is_err(),
+            spot_check: DemoSpotCheck {
+                indices: challenge.indices,
+                passed: audited,
+            },
+        });
     }
     Ok(if success {
         ExitCode::SUCCESS

@@ -1,13 +1,13 @@
 //! `zkgov prove eval` and `zkgov attester-key`.
 
 use crate::error::CliError;
+use crate::json_output::{self, AttesterKeyOutput, BenchmarkDigestOutput, ProveEvalOutput};
 use crate::output::{short, Step};
 use clap::{Args, ValueEnum};
 use ed25519_dalek::SigningKey;
 use rand::rngs::OsRng;
 use rayon::prelude::*;
 use serde::Deserialize;
-use serde_json::json;
 use std::{
     collections::BTreeMap,
     path::{Path, PathBuf},
@@ -240,11 +240,12 @@ pub fn attester_key(
     let public = hex::encode(key.verifying_key().to_bytes());
     let public_file = signing::public_path(out);
     if json {
-        println!(
-            "{}",
-            json!({ "secret_key_file": out, "public_key_file": public_file,
-                    "role": role.name(), "public_key": public })
-        );
+        json_output::print(&AttesterKeyOutput {
+            secret_key_file: out.to_path_buf(),
+            public_key_file: public_file,
+            role: role.name().into(),
+            public_key: public,
+        });
     } else {
         println!(
             "wrote {} secret key to {} (keep it)\n  public key file {}\n  public key (give this to regulators): {public}",
@@ -349,11 +350,11 @@ pub fn prove(a: &EvalArgs, json: bool) -> Result<ExitCode, CliError> {
     let claims = results.into_iter().collect::<Result<Vec<_>, _>>()?;
     write_atomic(&a.out, Bundle::new(claims).to_json().as_bytes())?;
     if json {
-        let described: Vec<String> = jobs.iter().map(|j| j.inputs.describe()).collect();
-        println!(
-            "{}",
-            json!({ "bundle": a.out, "claims": described, "prove_seconds": secs })
-        );
+        json_output::print(&ProveEvalOutput {
+            bundle: a.out.clone(),
+            claims: jobs.iter().map(|j| j.inputs.describe()).collect(),
+            prove_seconds: secs,
+        });
     } else {
         println!(
             "wrote {} with {} eval claim(s):",
@@ -389,10 +390,11 @@ pub fn benchmark_digest(ids: &Path, capacity: u64, json: bool) -> Result<ExitCod
     let digest = zkgov_spec::eval::benchmark_digest(&list, capacity)?;
     let hex = zkgov_spec::encoding::fr_to_hex(&digest);
     if json {
-        println!(
-            "{}",
-            json!({ "benchmark_digest": hex, "samples": list.len(), "capacity": capacity })
-        );
+        json_output::print(&BenchmarkDigestOutput {
+            benchmark_digest: hex,
+            samples: list.len(),
+            capacity,
+        });
     } else {
         println!("{hex}\n  {} sample ids, capacity {capacity}: an eval claim over exactly these samples states this benchmark_digest", list.len());
     }

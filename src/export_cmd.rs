@@ -1,7 +1,7 @@
 //! `zkgov export --snarkjs`: a bundle's claims as snarkjs Groth16 files, for an independent check.
 
 use crate::error::CliError;
-use serde_json::json;
+use crate::json_output::{self, ExportOutput, ExportedClaim};
 use std::{path::Path, process::ExitCode};
 use zkgov_spec::bundle::Bundle;
 use zkgov_spec::files::write_atomic;
@@ -46,11 +46,20 @@ pub fn export_snarkjs(
         rows.push((dir, check.as_ref().err().map(|e| e.to_string())));
     }
     if json {
-        let out: Vec<_> = rows
-            .iter()
-            .map(|(d, e)| json!({ "dir": d, "valid_here": e.is_none(), "error": e }))
+        let claims = rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, (dir, error))| ExportedClaim {
+                claim: i + 1,
+                dir,
+                valid_here: error.is_none(),
+                error,
+            })
             .collect();
-        println!("{}", json!({ "bundle": bundle_path, "claims": out }));
+        json_output::print(&ExportOutput {
+            bundle: bundle_path.to_path_buf(),
+            claims,
+        });
     } else {
         for (d, e) in &rows {
             println!(

@@ -28,7 +28,9 @@ mod error;
 mod eval_cmd;
 mod export_cmd;
 mod help_cmd;
+mod json_output;
 mod output;
+mod schema_cmd;
 mod spotcheck;
 mod verify_cmd;
 
@@ -42,7 +44,9 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             if json {
-                println!("{}", serde_json::json!({ "error": e.to_string() }));
+                json_output::print(&json_output::ErrorOutput {
+                    error: e.to_string(),
+                });
             } else {
                 eprintln!("error: {e}");
             }

@@ -1,10 +1,12 @@
 //! `zkgov challenge`, `zkgov open`, `zkgov audit`: spot-check audits of a committed ledger.
 
 use crate::error::CliError;
+use crate::json_output::{
+    self, AuditOutput, AuditResult, AuditedRecord, ChallengeOutput, OpenOutput, OpenedRecord,
+};
 use crate::output::{short, Step};
 use rand::{rngs::OsRng, RngCore};
 use rayon::prelude::*;
-use serde_json::json;
 use std::{path::Path, process::ExitCode};
 use zkgov_evidence::ledger_file::{self, LedgerFormat, PeakTable};
 use zkgov_prover::commit::LedgerCommitment;
@@ -62,7 +64,10 @@ pub fn challenge(
             .as_bytes(),
     )?;
     if json {
-        println!("{}", json!({ "challenge": out, "indices": ch.indices }));
+        json_output::print(&ChallengeOutput {
+            challenge: out.to_path_buf(),
+            indices: ch.indices,
+        });
     } else {
         println!(
             "wrote {}: open records {:?} of ledger {}",
@@ -130,7 +135,10 @@ pub fn open(
             .as_bytes(),
     )?;
     if json {
-        println!("{}", json!({ "openings": out, "indices": ch.indices }));
+        json_output::print(&OpenOutput {
+            openings: out.to_path_buf(),
+            indices: ch.indices,
+        });
     } else {
         println!(
             "wrote {}: {} record(s) opened with zero-knowledge proofs; only these records are disclosed",
@@ -219,17 +227,34 @@ pub fn check(
         .iter()
         .all(|(_, f)| matches!(f, Finding::Verified(_)));
     if json {
-        let rows: Vec<_> = findings
+        let records = findings
             .iter()
-            .map(|(i, f)| match f {
-                Finding::Verified(r) => json!({ "index": i, "result": "verified", "class": r.class,
-                    "accelerator": names.name(&op, *i, r.class), "accelerator_from": names.source(),
-                    "devices": r.devices, "seconds": r.seconds }),
-                Finding::Missing => json!({ "index": i, "result": "missing" }),
-                Finding::Mismatch => json!({ "index": i, "result": "mismatch" }),
+            .map(|(i, f)| {
+                let (result, record) = match f {
+                    Finding::Verified(r) => (
+                        AuditResult::Verified,
+                        Some(OpenedRecord {
+                            class: r.class,
+                            accelerator: names.name(&op, *i, r.class),
+                            accelerator_from: names.source(),
+                            devices: r.devices,
+                            seconds: r.seconds,
+                        }),
+                    ),
+                    Finding::Missing => (AuditResult::Missing, None),
+                    Finding::Mismatch => (AuditResult::Mismatch, None),
+                };
+                AuditedRecord {
+                    index: *i,
+                    result,
+                    record,
+                }
             })
             .collect();
-        println!("{}", json!({ "passed": ok, "records": rows }));
+        json_output::print(&AuditOutput {
+            passed: ok,
+            records,
+        });
     } else {
         for (i, f) in &findings {
             match f {

@@ -1,18 +1,18 @@
 //! `zkgov verify` (bundles, batch verification, per-jurisdiction verdicts) and `zkgov policy check`.
 
-use crate::{error::CliError, output::short};
-use serde_json::json;
+use crate::{
+    error::CliError,
+    json_output::{
+        self, CheckedPolicy, ClaimOutcome, InvalidClaim, PolicyCheckOutput, ValidClaim,
+        VerifiedBundle, VerifyReport,
+    },
+    output::short,
+};
 use std::{path::PathBuf, process::ExitCode};
 use zkgov_policy::{
     session::{BundleReport, Report},
     Policy, VerifyRequest,
 };
-
-/// `zkgov verify --json` output's format name and version.
-pub const REPORT_FORMAT: &str = "zkgov-verify-report";
-/// Version 1: claims numbered from 1 as in the text output, unreadable bundles reported beside the
-/// others, `all_compliant` null without policies and false whenever a claim is invalid.
-pub const REPORT_VERSION: u32 = 1;
 
 /// `zkgov verify`: the library's decision ([`zkgov_policy::verify`]), printed.
 pub fn verify(request: VerifyRequest, json: bool) -> Result<ExitCode, CliError> {
@@ -20,7 +20,7 @@ pub fn verify(request: VerifyRequest, json: bool) -> Result<ExitCode, CliError> 
     let report = zkgov_policy::verify(request)?;
     let class = report.exit_class();
     if json {
-        println!("{}", report_json(&report));
+        json_output::print(&report_json(&report));
     } else {
         for b in &report.bundles {
             print_bundle(b);
@@ -40,33 +40,50 @@ pub fn verify(request: VerifyRequest, json: bool) -> Result<ExitCode, CliError> 
 }
 
 /// The `--json` report.
-fn report_json(report: &Report) -> serde_json::Value {
-    let bundles: Vec<_> = report
+fn report_json(report: &Report) -> VerifyReport {
+    let bundles = report
         .bundles
         .iter()
-        .map(|b| {
-            let claims: Vec<_> = b
+        .map(|b| VerifiedBundle {
+            bundle: b.path.clone(),
+            readable: b.unreadable.is_none(),
+            error: b.unreadable.as_ref().map(|e| e.to_string()),
+            all_valid: b.all_valid(),
+            claims: b
                 .claims
                 .iter()
                 .map(|c| match &c.result {
-                    Ok(v) => json!({ "claim": c.number, "valid": true, "statement": v.statement.describe(),
-                        "key_id": v.key.id, "setup_claim": v.key.setup,
-                        "ceremony": v.key.ceremony, "provenance": v.key.provenance(),
-                        "test_only_key": v.key.ceremony.is_none() }),
-                    Err(e) => json!({ "claim": c.number, "valid": false, "error": e.to_string(), "key_id": c.key_id }),
+                    Ok(v) => ClaimOutcome::Valid(ValidClaim {
+                        claim: c.number,
+                        valid: true,
+                        statement: v.statement.describe(),
+                        key_id: v.key.id.clone(),
+                        setup_claim: v.key.setup,
+                        ceremony: v.key.ceremony.clone(),
+                        provenance: v.key.provenance(),
+                        test_only_key: v.key.ceremony.is_none(),
+                    }),
+                    Err(e) => ClaimOutcome::Invalid(InvalidClaim {
+                        claim: c.number,
+                        valid: false,
+                        error: e.to_string(),
+                        key_id: c.key_id.clone(),
+                    }),
                 })
-                .collect();
-            json!({ "bundle": b.path, "readable": b.unreadable.is_none(),
-                    "error": b.unreadable.as_ref().map(|e| e.to_string()),
-                    "all_valid": b.all_valid(), "claims": claims, "verdicts": b.verdicts })
+                .collect(),
+            verdicts: b.verdicts.clone(),
         })
         .collect();
     let class = report.exit_class();
-    json!({ "format": REPORT_FORMAT, "version": REPORT_VERSION,
-            "all_valid": report.all_valid(), "all_compliant": report.all_compliant(),
-            "exit_class": class, "exit_code": class.code(),
-            "claims_checked": report.claims_checked, "verify_seconds": report.verify_seconds,
-            "bundles": bundles })
+    VerifyReport {
+        all_valid: report.all_valid(),
+        all_compliant: report.all_compliant(),
+        exit_class: class,
+        exit_code: class.code(),
+        claims_checked: report.claims_checked,
+        verify_seconds: report.verify_seconds,
+        bundles,
+    }
 }
 
 fn print_bundle(b: &BundleReport) {
@@ -148,15 +165,21 @@ pub fn policy_check(files: &[PathBuf], json: bool) -> Result<ExitCode, CliError>
         .map(|p| Policy::read(p))
         .collect::<Result<Vec<_>, _>>()?;
     if json {
-        let out: Vec<_> = files
+        let policies = files
             .iter()
             .zip(&policies)
-            .map(|(f, p)| {
-                json!({ "file": f, "id": p.id, "jurisdiction": p.jurisdiction,
-                "example": p.example, "summary": p.describe() })
+            .map(|(f, p)| CheckedPolicy {
+                file: f.clone(),
+                id: p.id.clone(),
+                jurisdiction: p.jurisdiction.clone(),
+                example: p.example,
+                summary: p.describe(),
             })
             .collect();
-        println!("{}", json!({ "valid": true, "policies": out }));
+        json_output::print(&PolicyCheckOutput {
+            valid: true,
+            policies,
+        });
     } else {
         for (f, p) in files.iter().zip(&policies) {
             println!("{}: OK\n  {}", f.display(), p.describe());

@@ -374,64 +374,100 @@ pub struct Policy {
     pub requirements: Vec<Requirement>,
 }
 
+/// A policy file (`zkgov-policy`, TOML): what one jurisdiction requires of a bundle. Every field is
+/// documented in `policies/README.md`; unknown fields are errors.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(title = "zkgov-policy"))]
 #[serde(deny_unknown_fields)]
 struct PolicyFile {
+    /// Always `zkgov-policy`.
     format: String,
+    /// 2 (version 1 files still load, read under version 2's stricter defaults).
     version: u32,
+    /// The policy id; claims made under it carry it in their context.
     id: String,
+    /// Who sets the policy.
     jurisdiction: String,
+    /// A short title.
     title: Option<String>,
+    /// The legal text the policy implements.
     legal_source: String,
+    /// `true` marks an example policy (shown in every verdict).
     #[serde(default)]
     example: bool,
+    /// Which proof contexts the policy accepts.
     context: ContextFile,
+    /// Which verifying keys the policy accepts.
     #[serde(default)]
     keys: KeysFile,
-    /// Required with a training-compute rule; a policy of eval rules alone may leave it out.
+    /// The peak table compute is counted with (1 to 8 classes); required with a training-compute
+    /// rule, and a policy of eval rules alone may leave it out.
     #[serde(default)]
     accelerators: Vec<AcceleratorFile>,
+    /// Trusted evaluator keys, referred to by name from eval claims.
     #[serde(default)]
     attesters: Vec<AttesterFile>,
+    /// Trusted compute providers, whose ledger attestations vouch that a ledger is complete.
     #[serde(default)]
     providers: Vec<AttesterFile>,
+    /// The claims the policy requires, per kind.
     claims: Vec<ClaimFile>,
 }
 
+/// `[context]`: the proof contexts a policy accepts.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 struct ContextFile {
+    /// Reporting periods accepted (at least one).
     epochs: Vec<u64>,
+    /// Other policy ids whose claims are accepted (mutual recognition); the policy's own id is
+    /// always accepted.
     recognized_policy_ids: Option<Vec<String>>,
+    /// A hex nonce every claim must carry (a fresh request).
     nonce: Option<String>,
 }
 
+/// `[keys]`: the verifying keys a policy accepts.
 #[derive(Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 struct KeysFile {
+    /// Verifying-key IDs accepted; absent, any key in the regulator's key store.
     accepted: Option<Vec<String>>,
+    /// Accept TEST keys (single-party, or claiming a ceremony that was not checked).
     #[serde(default)]
     allow_test_keys: bool,
+    /// SHA-256 of phase-1 files whose randomness the policy trusts.
     #[serde(default)]
     accepted_phase1_sha256: Vec<String>,
+    /// Contributors that must have signed a phase-2 contribution of a checked transcript.
     #[serde(default)]
     required_contributors: Vec<ContributorFile>,
 }
 
+/// `[[keys.required_contributors]]`: a ceremony contributor by name and key.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 struct ContributorFile {
+    /// The name the regulator knows it by.
     name: String,
+    /// Its ed25519 public key, 64 hex digits.
     ed25519: String,
 }
 
+/// `[[accelerators]]`: one row of the peak table.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 struct AcceleratorFile {
+    /// Accelerator class name (for example `H100`).
     name: String,
+    /// Dense peak FLOP/s of one accelerator (for example `"989.4e12"`).
     peak_flop_per_s: Quantity,
 }
-
 /// A quantity written as a string (`"1e25"`, `"989.4e12"`) or a TOML integer. TOML floats are
 /// refused: `1e25` as a float is not exactly 10^25.
 struct Quantity(String);
@@ -463,40 +499,82 @@ impl<'de> Deserialize<'de> for Quantity {
     }
 }
 
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Quantity {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Quantity".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A quantity as a string (\"1e25\", \"989.4e12\", \"1/2\") or an integer; TOML floats are refused (inexact).",
+            "type": ["string", "integer"]
+        })
+    }
+}
+
+/// `[[attesters]]` or `[[providers]]`: a trusted signer by name and key.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 struct AttesterFile {
+    /// The signer's name, unique in its table.
     name: String,
+    /// Its ed25519 public key, 64 hex digits.
     ed25519: String,
 }
 
+/// `[[claims]]`: a claim the policy requires, by kind.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", deny_unknown_fields)]
 enum ClaimFile {
+    /// Training compute at most a threshold.
     #[serde(rename = "training-compute")]
     Compute {
+        /// Always `at-most`.
         direction: String,
+        /// The threshold in FLOP (for example `"1e25"`).
         threshold_flop: Quantity,
+        /// Whether the verdict depends on the claim (default `true`).
         #[serde(default = "yes")]
         required: bool,
+        /// Require the ledger to be attested by a provider listed under `[[providers]]`.
         #[serde(default)]
         require_provider_attestation: bool,
     },
+    /// A mean eval score below a red line, or at least a floor.
     #[serde(rename = "eval-red-line")]
     Eval {
+        /// The evaluation the policy means.
         eval_id: String,
+        /// `below` or `at-least`.
         direction: String,
+        /// The red line (`"1/2"`, `"0.9"`).
         red_line: Quantity,
+        /// Names of `[[attesters]]` whose attestations count.
         attesters: Vec<String>,
+        /// Whether the verdict depends on the claim (default `true`).
         #[serde(default = "yes")]
         required: bool,
+        /// The benchmark digest the claim must state (`zkgov benchmark-digest`).
         benchmark_digest: Option<String>,
+        /// The number of samples the claim must state.
         sample_count: Option<u64>,
+        /// The scorer (Inspect) or `metric,filter` (lm-eval) the claim must state.
         scorer: Option<String>,
+        /// The key of a dict-valued score the claim must state.
         score_key: Option<String>,
+        /// Accept claims that left errored samples out of the mean (default `false`).
         #[serde(default)]
         allow_excluded_errored: bool,
     },
+}
+
+/// The JSON Schema of a policy file's structure (the TOML read as JSON): the types that parse it.
+#[cfg(feature = "schema")]
+pub fn file_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    generator.root_schema_for::<PolicyFile>()
 }
 
 fn yes() -> bool {

@@ -45,6 +45,7 @@ pub struct VerifyRequest<'a> {
 
 /// How `zkgov verify` ends: its exit code, one class per meaning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum ExitClass {
     /// Every claim is valid and, with policies, every verdict is compliant (exit 0).

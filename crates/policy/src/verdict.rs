@@ -43,6 +43,7 @@ use zkgov_verifier::{
 
 /// The outcome of a policy's verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
     /// Every required claim is shown.
@@ -66,6 +67,7 @@ impl Outcome {
 
 /// What the bundle shows for one of the policy's requirements.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RequirementVerdict {
     /// The requirement in plain words.
     pub requirement: String,
@@ -79,6 +81,7 @@ pub struct RequirementVerdict {
 
 /// One policy's verdict on one bundle.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct PolicyVerdict {
     /// The policy's id.
     pub policy_id: String,

@@ -70,6 +70,7 @@ pub struct Lagrange {
 
 /// Where a phase 1 came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Source {
     /// Run with zkgov: its contributions are in the header.

@@ -32,6 +32,7 @@ pub const MAX_BUNDLE_BYTES: u64 = 16 << 20;
 
 /// A proof bundle.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Bundle {
     /// Always [`BUNDLE_FORMAT`].
@@ -44,6 +45,7 @@ pub struct Bundle {
 
 /// One proved claim.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Claim {
     /// What is claimed.
@@ -56,6 +58,7 @@ pub struct Claim {
 
 /// The kinds of claim.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", deny_unknown_fields)]
 pub enum Statement {
     /// Training compute stayed at or below a FLOP threshold.

@@ -29,6 +29,7 @@ const _: () = assert!(DIFF_BITS < 252);
 
 /// Which side of the red line the claim is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Direction {
     /// Mean score strictly below the red line (dangerous capabilities).

@@ -19,7 +19,7 @@ use crate::{error::SpecError, merkle, poseidon::Domain, Fr};
 /// Bits of the accelerator class index.
 pub const CLASS_BITS: usize = 3;
 /// Number of accelerator classes a peak table has (unused slots are filled, see
-/// [`crate::statement::PeakEntry`]).
+/// [`crate::statement::ComputeInputs::peaks`]).
 pub const NUM_CLASSES: usize = 1 << CLASS_BITS;
 /// Bits of the device count (up to 16,777,215 accelerators in one record).
 pub const DEVICE_BITS: usize = 24;

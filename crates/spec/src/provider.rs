@@ -35,6 +35,7 @@ pub const MAX_ATTESTATION_BYTES: u64 = 64 << 10;
 /// commitment itself: whose account and which period. A compute statement carries it as
 /// `ledger_attestation`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LedgerAttestation {
     /// The provider's ed25519 public key, 64 lower-case hex digits.
@@ -51,6 +52,7 @@ pub struct LedgerAttestation {
 
 /// The file `zkgov attest ledger` writes: the attested ledger description and the attestation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AttestationFile {
     /// Always [`ATTESTATION_FORMAT`].

@@ -67,6 +67,7 @@ pub fn opening_inputs(commitment: Fr, index: u64, record: &crate::ledger::Record
 /// Where and when a claim is made: it binds a proof to one policy, one reporting period and
 /// (optionally) one regulator's challenge, so that it cannot be replayed elsewhere.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Context {
     /// The policy the claim is made under (for example `eu-ai-act-art51`).
@@ -106,6 +107,7 @@ impl Context {
 
 /// One row of a peak table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PeakEntry {
     /// Accelerator class name, as the policy names it (for example `H100`).
@@ -116,6 +118,7 @@ pub struct PeakEntry {
 
 /// The compute claim, as the bundle states it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ComputeStatement {
     /// Capacity class of the ledger commitment (number of record slots).
@@ -469,6 +472,7 @@ pub mod eval_input {
 
 /// What was evaluated, as the log names it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EvalSource {
     /// Log format (`inspect-eval`, `inspect-json`, `lm-eval`).
@@ -507,6 +511,7 @@ pub const VALUES_FROM: [&str; 3] = ["log-reductions", "recomputed", "per-sample"
 
 /// How scores became the committed integers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Scoring {
     /// Fixed-point scale: a score `v` is committed as `round(v × scale)`. Always 10^6.
@@ -519,6 +524,7 @@ pub struct Scoring {
 
 /// How errored or unscored samples were counted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ErroredSamples {
     /// How many samples had no score.
@@ -533,6 +539,7 @@ pub struct ErroredSamples {
 /// An evaluator's signature over the results description
 /// ([`EvalStatement::attested_digest`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Attestation {
     /// The evaluator's ed25519 public key, 64 lower-case hex digits.
@@ -543,6 +550,7 @@ pub struct Attestation {
 
 /// The eval red-line claim, as the bundle states it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EvalStatement {
     /// Capacity class (sample slots).

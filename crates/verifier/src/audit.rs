@@ -31,7 +31,7 @@ use zkgov_spec::{
 /// It discloses the record and nothing else: no salt, no sibling, no root.
 #[derive(Debug, Clone)]
 pub struct Opening {
-    /// The record's index.
+    /// The record's position in the committed ledger, counted from 0.
     pub index: u64,
     /// The record.
     pub record: Record,
@@ -77,6 +77,8 @@ impl Opening {
 
 /// Format name of a challenge file.
 pub const CHALLENGE_FORMAT: &str = "zkgov-challenge";
+/// Version of the challenge file.
+pub const CHALLENGE_VERSION: u32 = 1;
 /// Format name of an openings file.
 pub const OPENINGS_FORMAT: &str = "zkgov-openings";
 /// Version of the openings file (2: zero-knowledge proofs in place of salts and Merkle paths).
@@ -84,11 +86,12 @@ pub const OPENINGS_VERSION: u32 = 2;
 
 /// A spot-check challenge.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Challenge {
     /// Always [`CHALLENGE_FORMAT`].
     pub format: String,
-    /// Always 1.
+    /// Always [`CHALLENGE_VERSION`].
     pub version: u32,
     /// The ledger commitment being audited.
     pub ledger_root: String,
@@ -98,7 +101,8 @@ pub struct Challenge {
     pub record_count: u64,
     /// The regulator's seed (32 bytes hex), published with the challenge so anyone can re-derive it.
     pub seed: String,
-    /// The challenged record indices, derived from seed and root.
+    /// The challenged records' positions in the committed ledger, counted from 0, derived from
+    /// seed and root.
     pub indices: Vec<u64>,
 }
 
@@ -140,7 +144,7 @@ impl Challenge {
         indices.sort_unstable();
         Ok(Challenge {
             format: CHALLENGE_FORMAT.into(),
-            version: 1,
+            version: CHALLENGE_VERSION,
             ledger_root: fr_to_hex(&root),
             capacity,
             record_count,
@@ -153,7 +157,13 @@ impl Challenge {
     pub fn from_json(text: &str) -> Result<Self, VerifyError> {
         let c: Challenge =
             serde_json::from_str(text).map_err(|e| SpecError::malformed("challenge", e))?;
-        SpecError::check_format("challenge", &c.format, c.version, CHALLENGE_FORMAT, 1)?;
+        SpecError::check_format(
+            "challenge",
+            &c.format,
+            c.version,
+            CHALLENGE_FORMAT,
+            CHALLENGE_VERSION,
+        )?;
         let root = fr_from_hex("ledger_root", &c.ledger_root)?;
         let mut seed = [0u8; 32];
         seed.copy_from_slice(&bytes_from_hex("seed", &c.seed, 32)?);
@@ -192,9 +202,10 @@ fn check_counts(capacity: u64, record_count: u64, k: usize) -> Result<(), SpecEr
 
 /// One opened record, as written in an openings file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OpeningJson {
-    /// The record's index.
+    /// The record's position in the committed ledger, counted from 0.
     pub index: u64,
     /// Accelerator class (row of the statement's peak table).
     pub class: u8,
@@ -210,6 +221,7 @@ pub struct OpeningJson {
 
 /// A developer's answer to a challenge.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Openings {
     /// Always [`OPENINGS_FORMAT`].

@@ -29,6 +29,7 @@ pub const VK_VERSION: u32 = 2;
 
 /// How a key's file says it was generated (a claim, see the module documentation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum SetupKind {
     /// One party ran the whole setup and could forge proofs: for tests and demos only.
@@ -53,6 +54,7 @@ impl SetupKind {
 
 /// A verifying key file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct VkFile {
     /// Always [`VK_FORMAT`].
@@ -172,6 +174,7 @@ impl TrustedKey {
 /// A ceremony contributor as a checked transcript names it: a name it chose itself, and the
 /// ed25519 key that signed its contribution (the only part that identifies it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ContributorKey {
     /// The name it chose.
     pub name: String,
@@ -235,6 +238,7 @@ impl RequiredContributor {
 /// ceremony verifier (`zkgov verify --ceremony`, `zkgov ceremony verify`) after the transcript,
 /// the initial key re-derived from the circuit, and the phase 1 all verified.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct VerifiedCeremony {
     /// The ID of the key the ceremony produced.
     pub key_id: String,
