@@ -870,19 +870,8 @@ impl Policy {
 
     /// Reads and checks a policy file; errors name the file.
     pub fn read(path: &Path) -> Result<Self, SpecError> {
-        let io = |e: std::io::Error| SpecError::Io {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        };
-        let len = std::fs::metadata(path).map_err(io)?.len();
-        if len > MAX_POLICY_BYTES {
-            return Err(SpecError::malformed(
-                format!("policy {}", path.display()),
-                format!("{len} bytes is larger than the {MAX_POLICY_BYTES}-byte limit"),
-            ));
-        }
-        let text = std::fs::read_to_string(path).map_err(io)?;
         let what = format!("policy {}", path.display());
+        let text = zkgov_spec::files::read_bounded(path, MAX_POLICY_BYTES, &what)?;
         Self::from_toml(&text).map_err(|e| match e {
             SpecError::Malformed { reason, .. } => SpecError::malformed(what, reason),
             SpecError::UnsupportedFormat {

@@ -114,18 +114,11 @@ impl Bundle {
 
     /// Reads and parses a bundle file.
     pub fn read(path: &std::path::Path) -> Result<Self, SpecError> {
-        let io = |e: std::io::Error| SpecError::Io {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        };
-        let len = std::fs::metadata(path).map_err(io)?.len();
-        if len > MAX_BUNDLE_BYTES {
-            return Err(SpecError::malformed(
-                "bundle",
-                format!("{len} bytes is larger than the {MAX_BUNDLE_BYTES}-byte limit"),
-            ));
-        }
-        Self::from_json(&std::fs::read_to_string(path).map_err(io)?)
+        Self::from_json(&crate::files::read_bounded(
+            path,
+            MAX_BUNDLE_BYTES,
+            "bundle",
+        )?)
     }
 
     /// The bundle as pretty JSON.

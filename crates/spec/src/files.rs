@@ -1,6 +1,25 @@
-//! Writing files so that no reader ever sees half of one.
+//! Reading files of bounded size, and writing files so that no reader ever sees half of one.
 
 use crate::SpecError;
+use std::io::Read;
+
+/// Reads the UTF-8 text of `path`, refusing more than `max` bytes before reading them all (the
+/// read stops at `max + 1`, so a huge or growing file costs no more). `what` names the file in
+/// the error, e.g. `"bundle"` or `"policy p.toml"`.
+pub fn read_bounded(path: &std::path::Path, max: u64, what: &str) -> Result<String, SpecError> {
+    let file = std::fs::File::open(path).map_err(|e| SpecError::io(path, e))?;
+    let mut text = String::new();
+    file.take(max + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| SpecError::io(path, e))?;
+    if text.len() as u64 > max {
+        return Err(SpecError::malformed(
+            what,
+            format!("it is larger than the {max}-byte limit"),
+        ));
+    }
+    Ok(text)
+}
 
 /// Writes `bytes` to `path` atomically: a temporary file beside it, then a rename, so that an
 /// interrupted write never leaves a half-written file under the final name.
@@ -20,4 +39,23 @@ pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), SpecErro
         return Err(SpecError::io(path, e));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_up_to_the_limit_and_refuses_one_byte_more() {
+        let dir = std::env::temp_dir().join(format!("zkgov-read-bounded-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("f.json");
+        std::fs::write(&path, "x".repeat(10)).unwrap();
+        assert_eq!(read_bounded(&path, 10, "f").unwrap().len(), 10);
+        let e = read_bounded(&path, 9, "f").unwrap_err().to_string();
+        assert_eq!(e, "f is malformed: it is larger than the 9-byte limit");
+        let e = read_bounded(&dir.join("missing"), 9, "f").unwrap_err();
+        assert!(matches!(e, SpecError::Io { .. }), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -209,22 +209,10 @@ impl AttestationFile {
 
     /// Reads and checks an attestation file; errors name the file.
     pub fn read(path: &std::path::Path) -> Result<(Self, Fr), SpecError> {
-        let io = |e: std::io::Error| SpecError::Io {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        };
-        let len = std::fs::metadata(path).map_err(io)?.len();
-        if len > MAX_ATTESTATION_BYTES {
-            return Err(SpecError::malformed(
-                format!("ledger attestation {}", path.display()),
-                format!("{len} bytes is larger than the {MAX_ATTESTATION_BYTES}-byte limit"),
-            ));
-        }
-        let text = std::fs::read_to_string(path).map_err(io)?;
+        let what = format!("ledger attestation {}", path.display());
+        let text = crate::files::read_bounded(path, MAX_ATTESTATION_BYTES, &what)?;
         Self::from_json(&text).map_err(|e| match e {
-            SpecError::Malformed { reason, .. } => {
-                SpecError::malformed(format!("ledger attestation {}", path.display()), reason)
-            }
+            SpecError::Malformed { reason, .. } => SpecError::malformed(what, reason),
             other => other,
         })
     }
