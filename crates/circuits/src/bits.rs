@@ -8,22 +8,53 @@
 use ark_bn254::Fr;
 use ark_ff::{AdditiveGroup, BigInteger, Field, PrimeField};
 use ark_r1cs_std::{
-    alloc::AllocVar, boolean::Boolean, eq::EqGadget, fields::fp::FpVar, fields::FieldVar, GR1CSVar,
+    alloc::AllocVar,
+    boolean::Boolean,
+    eq::EqGadget,
+    fields::fp::{AllocatedFp, FpVar},
+    GR1CSVar,
 };
-use ark_relations::gr1cs::SynthesisError;
+use ark_relations::gr1cs::{ConstraintSystemRef, LinearCombination, SynthesisError, Variable};
 
 /// The largest width [`enforce_bits`] accepts: below the field size, so decompositions are unique.
 pub const MAX_BITS: usize = 252;
 
-/// `Σ bits[i] * 2^i` as a linear combination (no constraints).
-pub fn pack(bits: &[Boolean<Fr>]) -> FpVar<Fr> {
-    let mut acc = FpVar::<Fr>::zero();
+/// `Σ bits[i] * 2^i` as one linear combination (no constraints; a running sum would make a chain
+/// of partial sums, which synthesis inlines in quadratic time).
+pub fn pack(bits: &[Boolean<Fr>]) -> Result<FpVar<Fr>, SynthesisError> {
+    let mut constant = Fr::ZERO;
+    let mut value = Some(Fr::ZERO);
+    let mut terms = Vec::with_capacity(bits.len());
+    let mut cs = ConstraintSystemRef::None;
     let mut coeff = Fr::ONE;
     for b in bits {
-        acc += FpVar::from(b.clone()) * coeff;
+        match b {
+            Boolean::Constant(true) => constant += coeff,
+            Boolean::Constant(false) => {}
+            Boolean::Var(v) => {
+                cs = cs.or(b.cs());
+                terms.push((coeff, v.variable()));
+                value = value
+                    .zip(v.value().ok())
+                    .map(|(acc, bit)| if bit { acc + coeff } else { acc });
+            }
+        }
         coeff.double_in_place();
     }
-    acc
+    if terms.is_empty() {
+        return Ok(FpVar::Constant(constant));
+    }
+    let variable = cs.new_lc(|| {
+        if constant != Fr::ZERO {
+            terms.push((constant, Variable::One));
+        }
+        LinearCombination(terms)
+    })?;
+    Ok(FpVar::Var(AllocatedFp::new(
+        value.map(|v| v + constant),
+        variable,
+        cs,
+    )))
 }
 
 /// Enforces `0 ≤ x < 2^n` and returns the little-endian bits of `x`.
@@ -52,7 +83,7 @@ pub fn enforce_bits(x: &FpVar<Fr>, n: usize) -> Result<Vec<Boolean<Fr>>, Synthes
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    pack(&bits).enforce_equal(x)?;
+    pack(&bits)?.enforce_equal(x)?;
     Ok(bits)
 }
 

@@ -102,8 +102,8 @@ impl EvalCircuit {
         let score_max = &inputs[idx::SCORE_MAX];
         enforce_bits(score_max, SCORE_BITS)?;
 
-        let mut sum = FpVar::<Fr>::zero();
-        let mut count = FpVar::<Fr>::zero();
+        // Sum and count are single linear combinations (see the compute circuit).
+        let mut presents = Vec::with_capacity(self.slots.len());
         let mut previous_present = FpVar::<Fr>::one();
         let mut scores = Vec::with_capacity(self.slots.len());
         let mut ids = Vec::with_capacity(self.slots.len());
@@ -143,12 +143,13 @@ impl EvalCircuit {
             // Slot i's score is leaf i of the scores tree and its id leaf i of the benchmark tree:
             // the position binds each score to its sample.
             ids.push(id);
-            sum += &score;
             scores.push(score);
-            count += &present;
+            presents.push(present.clone());
             previous_present = present;
         }
 
+        let sum: FpVar<Fr> = scores.iter().sum();
+        let count: FpVar<Fr> = presents.iter().sum();
         labels.mark(&cs, || "sample count".into());
         count.enforce_equal(&inputs[idx::SAMPLE_COUNT])?;
 

@@ -135,8 +135,10 @@ impl ComputeCircuit {
             enforce_bits(p, PEAK_BITS)?;
         }
 
-        let mut total = FpVar::<Fr>::zero();
-        let mut count = FpVar::<Fr>::zero();
+        // The total and the count are single linear combinations over every slot (a running
+        // `+=` would make a chain of partial sums that synthesis inlines in quadratic time).
+        let mut flops = Vec::with_capacity(capacity);
+        let mut presents = Vec::with_capacity(capacity);
         let mut previous_present = FpVar::<Fr>::one();
         let mut leaves = Vec::with_capacity(capacity);
         let shift_devices = Fr::from(2u64).pow([CLASS_BITS as u64]);
@@ -186,12 +188,14 @@ impl ComputeCircuit {
             // FLOP bound of the record: devices × seconds × peak[class]; below 2^116.
             labels.mark(&cs, || format!("record {i}: flop"));
             let peak = select(&class_bits, peaks)?;
-            total += (&devices * &seconds) * peak;
-            count += &present;
+            flops.push((&devices * &seconds) * peak);
+            presents.push(present.clone());
             previous_present = present;
         }
         // At most 2^14 records of < 2^116 each: total < 2^130, no wrap.
 
+        let total: FpVar<Fr> = flops.iter().sum();
+        let count: FpVar<Fr> = presents.iter().sum();
         labels.mark(&cs, || "record count".into());
         count.enforce_equal(&inputs[idx::RECORD_COUNT])?;
 
