@@ -416,13 +416,13 @@ pub fn run(cmd: CeremonyCommand, json: bool) -> Result<ExitCode, CliError> {
             let step = Step::start("verifying the ceremony", json);
             let (pk, report) = c.finalize(&p1, &sha, &mut OsRng, &step)?;
             step.done();
-            let (pair, payload) = keys::key_pair(
+            let pair = keys::key_pair(
                 pk,
                 &c.header.circuit,
                 c.header.capacity,
                 SetupKind::Ceremony,
             )?;
-            let id = written(&dir, json, || keys::write(&dir, &pair, &payload))?;
+            let id = written(&dir, json, || keys::write(&dir, &pair))?;
             if json {
                 json_output::print(&CeremonyFinalizeOutput {
                     report: CeremonyReport {

@@ -528,8 +528,9 @@ pub fn keygen(
         ),
         quiet,
     );
+    let pair = keys::generate(circuit, capacity, &mut OsRng)?;
     if !quiet {
-        let constraints = keys::prepared_for(circuit, capacity)?.num_constraints();
+        let constraints = pair.prepared().num_constraints();
         let per_slot = match circuit {
             Circuit::Opening => String::new(),
             _ => format!(" ({} per slot)", constraints as u64 / capacity),
@@ -539,8 +540,7 @@ pub fn keygen(
             circuit.id()
         ));
     }
-    let (pair, payload) = keys::generate(circuit, capacity, &mut OsRng)?;
-    let id = keys::write(dir, &pair, &payload)?;
+    let id = keys::write(dir, &pair)?;
     step.done();
     Ok(id)
 }

@@ -51,8 +51,8 @@ fn fixture() -> &'static Fixture {
     F.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let mut rng = StdRng::seed_from_u64(11);
-        let (pair, payload) = keys::generate(Circuit::Eval, 32, &mut rng).unwrap();
-        let id = keys::write(dir.path(), &pair, &payload).unwrap();
+        let pair = keys::generate(Circuit::Eval, 32, &mut rng).unwrap();
+        let id = keys::write(dir.path(), &pair).unwrap();
         Fixture {
             keys: keys::load(dir.path(), &id).unwrap(),
             dir,

@@ -71,8 +71,8 @@ fn fixture() -> &'static Fixture {
         let mut rng = StdRng::seed_from_u64(11);
         let keys: Vec<keys::KeyPair> = (0..2)
             .map(|_| {
-                let (pair, payload) = keys::generate(Circuit::Compute, 16, &mut rng).unwrap();
-                let id = keys::write(dir.path(), &pair, &payload).unwrap();
+                let pair = keys::generate(Circuit::Compute, 16, &mut rng).unwrap();
+                let id = keys::write(dir.path(), &pair).unwrap();
                 keys::load(dir.path(), &id).unwrap()
             })
             .collect();
@@ -497,8 +497,8 @@ fn decoy_peak_rows_are_refused_or_not_shown() {
     let filed: Vec<Record> = honest.iter().map(|r| Record { class: 1, ..*r }).collect();
     let mut rng = StdRng::seed_from_u64(21);
     let dir = tempfile::tempdir().unwrap();
-    let (pair, payload) = keys::generate(Circuit::Compute, 64, &mut rng).unwrap();
-    let id = keys::write(dir.path(), &pair, &payload).unwrap();
+    let pair = keys::generate(Circuit::Compute, 64, &mut rng).unwrap();
+    let id = keys::write(dir.path(), &pair).unwrap();
     let key = keys::load(dir.path(), &id).unwrap();
     let claim = ComputeJob::new(filed, &decoy, 10u128.pow(24), context, &[5; 32], None)
         .unwrap()

@@ -72,8 +72,8 @@ fn fixture() -> &'static Fixture {
     F.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let mut rng = StdRng::seed_from_u64(1);
-        let (pair, payload) = keys::generate(Circuit::Compute, 16, &mut rng).unwrap();
-        let id = keys::write(dir.path(), &pair, &payload).unwrap();
+        let pair = keys::generate(Circuit::Compute, 16, &mut rng).unwrap();
+        let id = keys::write(dir.path(), &pair).unwrap();
         let keys = keys::load(dir.path(), &id).unwrap();
         let job = ComputeJob::new(
             records(),
@@ -435,7 +435,7 @@ fn same_records_different_salt_seed_give_different_roots() {
 fn spot_check_openings_prove_exactly_the_committed_records() {
     let f = fixture();
     let mut rng = StdRng::seed_from_u64(8);
-    let (pair, _) = keys::generate(Circuit::Opening, 16, &mut rng).unwrap();
+    let pair = keys::generate(Circuit::Opening, 16, &mut rng).unwrap();
     let ledger = &f.job.commitment;
     let committed = f.job.inputs.root;
     assert_eq!(ledger.commitment(), committed);

@@ -167,7 +167,7 @@ impl EvalCircuit {
         hash2(Domain::BenchmarkDigest, &ids_root, &size)?.enforce_equal(&inputs[idx::BENCHMARK])?;
 
         // mean < num/den  ⇔  den·Σ < num·SCALE·n  ⇔  num·SCALE·n − den·Σ − 1 ∈ [0, 2^128);
-        // mean ≥ num/den  ⇔  den·Σ − num·SCALE·n ∈ [0, 2^128). Both sides are below 2^111.
+        // mean ≥ num/den  ⇔  den·Σ − num·SCALE·n ∈ [0, 2^128). Both sides are below 2^113.
         labels.mark(&cs, || "mean versus red line".into());
         let lhs = &inputs[idx::RED_DEN] * &sum;
         let rhs = (&inputs[idx::RED_NUM] * &count) * Fr::from(SCALE);

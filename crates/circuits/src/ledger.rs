@@ -192,7 +192,7 @@ impl ComputeCircuit {
             presents.push(present.clone());
             previous_present = present;
         }
-        // At most 2^14 records of < 2^116 each: total < 2^130, no wrap.
+        // At most 2^16 records of < 2^116 each: total < 2^132, no wrap.
 
         let total: FpVar<Fr> = flops.iter().sum();
         let count: FpVar<Fr> = presents.iter().sum();

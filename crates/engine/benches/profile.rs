@@ -29,7 +29,7 @@ fn main() {
     let runs = env_list("ZKGOV_BENCH_RUNS", &[3])[0] as usize;
     for capacity in env_list("ZKGOV_BENCH_CAPACITIES", &[256]) {
         let mut rng = StdRng::seed_from_u64(capacity);
-        let (pair, _) = compute_keys(capacity);
+        let pair = compute_keys(capacity);
         let prepared = PreparedCircuit::new(ComputeCircuit::blank(capacity as usize)).unwrap();
         let job = compute_job(capacity);
         let inputs = job.inputs.public_inputs();

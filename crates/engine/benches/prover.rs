@@ -20,7 +20,7 @@ fn main() {
     println!("capacity constraints stock_prove_s zkgov_prove_s speedup matrices_once_s");
     for capacity in env_list("ZKGOV_BENCH_CAPACITIES", &[64, 256]) {
         let mut rng = StdRng::seed_from_u64(capacity);
-        let (pair, _) = compute_keys(capacity);
+        let pair = compute_keys(capacity);
         let t = Instant::now();
         let prepared = PreparedCircuit::new(ComputeCircuit::blank(capacity as usize)).unwrap();
         let prepare = t.elapsed().as_secs_f64();

@@ -19,12 +19,15 @@
 pub mod backend;
 #[cfg(target_arch = "x86_64")]
 mod field_lanes;
+pub mod matrices;
 pub mod msm;
 pub mod prepared;
 #[cfg(target_arch = "x86_64")]
 mod qap;
+pub mod raw;
 
 pub use ark_relations::gr1cs::SynthesisError;
+pub use matrices::ConstraintMatrices;
 pub use prepared::PreparedCircuit;
 
 use ark_bn254::Fr;
@@ -38,6 +41,12 @@ pub enum EngineError {
     /// A witness or proving key is not of the prepared circuit's shape.
     #[error("{0} does not have the prepared circuit's shape")]
     WrongShape(&'static str),
+    /// A circuit too large for the stored matrix encoding.
+    #[error("{0}")]
+    TooLarge(&'static str),
+    /// Stored constraint matrices that do not decode.
+    #[error("{0}")]
+    Malformed(String),
 }
 
 /// `[1, x, x², …]`, `len` of them, times `factor`.

@@ -15,20 +15,18 @@
 //! profile` prints them beside stock proving and bare MSMs).
 
 use crate::{
+    matrices::ConstraintMatrices,
     msm::{msm, msm_digits, Digits},
     EngineError,
 };
 use ark_bn254::{Bn254, Fr};
 use ark_ec::{AffineRepr, CurveGroup};
-use ark_ff::{PrimeField, UniformRand};
-use ark_groth16::{
-    r1cs_to_qap::{LibsnarkReduction, R1CSToQAP},
-    Proof, ProvingKey,
-};
+use ark_ff::{AdditiveGroup, FftField, Field, PrimeField, UniformRand};
+use ark_groth16::{Proof, ProvingKey};
 use ark_poly::{EvaluationDomain, GeneralEvaluationDomain};
 use ark_relations::gr1cs::{
-    ConstraintSynthesizer, ConstraintSystem, Matrix, OptimizationGoal, SynthesisError,
-    SynthesisMode, R1CS_PREDICATE_LABEL,
+    ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisError, SynthesisMode,
+    R1CS_PREDICATE_LABEL,
 };
 use rand::{CryptoRng, RngCore};
 use rayon::prelude::*;
@@ -39,10 +37,8 @@ type BigInt = <Fr as PrimeField>::BigInt;
 /// The constraint matrices of one circuit shape, built once and reused for every proof.
 #[derive(Debug, Clone)]
 pub struct PreparedCircuit {
-    matrices: Vec<Matrix<Fr>>,
+    matrices: ConstraintMatrices,
     num_inputs: usize,
-    num_witnesses: usize,
-    num_constraints: usize,
     /// The FFT tables of the lane QAP, where the CPU has AVX-512 IFMA.
     #[cfg(target_arch = "x86_64")]
     qap: Option<crate::qap::Qap>,
@@ -57,25 +53,60 @@ impl PreparedCircuit {
         blank.generate_constraints(cs.clone())?;
         cs.finalize();
         let mut all = cs.to_matrices()?;
+        let num_inputs = cs.num_instance_variables();
+        let num_variables = num_inputs + cs.num_witness_variables();
+        drop(cs);
         let matrices = all
             .remove(R1CS_PREDICATE_LABEL)
             .ok_or(SynthesisError::PredicateNotFound)?;
-        let (num_inputs, num_constraints) = (cs.num_instance_variables(), cs.num_constraints());
+        drop(all);
+        Self::from_matrices(
+            ConstraintMatrices::new(matrices, num_variables)?,
+            num_inputs,
+        )
+    }
+
+    /// The circuit with these matrices, whose first `num_inputs` variables (the constant one
+    /// included) are the instance.
+    pub fn from_matrices(
+        matrices: ConstraintMatrices,
+        num_inputs: usize,
+    ) -> Result<Self, EngineError> {
+        if num_inputs == 0 || num_inputs > matrices.num_variables() {
+            return Err(EngineError::WrongShape("the instance (input count)"));
+        }
+        let domain = GeneralEvaluationDomain::<Fr>::new(matrices.num_constraints() + num_inputs)
+            .ok_or(SynthesisError::PolynomialDegreeTooLarge)?;
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = domain;
         Ok(PreparedCircuit {
+            #[cfg(target_arch = "x86_64")]
+            qap: crate::backend::ifma().and_then(|ifma| crate::qap::Qap::new(ifma, domain.size())),
             matrices,
             num_inputs,
-            num_witnesses: cs.num_witness_variables(),
-            num_constraints,
-            #[cfg(target_arch = "x86_64")]
-            qap: GeneralEvaluationDomain::<Fr>::new(num_constraints + num_inputs)
-                .zip(crate::backend::ifma())
-                .and_then(|(d, ifma)| crate::qap::Qap::new(ifma, d.size())),
         })
+    }
+
+    /// Writes the circuit's shape: `u64` input count, then the matrices
+    /// ([`ConstraintMatrices::write`]).
+    pub fn write(&self, w: &mut impl std::io::Write) -> std::io::Result<()> {
+        w.write_all(&(self.num_inputs as u64).to_le_bytes())?;
+        self.matrices.write(w)
+    }
+
+    /// Reads what [`Self::write`] wrote, of which at most `available` bytes remain.
+    pub fn read(r: &mut impl std::io::Read, available: u64) -> Result<Self, EngineError> {
+        let num_inputs = crate::raw::read_u64(r)
+            .map_err(|e| EngineError::Malformed(format!("stored circuit shape: {e}")))?;
+        let matrices = ConstraintMatrices::read(r, available.saturating_sub(8))?;
+        let num_inputs = usize::try_from(num_inputs)
+            .map_err(|_| EngineError::WrongShape("the instance (input count)"))?;
+        Self::from_matrices(matrices, num_inputs)
     }
 
     /// Number of constraints.
     pub fn num_constraints(&self) -> usize {
-        self.num_constraints
+        self.matrices.num_constraints()
     }
 
     /// Number of instance variables (the constant one and the public inputs).
@@ -85,11 +116,11 @@ impl PreparedCircuit {
 
     /// Number of witness variables.
     pub fn num_witnesses(&self) -> usize {
-        self.num_witnesses
+        self.matrices.num_variables() - self.num_inputs
     }
 
-    /// The A, B, C matrices; entries index the full assignment `[1, inputs.., witnesses..]`.
-    pub fn matrices(&self) -> &[Matrix<Fr>] {
+    /// The A, B, C matrices; columns index the full assignment `[1, inputs.., witnesses..]`.
+    pub fn matrices(&self) -> &ConstraintMatrices {
         &self.matrices
     }
 
@@ -107,7 +138,7 @@ impl PreparedCircuit {
         });
         circuit.generate_constraints(cs.clone())?;
         if cs.num_instance_variables() != self.num_inputs
-            || cs.num_witness_variables() != self.num_witnesses
+            || cs.num_witness_variables() != self.num_witnesses()
         {
             return Err(EngineError::WrongShape("the witness"));
         }
@@ -134,11 +165,11 @@ impl PreparedCircuit {
         rng: &mut R,
         stages: &mut Stages,
     ) -> Result<Proof<Bn254>, EngineError> {
-        let variables = self.num_inputs + self.num_witnesses;
-        let domain = GeneralEvaluationDomain::<Fr>::new(self.num_constraints + self.num_inputs)
+        let variables = self.matrices.num_variables();
+        let domain = GeneralEvaluationDomain::<Fr>::new(self.num_constraints() + self.num_inputs)
             .ok_or(SynthesisError::PolynomialDegreeTooLarge)?;
         if [pk.a_query.len(), pk.b_g1_query.len(), pk.b_g2_query.len()] != [variables; 3]
-            || pk.l_query.len() != self.num_witnesses
+            || pk.l_query.len() != self.num_witnesses()
             || pk.h_query.len() != domain.size() - 1
         {
             return Err(EngineError::WrongShape("the proving key"));
@@ -179,24 +210,44 @@ impl PreparedCircuit {
 
 impl PreparedCircuit {
     /// The coefficients of the quotient `h` for the assignment `full`: with the lane FFTs where
-    /// the CPU has AVX-512 IFMA (module `qap`), else arkworks' libsnark reduction; the two agree.
+    /// the CPU has AVX-512 IFMA (module `qap`), else with arkworks' FFTs, in the steps of
+    /// libsnark's reduction (which the tests compare against). `full` has the circuit's shape
+    /// ([`Self::assignment`] checks it).
     fn witness_map(&self, full: &[Fr]) -> Result<Vec<Fr>, EngineError> {
         #[cfg(target_arch = "x86_64")]
         if let Some(qap) = &self.qap {
-            return Ok(qap.witness_map(
-                &self.matrices,
-                self.num_inputs,
-                self.num_constraints,
-                full,
-            ));
+            return Ok(qap.witness_map(&self.matrices, self.num_inputs, full));
         }
-        LibsnarkReduction::witness_map_from_matrices::<Fr, GeneralEvaluationDomain<Fr>>(
-            &self.matrices,
-            self.num_inputs,
-            self.num_constraints,
-            full,
-        )
-        .map_err(EngineError::from)
+        let (m, ni) = (self.num_constraints(), self.num_inputs);
+        let domain = GeneralEvaluationDomain::<Fr>::new(m + ni)
+            .ok_or(SynthesisError::PolynomialDegreeTooLarge)?;
+        let coset = domain
+            .get_coset(Fr::GENERATOR)
+            .ok_or(SynthesisError::PolynomialDegreeTooLarge)?;
+        // A row's evaluations on the domain, as evaluations on the coset.
+        let on_coset = |k: usize| {
+            let mut v = vec![Fr::ZERO; domain.size()];
+            self.matrices.evaluate(k, full, &mut v[..m]);
+            if k == 0 {
+                // libsnark's input-consistency rows: input i is row m + i of A.
+                v[m..m + ni].copy_from_slice(&full[..ni]);
+            }
+            domain.ifft_in_place(&mut v);
+            coset.fft_in_place(&mut v);
+            v
+        };
+        let (mut h, b) = rayon::join(|| on_coset(0), || on_coset(1));
+        let c = on_coset(2);
+        let z_inverse = domain
+            .evaluate_vanishing_polynomial(Fr::GENERATOR)
+            .inverse()
+            .ok_or(SynthesisError::DivisionByZero)?;
+        h.par_iter_mut()
+            .zip(b)
+            .zip(c)
+            .for_each(|((a, b), c)| *a = (*a * b - c) * z_inverse);
+        coset.ifft_in_place(&mut h);
+        Ok(h)
     }
 }
 
@@ -229,4 +280,71 @@ pub struct Stages {
     pub msm_b_g1: Duration,
     /// MSM of the B query in G2.
     pub msm_b_g2: Duration,
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use ark_groth16::r1cs_to_qap::{LibsnarkReduction, R1CSToQAP};
+    use ark_relations::gr1cs::Matrix;
+    use rand::{rngs::StdRng, SeedableRng};
+
+    /// A random satisfied R1CS of `constraints` rows `(2·x + 1) · y = value` over fresh variables
+    /// and `inputs` instance variables, with its full assignment.
+    pub(crate) fn satisfied_r1cs(
+        rng: &mut StdRng,
+        constraints: usize,
+        inputs: usize,
+    ) -> (Vec<Matrix<Fr>>, Vec<Fr>) {
+        let vars = inputs + 2 * constraints;
+        let mut z: Vec<Fr> = (0..vars).map(|_| Fr::rand(rng)).collect();
+        z[0] = Fr::ONE;
+        let (mut a, mut b, mut c) = (Vec::new(), Vec::new(), Vec::new());
+        for i in 0..constraints {
+            let (x, y) = (inputs + 2 * i, inputs + 2 * i + 1);
+            a.push(vec![(Fr::from(2u64), x), (Fr::ONE, 0)]);
+            b.push(vec![(Fr::ONE, y)]);
+            c.push(vec![((z[x].double() + Fr::ONE) * z[y], 0)]);
+        }
+        (vec![a, b, c], z)
+    }
+
+    /// arkworks' own witness map, the reference.
+    pub(crate) fn libsnark_witness_map(
+        matrices: &[Matrix<Fr>],
+        inputs: usize,
+        z: &[Fr],
+    ) -> Vec<Fr> {
+        LibsnarkReduction::witness_map_from_matrices::<Fr, GeneralEvaluationDomain<Fr>>(
+            matrices,
+            inputs,
+            matrices[0].len(),
+            z,
+        )
+        .unwrap()
+    }
+
+    /// The portable witness map gives arkworks' coefficients exactly.
+    #[test]
+    fn portable_witness_map_matches_arkworks() {
+        let mut rng = StdRng::seed_from_u64(10);
+        for (constraints, inputs) in [(10usize, 3usize), (100, 5), (3000, 2)] {
+            let (matrices, z) = satisfied_r1cs(&mut rng, constraints, inputs);
+            let want = libsnark_witness_map(&matrices, inputs, &z);
+            let mut prepared = PreparedCircuit::from_matrices(
+                ConstraintMatrices::new(matrices, z.len()).unwrap(),
+                inputs,
+            )
+            .unwrap();
+            #[cfg(target_arch = "x86_64")]
+            {
+                prepared.qap = None;
+            }
+            assert_eq!(
+                prepared.witness_map(&z).unwrap(),
+                want,
+                "{constraints} constraints"
+            );
+        }
+    }
 }

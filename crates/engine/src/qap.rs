@@ -24,12 +24,11 @@ use crate::field_lanes::{
     add, broadcast, canonical, load, load8, mul, permute, put, store, sub, subtract_if_above, take,
     Below, Canonical, Group, Ifma, Modulus, Packed, Scalar, Within,
 };
+use crate::matrices::ConstraintMatrices;
 use crate::powers_of;
 use ark_bn254::Fr;
 use ark_ff::{AdditiveGroup, FftField, Field};
-use ark_groth16::r1cs_to_qap::evaluate_constraint;
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
-use ark_relations::gr1cs::Matrix;
 use rayon::prelude::*;
 
 /// Eight canonical elements in lane form: twiddles and coset factors.
@@ -110,18 +109,15 @@ impl Qap {
     /// The coefficients of `h` (length `n`) for `full_assignment`, from the R1CS matrices.
     pub(crate) fn witness_map(
         &self,
-        matrices: &[Matrix<Fr>],
+        matrices: &ConstraintMatrices,
         num_inputs: usize,
-        num_constraints: usize,
         full_assignment: &[Fr],
     ) -> Vec<Fr> {
         let n = 1usize << self.log_n;
-        let rows = |m: &Matrix<Fr>, with_inputs: bool| -> Vec<Values> {
+        let num_constraints = matrices.num_constraints();
+        let rows = |k: usize, with_inputs: bool| -> Vec<Values> {
             let mut v = vec![Fr::ZERO; n];
-            v[..num_constraints]
-                .par_iter_mut()
-                .zip(m)
-                .for_each(|(v, row)| *v = evaluate_constraint(row, full_assignment));
+            matrices.evaluate(k, full_assignment, &mut v[..num_constraints]);
             if with_inputs {
                 v[num_constraints..num_constraints + num_inputs]
                     .copy_from_slice(&full_assignment[..num_inputs]);
@@ -138,11 +134,8 @@ impl Qap {
             }
             v
         };
-        let (a, b) = rayon::join(
-            || to_coset(rows(&matrices[0], true)),
-            || to_coset(rows(&matrices[1], false)),
-        );
-        let mut h = to_coset(rows(&matrices[2], false));
+        let (a, b) = rayon::join(|| to_coset(rows(0, true)), || to_coset(rows(1, false)));
+        let mut h = to_coset(rows(2, false));
         // SAFETY: as above, for `quotient`, `dif` and `scale`.
         let h = unsafe {
             quotient(self.ifma, &mut h, &a, &b, self.z_inverse);
@@ -325,13 +318,13 @@ fn quotient(_ifma: Ifma, h: &mut [Values], a: &[Values], b: &[Values], z: Fr) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::prepared::tests::{libsnark_witness_map, satisfied_r1cs};
     use ark_ff::UniformRand;
-    use ark_groth16::r1cs_to_qap::{LibsnarkReduction, R1CSToQAP};
     use ark_poly::GeneralEvaluationDomain;
     use rand::{rngs::StdRng, SeedableRng};
 
-    /// On a random satisfied R1CS (`x·y = z` rows over random variables), the lane QAP gives
-    /// arkworks' coefficients exactly, for domains from sixteen points (small stages only) up.
+    /// On a random satisfied R1CS, the lane QAP gives arkworks' coefficients exactly, for domains
+    /// from sixteen points (small stages only) up.
     #[test]
     fn matches_arkworks() {
         let Some(ifma) = crate::field_lanes::tests::ifma_or_skip() else {
@@ -339,29 +332,16 @@ mod tests {
         };
         let mut rng = StdRng::seed_from_u64(9);
         for (constraints, inputs) in [(10usize, 3usize), (100, 5), (3000, 2)] {
-            let vars = inputs + 2 * constraints;
-            let mut z: Vec<Fr> = (0..vars).map(|_| Fr::rand(&mut rng)).collect();
-            z[0] = Fr::ONE;
-            let (mut a, mut b, mut c) = (Vec::new(), Vec::new(), Vec::new());
-            for i in 0..constraints {
-                // Row i: (2·z[x] + 1) · z[y] = (its value) · 1.
-                let (x, y) = (inputs + 2 * i, inputs + 2 * i + 1);
-                a.push(vec![(Fr::from(2u64), x), (Fr::ONE, 0)]);
-                b.push(vec![(Fr::ONE, y)]);
-                c.push(vec![((z[x].double() + Fr::ONE) * z[y], 0)]);
-            }
-            let matrices = vec![a, b, c];
+            let (matrices, z) = satisfied_r1cs(&mut rng, constraints, inputs);
             let n = GeneralEvaluationDomain::<Fr>::new(constraints + inputs)
                 .unwrap()
                 .size();
-            let want = LibsnarkReduction::witness_map_from_matrices::<
-                Fr,
-                GeneralEvaluationDomain<Fr>,
-            >(&matrices, inputs, constraints, &z)
-            .unwrap();
-            let got = Qap::new(ifma, n)
-                .unwrap()
-                .witness_map(&matrices, inputs, constraints, &z);
+            let want = libsnark_witness_map(&matrices, inputs, &z);
+            let got = Qap::new(ifma, n).unwrap().witness_map(
+                &ConstraintMatrices::new(matrices, z.len()).unwrap(),
+                inputs,
+                &z,
+            );
             assert_eq!(got, want, "{constraints} constraints");
         }
     }

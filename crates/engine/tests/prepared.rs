@@ -82,7 +82,7 @@ fn value_only_synthesis_matches_the_constraint_system() {
 #[test]
 fn prepared_prover_makes_standard_proofs() {
     let mut rng = StdRng::seed_from_u64(4);
-    let (pair, _) = keys::generate(Circuit::Compute, 16, &mut rng).unwrap();
+    let pair = keys::generate(Circuit::Compute, 16, &mut rng).unwrap();
     let prepared = PreparedCircuit::new(ComputeCircuit::blank(16)).unwrap();
     let peaks = PeakTable::from_args(&["H100=989.4e12".into()]).unwrap();
     for n in [1usize, 7, 16] {

@@ -14,7 +14,7 @@ fn bench(c: &mut Criterion) {
     group.sample_size(10);
     for capacity in env_list("ZKGOV_BENCH_CAPACITIES", &[64, 256]) {
         let mut rng = StdRng::seed_from_u64(capacity);
-        let (pair, _) = compute_keys(capacity);
+        let pair = compute_keys(capacity);
         let job = compute_job(capacity);
         group.bench_with_input(BenchmarkId::new("prove", capacity), &capacity, |b, _| {
             b.iter(|| job.prove(&pair, &mut rng).unwrap())

@@ -5,6 +5,7 @@ use crate::{error::ProveError, keys::KeyPair};
 use ark_bn254::Fr;
 use ark_ff::PrimeField;
 use rand::{CryptoRng, RngCore};
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use zkgov_circuits::opening::OpeningCircuit;
 use zkgov_spec::{
@@ -64,7 +65,14 @@ impl LedgerCommitment {
             records,
             salt: root_salt(seed),
             capacity,
-            levels: merkle::levels(leaves, empty_leaf(), depth),
+            levels: merkle::levels_with(leaves, empty_leaf(), depth, |below, nodes| {
+                nodes
+                    .par_iter_mut()
+                    .zip(below.par_chunks_exact(merkle::ARITY))
+                    .for_each(|(node, children)| {
+                        *node = merkle::node_hash(children.try_into().expect("ARITY children"));
+                    });
+            }),
         })
     }
 

@@ -173,14 +173,12 @@ pub fn initial_key(
     let nvars = ni + shape.num_witnesses();
     // Transpose A, B, C into columns: per variable, its (row, coefficient) entries.
     let mut cols: Vec<[Vec<(usize, Fr)>; 3]> = vec![Default::default(); nvars];
-    for (k, matrix) in shape.matrices().iter().enumerate().take(3) {
-        for (row, terms) in matrix.iter().enumerate() {
-            for (coeff, var) in terms {
-                let col = cols.get_mut(*var).ok_or_else(|| {
-                    CeremonyError::step("initial key", "a constraint names an unknown variable")
-                })?;
-                col[k].push((row, *coeff));
-            }
+    for k in 0..3 {
+        for (row, coeff, var) in shape.matrices().entries(k) {
+            let col = cols.get_mut(var).ok_or_else(|| {
+                CeremonyError::step("initial key", "a constraint names an unknown variable")
+            })?;
+            col[k].push((row, coeff));
         }
     }
     // arkworks' parallel MSM nested in this parallel loop needs more than rayon's default 2 MiB

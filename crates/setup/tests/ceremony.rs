@@ -273,9 +273,9 @@ fn three_state_ceremony_for_the_compute_claim() {
         report.ceremony.phase1_contributors.as_ref().map(Vec::len),
         Some(1)
     );
-    let (pair, payload) = keys::key_pair(pk, COMPUTE_CIRCUIT, 16, SetupKind::Ceremony).unwrap();
+    let pair = keys::key_pair(pk, COMPUTE_CIRCUIT, 16, SetupKind::Ceremony).unwrap();
     let keys_dir = dir.path().join("keys");
-    let id = keys::write(&keys_dir, &pair, &payload).unwrap();
+    let id = keys::write(&keys_dir, &pair).unwrap();
     let pair = keys::load(&keys_dir, &id).unwrap();
     assert_eq!(pair.vk.setup, SetupKind::Ceremony);
     prove_compute(&pair, &mut rng);

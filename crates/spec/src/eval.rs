@@ -7,7 +7,7 @@
 //! "below", down for "at least"), so the proven integer claim implies the real one.
 //!
 //! ## Why nothing wraps
-//! Scores < 2^32, at most 2^14 samples: Σ < 2^46. `den · Σ < 2^110` and `num · SCALE · n < 2^98`
+//! Scores < 2^32, at most 2^16 samples: Σ < 2^48. `den · Σ < 2^112` and `num · SCALE · n < 2^100`
 //! with `num, den < 2^64`; the compared difference must fit in 128 bits, far below p.
 
 use crate::{

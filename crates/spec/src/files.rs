@@ -1,7 +1,7 @@
 //! Reading files of bounded size, and writing files so that no reader ever sees half of one.
 
 use crate::SpecError;
-use std::io::Read;
+use std::io::{Read, Write};
 
 /// Reads the UTF-8 text of `path`, refusing more than `max` bytes before reading them all (the
 /// read stops at `max + 1`, so a huge or growing file costs no more). `what` names the file in
@@ -24,6 +24,15 @@ pub fn read_bounded(path: &std::path::Path, max: u64, what: &str) -> Result<Stri
 /// Writes `bytes` to `path` atomically: a temporary file beside it, then a rename, so that an
 /// interrupted write never leaves a half-written file under the final name.
 pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), SpecError> {
+    write_atomic_with(path, |w| w.write_all(bytes))
+}
+
+/// [`write_atomic`] for content too large to hold in memory: `fill` writes it to a buffered
+/// temporary file, which is renamed to `path` only once `fill` and the flush succeed.
+pub fn write_atomic_with(
+    path: &std::path::Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), SpecError> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
     if let Some(d) = dir {
         std::fs::create_dir_all(d).map_err(|e| SpecError::io(d, e))?;
@@ -33,7 +42,13 @@ pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), SpecErro
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_else(|| "out".into());
     let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    let result = std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, path));
+    let result = std::fs::File::create(&tmp)
+        .and_then(|f| {
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+            fill(&mut w)?;
+            w.flush()
+        })
+        .and_then(|_| std::fs::rename(&tmp, path));
     if let Err(e) = result {
         let _ = std::fs::remove_file(&tmp);
         return Err(SpecError::io(path, e));

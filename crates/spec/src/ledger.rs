@@ -8,10 +8,10 @@
 //!
 //! ## Why no sum can wrap the field
 //! Every factor is range-checked by bits: class < 2^3, devices < 2^24, seconds < 2^32,
-//! peak < 2^60, so one record is below 2^116; with at most 2^14 records the total is below 2^130.
+//! peak < 2^60, so one record is below 2^116; with at most 2^16 records the total is below 2^132.
 //! The threshold is below 2^128. Both are far below the field modulus (> 2^253), so the circuit's
 //! field arithmetic equals integer arithmetic, and `threshold - total` lies in `[0, 2^128)` exactly
-//! when `total ≤ threshold` (otherwise it is above `p - 2^130`). The constants below are checked
+//! when `total ≤ threshold` (otherwise it is above `p - 2^132`). The constants below are checked
 //! at compile time.
 
 use crate::{error::SpecError, merkle, poseidon::Domain, Fr};
@@ -30,7 +30,7 @@ pub const PEAK_BITS: usize = 60;
 /// Bits of the threshold (any threshold up to 2^128 - 1 ≈ 3.4e38 FLOP).
 pub const THRESHOLD_BITS: usize = 128;
 /// log2 of the largest capacity class.
-pub const MAX_LOG_CAPACITY: usize = 14;
+pub const MAX_LOG_CAPACITY: usize = 16;
 /// Bits of one record's FLOP bound.
 pub const RECORD_FLOP_BITS: usize = DEVICE_BITS + SECONDS_BITS + PEAK_BITS;
 /// Bits of the total.
@@ -198,7 +198,7 @@ mod tests {
         };
         let peaks = [(1u64 << 60) - 1; NUM_CLASSES];
         assert!(r.flop(&peaks) < 1u128 << RECORD_FLOP_BITS);
-        // 2^14 such records exceed u128 natively: the native total reports it instead of wrapping.
+        // 2^16 such records exceed u128 natively: the native total reports it instead of wrapping.
         assert_eq!(total_flop(&vec![r; 1 << MAX_LOG_CAPACITY], &peaks), None);
     }
 }

@@ -20,8 +20,12 @@ use crate::{
     Fr,
 };
 
-/// The capacity classes (number of record slots) zkgov supports: powers of 2 from 16 to 16384.
-pub const CAPACITIES: [u64; 11] = [16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384];
+/// The capacity classes (number of record slots) zkgov supports: powers of 2 from 16 to 65,536
+/// (`2^ledger::MAX_LOG_CAPACITY`, which the circuits' no-wrap bounds assume).
+pub const CAPACITIES: [u64; 13] = [
+    16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536,
+];
+const _: () = assert!(CAPACITIES[CAPACITIES.len() - 1] == 1 << crate::ledger::MAX_LOG_CAPACITY);
 
 /// Children of an inner node.
 pub const ARITY: usize = 16;
@@ -57,19 +61,35 @@ pub fn width(depth: usize) -> usize {
 /// All levels of a tree of `depth` built over `leaves`, padded with `fill` to `16^depth` (leaves
 /// beyond that are dropped: callers check counts against the capacity first): level 0 is the
 /// padded leaves, the last level holds the root alone.
-pub fn levels(mut leaves: Vec<Fr>, fill: Fr, depth: usize) -> Vec<Vec<Fr>> {
+pub fn levels(leaves: Vec<Fr>, fill: Fr, depth: usize) -> Vec<Vec<Fr>> {
+    levels_with(leaves, fill, depth, |below, nodes| {
+        for (node, children) in nodes.iter_mut().zip(below.chunks_exact(ARITY)) {
+            *node = node_hash(children.try_into().expect("ARITY children"));
+        }
+    })
+}
+
+/// [`levels`], hashing each level's nodes with `hash_level(below, nodes)`, which must set
+/// `nodes[i]` to the [`node_hash`] of `below[16i..16i + 16]` (a prover passes one that uses all
+/// cores). Only nodes above a real leaf are hashed: a node over padding alone is the same at every
+/// position of its level (the empty subtree of that height), so it is hashed once.
+pub fn levels_with(
+    mut leaves: Vec<Fr>,
+    fill: Fr,
+    depth: usize,
+    hash_level: impl Fn(&[Fr], &mut [Fr]),
+) -> Vec<Vec<Fr>> {
+    let mut used = leaves.len().min(width(depth));
     leaves.resize(width(depth), fill);
+    let mut empty = fill;
     let mut levels = vec![leaves];
     while levels[levels.len() - 1].len() > 1 {
-        let next = levels[levels.len() - 1]
-            .chunks_exact(ARITY)
-            .map(|c| {
-                let mut children = [Fr::from(0u64); ARITY];
-                children.copy_from_slice(c);
-                node_hash(children)
-            })
-            .collect();
-        levels.push(next);
+        let below = &levels[levels.len() - 1];
+        empty = node_hash([empty; ARITY]);
+        used = used.div_ceil(ARITY);
+        let mut nodes = vec![empty; below.len() / ARITY];
+        hash_level(&below[..used * ARITY], &mut nodes[..used]);
+        levels.push(nodes);
     }
     levels
 }
@@ -165,6 +185,31 @@ mod tests {
         assert!(MerklePath::from_levels(&lv, 256).is_none());
     }
 
+    /// Skipping the padding gives the tree every node of which is hashed.
+    #[test]
+    fn empty_subtrees_are_the_fully_hashed_ones() {
+        let fill = Fr::from(99u64);
+        for (n, depth) in [
+            (0usize, 1usize),
+            (1, 2),
+            (17, 2),
+            (256, 2),
+            (300, 3),
+            (4096, 3),
+        ] {
+            let mut all = vec![leaves(n as u64)];
+            all[0].resize(width(depth), fill);
+            while all[all.len() - 1].len() > 1 {
+                let next = all[all.len() - 1]
+                    .chunks_exact(ARITY)
+                    .map(|c| node_hash(c.try_into().unwrap()))
+                    .collect();
+                all.push(next);
+            }
+            assert_eq!(levels(leaves(n as u64), fill, depth), all, "{n} leaves");
+        }
+    }
+
     #[test]
     fn commitment_hides_and_binds_the_root() {
         let r = root(leaves(20), Fr::from(0u64), 2);
@@ -187,6 +232,8 @@ mod tests {
             assert_eq!(depth_for(capacity).unwrap(), depth, "capacity {capacity}");
         }
         assert_eq!(depth_for(16384).unwrap(), 4);
+        assert_eq!(depth_for(65536).unwrap(), 4);
+        assert!(depth_for(131072).is_err());
         assert_eq!(width(3), 4096);
         assert!(depth_for(48).is_err());
         assert!(depth_for(8).is_err());

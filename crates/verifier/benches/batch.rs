@@ -33,8 +33,8 @@ fn bench(c: &mut Criterion) {
     let mut pairs = Vec::new();
     let mut base = Vec::new();
     for k in 0..2u64 {
-        let (pair, payload) = keys::generate(Circuit::Compute, 16, &mut rng).unwrap();
-        let id = keys::write(dir.path(), &pair, &payload).unwrap();
+        let pair = keys::generate(Circuit::Compute, 16, &mut rng).unwrap();
+        let id = keys::write(dir.path(), &pair).unwrap();
         let pair = keys::load(dir.path(), &id).unwrap();
         let records = vec![Record {
             class: 0,

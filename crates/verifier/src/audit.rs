@@ -134,7 +134,7 @@ impl Challenge {
             let d = h.finalize();
             let mut x = [0u8; 8];
             x.copy_from_slice(&d[..8]);
-            // 64 random bits reduced modulo at most 2^14: the bias is below 2^-50.
+            // 64 random bits reduced modulo at most 2^16: the bias is below 2^-48.
             let i = u64::from_be_bytes(x) % record_count;
             if seen.insert(i) {
                 indices.push(i);

@@ -24,8 +24,10 @@ use zkgov_spec::encoding::bytes_from_hex;
 /// File format name of a verifying key file.
 pub const VK_FORMAT: &str = "zkgov-verifying-key";
 /// Current version of the verifying key file. Version 1 called its setup label `setup` and
-/// verifiers trusted it; version 2 calls it `setup_claim`, a claim that proves nothing.
-pub const VK_VERSION: u32 = 2;
+/// verifiers trusted it; version 2 calls it `setup_claim`, a claim that proves nothing; version 3
+/// pins the proving key file (format 2, with its constraint matrices) by BLAKE3 rather than
+/// SHA-256. The verifying key itself, and so the key ID, is the same in versions 2 and 3.
+pub const VK_VERSION: u32 = 3;
 
 /// How a key's file says it was generated (a claim, see the module documentation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,8 +71,9 @@ pub struct VkFile {
     pub capacity: u64,
     /// How the key's maker says it was generated: a claim, never trusted on its own.
     pub setup_claim: SetupKind,
-    /// SHA-256 of the matching proving key's payload (lets the prover load it fast).
-    pub proving_key_sha256: String,
+    /// BLAKE3 of the matching proving key file's payload (64 hex digits): the prover checks the
+    /// proving key against it as it loads it. Verifiers do not use it.
+    pub proving_key_blake3: String,
     /// The verifying key, canonical compressed bytes in hex.
     pub vk: String,
 }
@@ -121,6 +124,14 @@ impl TrustedKey {
                     "verifying key",
                     format!(
                         "{VK_FORMAT} v1 is refused: its setup label was trusted as written, so an edited file could pass as a ceremony key; rewrite the key as v{VK_VERSION} (`zkgov ceremony finalize` again gives a ceremony key the same ID; `zkgov keygen` makes a new test key)"
+                    ),
+                ).into())
+            }
+            Some(2) if format == VK_FORMAT => {
+                return Err(SpecError::malformed(
+                    "verifying key",
+                    format!(
+                        "{VK_FORMAT} v2 is refused: it pins a proving key file of the previous format, which this zkgov no longer reads; rewrite the key as v{VK_VERSION} (`zkgov ceremony finalize` again gives a ceremony key the same ID; `zkgov keygen` makes a new test key)"
                     ),
                 ).into())
             }

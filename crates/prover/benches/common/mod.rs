@@ -52,8 +52,8 @@ pub fn compute_job(capacity: u64) -> ComputeJob {
     .unwrap()
 }
 
-/// A single-party (test-only) key for the compute claim at `capacity`, and its payload.
-pub fn compute_keys(capacity: u64) -> (KeyPair, Vec<u8>) {
+/// A single-party (test-only) key for the compute claim at `capacity`.
+pub fn compute_keys(capacity: u64) -> KeyPair {
     let mut rng = StdRng::seed_from_u64(capacity);
     keys::generate(Circuit::Compute, capacity, &mut rng).unwrap()
 }
