@@ -373,7 +373,7 @@ fn a_key_file_edited_to_claim_a_ceremony_is_still_a_test_key() {
 
     // A v1 key file (its label was trusted) is refused, saying how to rewrite it.
     let v1 = honest
-        .replace("\"version\": 2", "\"version\": 1")
+        .replace("\"version\": 3", "\"version\": 1")
         .replace("\"setup_claim\"", "\"setup\"");
     std::fs::write(&vk_file, v1).unwrap();
     let o = zkgov(&["verify", "b.json", "--keys", "keys"], d);
@@ -381,6 +381,19 @@ fn a_key_file_edited_to_claim_a_ceremony_is_still_a_test_key() {
     let out = text(&o);
     assert!(
         out.contains("zkgov-verifying-key v1 is refused")
+            && out.contains("`zkgov ceremony finalize` again gives a ceremony key the same ID"),
+        "{out}"
+    );
+    // So is a v2 key file: it pins a proving key file of the previous format by SHA-256.
+    let v2 = honest
+        .replace("\"version\": 3", "\"version\": 2")
+        .replace("proving_key_blake3", "proving_key_sha256");
+    std::fs::write(&vk_file, v2).unwrap();
+    let o = zkgov(&["verify", "b.json", "--keys", "keys"], d);
+    assert_eq!(o.status.code(), Some(1));
+    let out = text(&o);
+    assert!(
+        out.contains("zkgov-verifying-key v2 is refused")
             && out.contains("`zkgov ceremony finalize` again gives a ceremony key the same ID"),
         "{out}"
     );
