@@ -48,7 +48,7 @@ fn a_loaded_key_is_the_written_key_and_its_proofs_verify_with_stock_groth16() {
         .map(|i| Record {
             class: 0,
             devices: 8 * i,
-            seconds: 3600 * i,
+            seconds: 3600 * u64::from(i),
         })
         .collect();
     let peaks = PeakTable::from_args(&["H100=989.4e12".into()]).unwrap();
