@@ -64,7 +64,7 @@ cargo build --release --quiet --example sidebyside --bin zkgov
 helper="$root/target/release/examples/sidebyside"
 zkgov="$root/target/release/zkgov"
 results="$cache/results.tsv"
-: >"$results"
+[ -n "${SETUP_ONLY:-}" ] || : >"$results"
 
 timed() { # timed TOOL CAPACITY RUN COMMAND...: appends "tool capacity run wall rss_kb prove_s prepare_s"
     local tool=$1 cap=$2 run=$3 out
@@ -126,11 +126,14 @@ for cap in "${capacities[@]}"; do
     fi
     if [ -n "$with_rapidsnark" ] && [ ! -x "$circom_dir/main_c_cpp/main_c" ]; then
         # Same compiler and flags as the .r1cs, so the witness has the .zkey's wire order. circom
-        # reserves the name main with --c: it writes main_c_cpp/ and the program main_c.
+        # reserves the name main with --c: it writes main_c_cpp/ and the program main_c (and would
+        # name the .r1cs and wasm main_c too, hence a run of its own). Its sources are kept if
+        # make fails or is interrupted.
         echo "capacity $cap: circom's C++ witness generator (once)" >&2
         start=$(date +%s)
-        rm -rf "$circom_dir/main_c_cpp"
-        (cd "$circom_dir" && "${circom[@]}" main.circom --c --O2 -l lib -o . >circom-c.log)
+        if [ ! -f "$circom_dir/main_c_cpp/Makefile" ]; then
+            (cd "$circom_dir" && "${circom[@]}" main.circom --c --O2 -l lib -o . >circom-c.log)
+        fi
         /usr/bin/time -f "make: %e s wall, %M KiB peak" make -s -C "$circom_dir/main_c_cpp" -j2 \
             CFLAGS="-std=c++11 -O3 -I. -I$json_include" >"$circom_dir/make-c.log" 2>&1 || {
             tail -20 "$circom_dir/make-c.log" >&2
@@ -260,6 +263,7 @@ whole = [
     ("  rapidsnark: prover process alone", lambda c: (med("rapidsnark-prover", c, 3), peak("rapidsnark-prover", c))),
     ("snarkjs groth16 fullprove", lambda c: (med("snarkjs", c, 3), peak("snarkjs", c))),
 ]
+whole = [(name, fn) for name, fn in whole if any(fn(c)[0] == fn(c)[0] for c in caps)]  # not skipped
 print("(b) Whole process: wall clock, median s / peak RSS MiB (largest run; rapidsnark: the larger "
       "of its two processes)\n")
 table(head, [[name] + [f"{f(w)} / {f(m, 0)}" for w, m in (fn(c) for c in caps)] for name, fn in whole])
