@@ -220,13 +220,25 @@ impl Lagrange {
         Ok(())
     }
 
-    /// Checks the basis against the powers of tau (themselves checked by [`Powers::check`]) with
-    /// one random linear combination per vector, fresh 128-bit coefficients `ρ` from `rng`
+    /// Checks that its G2 points are in the prime-order subgroup, and the basis against the
+    /// powers of tau (themselves checked by [`Powers::check`]) with one random linear
+    /// combination per vector, fresh 128-bit coefficients `ρ` from `rng`
     /// each: `Σ ρ_j [L_j(τ)] = Σ c_k [τ^k]` with `c = IFFT(ρ)` over the field; two
     /// multi-scalar multiplications per vector and no FFT over the group. A basis with one wrong
     /// point, or for another domain, passes with probability about 2^-128.
     fn consistent<R: RngCore>(&self, powers: &Powers, rng: &mut R) -> Result<(), String> {
         self.shape(powers.n())?;
+        // A .ptau's Lagrange levels are read with their G2 points checked on the curve only
+        // (see `ptau`): check the subgroup here, for the one basis used. (G1 has cofactor 1.)
+        if let Some(j) = self
+            .g2
+            .par_iter()
+            .position_any(|p| !p.is_in_correct_subgroup_assuming_on_curve())
+        {
+            return Err(format!(
+                "its point [L_{j}(τ)]₂ is not in the prime-order subgroup"
+            ));
+        }
         let n = self.n();
         let domain = Radix2EvaluationDomain::<Fr>::new(n)
             .filter(|d| d.size() == n)

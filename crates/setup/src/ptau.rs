@@ -12,7 +12,8 @@
 //! `2^p`, `p = 0 … power`, one after the other (`2^p` points from offset `2^p − 1`); section 12
 //! has one more level, `p = power + 1`, computed with the missing power `[τ^{2n−1}]₁` taken as
 //! zero, which zkgov does not use. zkgov reads the levels `1 … power` (of the powers kept) and
-//! checks the one a circuit uses against the powers ([`Phase1::lagrange`]). The contribution
+//! checks the one a circuit uses against the powers ([`Phase1::lagrange`]), which is also where
+//! that level's G2 points are checked for the subgroup. The contribution
 //! transcript (section 7 on) is checked with `snarkjs powersoftau verify`.
 //!
 //! Every coordinate must be canonical (below the prime), every point on the curve and in the
@@ -73,12 +74,12 @@ fn coordinate(b: &[u8]) -> Result<Fq, &'static str> {
     }
 }
 
-/// Validates a decoded point: on the curve and in the prime-order subgroup.
-fn checked<P: SWCurveConfig>(p: Affine<P>) -> Result<Affine<P>, &'static str> {
+/// Validates a decoded point: on the curve, and (with `subgroup`) in the prime-order subgroup.
+fn checked<P: SWCurveConfig>(p: Affine<P>, subgroup: bool) -> Result<Affine<P>, &'static str> {
     if !p.is_on_curve() {
         return Err("not on the curve");
     }
-    if !p.is_in_correct_subgroup_assuming_on_curve() {
+    if subgroup && !p.is_in_correct_subgroup_assuming_on_curve() {
         return Err("not in the prime-order subgroup");
     }
     Ok(p)
@@ -88,21 +89,23 @@ fn g1(b: &[u8]) -> Result<G1Affine, &'static str> {
     if b.iter().all(|x| *x == 0) {
         return Ok(G1Affine::zero());
     }
-    checked(G1Affine::new_unchecked(
-        coordinate(&b[..32])?,
-        coordinate(&b[32..64])?,
-    ))
+    checked(
+        G1Affine::new_unchecked(coordinate(&b[..32])?, coordinate(&b[32..64])?),
+        true,
+    )
 }
 
-fn g2(b: &[u8]) -> Result<G2Affine, &'static str> {
+/// A G2 point; without `subgroup`, only checked on the curve (the Lagrange levels: the one a
+/// circuit uses is checked for the subgroup by [`Phase1::lagrange`], the others are never used).
+fn g2(b: &[u8], subgroup: bool) -> Result<G2Affine, &'static str> {
     if b.iter().all(|x| *x == 0) {
         return Ok(G2Affine::zero());
     }
     let f = |i: usize| coordinate(&b[32 * i..32 * i + 32]);
-    checked(G2Affine::new_unchecked(
-        Fq2::new(f(0)?, f(1)?),
-        Fq2::new(f(2)?, f(3)?),
-    ))
+    checked(
+        G2Affine::new_unchecked(Fq2::new(f(0)?, f(1)?), Fq2::new(f(2)?, f(3)?)),
+        subgroup,
+    )
 }
 
 /// Decodes and validates G1 points (`what`: where they are, for errors).
@@ -113,11 +116,16 @@ fn decode_g1s(r: &Reader, what: &str, raw: &[u8]) -> Result<Vec<G1Affine>, Cerem
         .collect()
 }
 
-/// Decodes and validates G2 points (`what`: where they are, for errors).
-fn decode_g2s(r: &Reader, what: &str, raw: &[u8]) -> Result<Vec<G2Affine>, CeremonyError> {
+/// Decodes and validates G2 points (`what`: where they are, for errors; `subgroup`: see [`g2`]).
+fn decode_g2s(
+    r: &Reader,
+    what: &str,
+    raw: &[u8],
+    subgroup: bool,
+) -> Result<Vec<G2Affine>, CeremonyError> {
     raw.par_chunks_exact(128)
         .enumerate()
-        .map(|(i, c)| g2(c).map_err(|why| r.bad(format!("{what}, G2 point {i}: {why}"))))
+        .map(|(i, c)| g2(c, subgroup).map_err(|why| r.bad(format!("{what}, G2 point {i}: {why}"))))
         .collect()
 }
 
@@ -197,7 +205,7 @@ pub fn read(path: &Path, power: Option<u32>) -> Result<(Phase1, String), Ceremon
         Ok(&s[..size * count])
     };
     let decode_g1 = |k: usize, raw: &[u8]| decode_g1s(&r, &format!("section {k}"), raw);
-    let decode_g2 = |k: usize, raw: &[u8]| decode_g2s(&r, &format!("section {k}"), raw);
+    let decode_g2 = |k: usize, raw: &[u8]| decode_g2s(&r, &format!("section {k}"), raw, true);
     let powers = Powers {
         tau_g1: decode_g1(2, points(2, 64, 2 * n_file - 1, 2 * n - 1)?)?,
         tau_g2: decode_g2(3, points(3, 128, n_file, n)?)?,
@@ -215,7 +223,8 @@ pub fn read(path: &Path, power: Option<u32>) -> Result<(Phase1, String), Ceremon
 }
 
 /// The Lagrange bases of sections 12 to 15 (none if the file is not prepared), for the domains
-/// `2^1 … 2^power`, every point validated.
+/// `2^1 … 2^power`: every point validated, except that G2 points are left for
+/// [`Phase1::lagrange`] to check for the subgroup (a circuit uses one level of the many).
 fn lagrange_sections(
     r: &Reader,
     sections: &[Option<(usize, usize)>; 16],
@@ -258,7 +267,7 @@ fn lagrange_sections(
                 |k: usize, s: &[u8]| decode_g1s(r, &at(k), &s[64 * from..64 * (from + n)]);
             Ok(Lagrange {
                 g1: g1_level(12, s12)?,
-                g2: decode_g2s(r, &at(13), &s13[128 * from..128 * (from + n)])?,
+                g2: decode_g2s(r, &at(13), &s13[128 * from..128 * (from + n)], false)?,
                 alpha_g1: g1_level(14, s14)?,
                 beta_g1: g1_level(15, s15)?,
             })

@@ -5,7 +5,7 @@
 //! group FFT, and a tampered basis or one for another domain is refused by the batched check; and
 //! every kind of tampering is rejected with an error naming the step.
 
-use ark_bn254::{Bn254, Fq, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
+use ark_bn254::{Bn254, Fq, Fq2, Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::{AffineRepr, CurveGroup, PrimeGroup};
 use ark_ff::{BigInteger, PrimeField, UniformRand};
 use ark_groth16::{r1cs_to_qap::LibsnarkReduction, Groth16};
@@ -730,6 +730,30 @@ fn tampered_ptau_lagrange_sections_are_refused() {
     let (step, reason) = step_of(p1.lagrange(8, &mut rng).unwrap_err());
     assert_eq!(step, "phase 1 Lagrange basis (domain 2^3)");
     assert!(reason.contains("[L_j(τ)]₁"), "{reason}");
+    // A G2 point on the curve but outside the prime-order subgroup, in the level 2^3 of section
+    // 13: the levels are read checked on the curve only; the level used is checked for the
+    // subgroup before the batched check.
+    let outside = (1u64..)
+        .filter_map(|i| {
+            G2Affine::get_point_from_x_unchecked(Fq2::new(Fq::from(i), Fq::from(0u64)), true)
+        })
+        .find(|p| !p.is_in_correct_subgroup_assuming_on_curve())
+        .unwrap();
+    let mut encoded = vec![];
+    for c in [outside.x.c0, outside.x.c1, outside.y.c0, outside.y.c1] {
+        encoded.extend(c.0.to_bytes_le());
+    }
+    let mut s = original.clone();
+    let sec13 = &mut s.iter_mut().find(|(k, _)| *k == 13).unwrap().1;
+    sec13[128 * (7 + 4)..128 * (7 + 5)].copy_from_slice(&encoded);
+    let (p1, _) = read(&s).unwrap();
+    p1.lagrange(4, &mut rng).unwrap();
+    let (step, reason) = step_of(p1.lagrange(8, &mut rng).unwrap_err());
+    assert_eq!(step, "phase 1 Lagrange basis (domain 2^3)");
+    assert!(
+        reason.contains("its point [L_4(τ)]₂ is not in the prime-order subgroup"),
+        "{reason}"
+    );
     // A section one point short; a section missing.
     let mut s = original.clone();
     s.iter_mut()
