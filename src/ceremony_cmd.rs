@@ -3,7 +3,8 @@
 use crate::error::CliError;
 use crate::json_output::{
     self, CeremonyContributeOutput, CeremonyFinalizeOutput, CeremonyInitOutput, CeremonyReport,
-    CeremonyVerifyOutput, Phase1ContributeOutput, Phase1NewOutput, Phase1VerifyOutput,
+    CeremonyVerifyOutput, Phase1ContributeOutput, Phase1NewOutput, Phase1PrepareOutput,
+    Phase1VerifyOutput,
 };
 use crate::{cli::CircuitKind, output::Step};
 use clap::{Args, Subcommand};
@@ -46,20 +47,38 @@ pub enum CeremonyCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Prepare a native phase 1 for phase 2, once, after its last contribution: computes the
+    /// Lagrange basis of the FFT domains the circuits need (group FFTs: minutes at 2^17), so that
+    /// `init`, `verify` and `finalize` need none. (Prepare a snarkjs .ptau with `snarkjs
+    /// powersoftau prepare phase2`.)
+    Phase1Prepare {
+        /// The phase-1 file, after its last contribution.
+        input: PathBuf,
+        /// Prepare the domain of 2^K points (repeat for several; `ceremony init` names the one a
+        /// circuit needs); default: every domain, 2^1 to the phase 1's full power (about twice
+        /// the work of the largest alone), as snarkjs does.
+        #[arg(long = "domain-power", value_name = "K")]
+        domain_powers: Vec<u32>,
+        /// Where to write the prepared phase-1 file (the one every later step is given).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Check a phase 1 (a zkgov phase-1 file or a snarkjs .ptau): every point, the consistency
-    /// of the powers, and for zkgov files every contribution.
+    /// of the powers and of its prepared Lagrange bases, and for zkgov files every contribution.
     Phase1Verify {
         /// The phase-1 file.
         phase1: PathBuf,
     },
-    /// Start the phase 2 of one circuit from a phase 1: derives the initial key from the circuit.
+    /// Start the phase 2 of one circuit from a prepared phase 1: derives the initial key from the
+    /// circuit.
     Init {
         /// Which claim's circuit.
         #[arg(long, value_enum, default_value_t = CircuitKind::Compute)]
         circuit: CircuitKind,
         #[arg(long, value_parser = crate::cli::capacity, help = crate::cli::capacity_help(""))]
         capacity: u64,
-        /// The phase 1: a zkgov phase-1 file or a snarkjs .ptau.
+        /// The prepared phase 1: a zkgov phase-1 file (`phase1-prepare`) or a snarkjs .ptau
+        /// (`snarkjs powersoftau prepare phase2`).
         #[arg(long)]
         phase1: PathBuf,
         /// Where to write the ceremony file.
@@ -134,12 +153,21 @@ where
     Ok(out)
 }
 
+/// Reads a phase 1 (its points validated); the ceremony step that uses it checks it.
 fn read_phase1(path: &Path, json: bool) -> Result<(Phase1, String), CliError> {
-    let step = Step::start("reading and checking phase 1", json);
+    let step = Step::start("reading phase 1", json);
     let (p1, sha) = Phase1::read(path)?;
-    p1.verify(&mut OsRng)?;
     step.done();
     Ok((p1, sha))
+}
+
+/// "2^13, 2^17" or "none".
+fn domains(powers: &[u32]) -> String {
+    if powers.is_empty() {
+        return "none".into();
+    }
+    let list: Vec<String> = powers.iter().map(|k| format!("2^{k}")).collect();
+    list.join(", ")
 }
 
 /// What a verified phase 1 is worth, in plain words: a zkgov phase 1's contribution chain is
@@ -270,10 +298,43 @@ pub fn run(cmd: CeremonyCommand, json: bool) -> Result<ExitCode, CliError> {
                 );
             }
         }
+        CeremonyCommand::Phase1Prepare {
+            input,
+            domain_powers,
+            out,
+        } => {
+            let (mut p1, _) = read_phase1(&input, json)?;
+            let step = Step::start("checking phase 1 and preparing it", json);
+            p1.verify(&mut OsRng)?;
+            let wanted = if domain_powers.is_empty() {
+                (1..=p1.header.power).collect()
+            } else {
+                domain_powers
+            };
+            p1.prepare(&wanted, &step)?;
+            let secs = step.done();
+            let sha = written(&out, json, || p1.write(&out))?;
+            let prepared: Vec<u32> = p1.prepared.iter().map(|b| b.n().trailing_zeros()).collect();
+            if json {
+                json_output::print(&Phase1PrepareOutput {
+                    phase1: out,
+                    domain_powers: prepared,
+                    sha256: sha,
+                    seconds: secs,
+                });
+            } else {
+                println!(
+                    "prepared phase 1 in {secs:.1} s: Lagrange bases of the domains {}\n  wrote {}\n  sha256 {sha}\n  give this file to `zkgov ceremony init`, `verify` and `finalize`",
+                    domains(&prepared),
+                    out.display()
+                );
+            }
+        }
         CeremonyCommand::Phase1Verify { phase1 } => {
             let step = Step::start("checking phase 1", json);
             let (p1, sha) = Phase1::read(&phase1)?;
             p1.verify(&mut OsRng)?;
+            let prepared = p1.check_prepared(&mut OsRng)?;
             let secs = step.done();
             let source = match &p1.header.source {
                 Source::Native => format!(
@@ -296,6 +357,7 @@ pub fn run(cmd: CeremonyCommand, json: bool) -> Result<ExitCode, CliError> {
                     power: p1.header.power,
                     sha256: sha,
                     trusted_by_hash: p1.header.source != Source::Native,
+                    domain_powers: prepared,
                     source: p1.header.source,
                     contributors: p1
                         .header
@@ -307,8 +369,9 @@ pub fn run(cmd: CeremonyCommand, json: bool) -> Result<ExitCode, CliError> {
                 });
             } else {
                 println!(
-                    "phase 1 OK: 2^{} powers, {source}\n  sha256 {sha}",
-                    p1.header.power
+                    "phase 1 OK: 2^{} powers, {source}\n  Lagrange bases (checked) of the domains {}\n  sha256 {sha}",
+                    p1.header.power,
+                    domains(&prepared)
                 );
             }
         }

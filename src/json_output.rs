@@ -115,7 +115,7 @@ macro_rules! outputs {
 }
 
 /// Every `--json` output's schema.
-pub const OUTPUTS: [SchemaEntry; 23] = outputs![
+pub const OUTPUTS: [SchemaEntry; 24] = outputs![
     ErrorOutput,
     SchemaListOutput,
     DemoOutput,
@@ -134,6 +134,7 @@ pub const OUTPUTS: [SchemaEntry; 23] = outputs![
     AuditOutput,
     Phase1NewOutput,
     Phase1ContributeOutput,
+    Phase1PrepareOutput,
     Phase1VerifyOutput,
     CeremonyInitOutput,
     CeremonyContributeOutput,
@@ -627,6 +628,23 @@ impl JsonOutput for Phase1ContributeOutput {
     const FORMAT: &'static str = "zkgov-ceremony-phase1-contribute-output";
 }
 
+/// `zkgov ceremony phase1-prepare --json`.
+#[derive(Serialize, JsonSchema)]
+pub struct Phase1PrepareOutput {
+    /// The prepared phase-1 file written.
+    pub phase1: PathBuf,
+    /// Every domain 2^k it now carries the Lagrange basis of: these k.
+    pub domain_powers: Vec<u32>,
+    /// SHA-256 of the file.
+    pub sha256: String,
+    /// Wall-clock seconds of checking and preparing.
+    pub seconds: f64,
+}
+
+impl JsonOutput for Phase1PrepareOutput {
+    const FORMAT: &'static str = "zkgov-ceremony-phase1-prepare-output";
+}
+
 /// `zkgov ceremony phase1-verify --json`.
 #[derive(Serialize, JsonSchema)]
 pub struct Phase1VerifyOutput {
@@ -642,6 +660,9 @@ pub struct Phase1VerifyOutput {
     pub contributors: Vec<ContributorKey>,
     /// Whether its randomness is trusted by its hash alone (a `.ptau`).
     pub trusted_by_hash: bool,
+    /// The domains 2^k whose Lagrange basis it carries (each checked): these k. Empty for an
+    /// unprepared phase 1, which `ceremony init` cannot use.
+    pub domain_powers: Vec<u32>,
     /// Wall-clock seconds of the check.
     pub seconds: f64,
 }

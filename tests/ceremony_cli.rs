@@ -154,12 +154,50 @@ fn three_states_make_the_compute_key_and_tampering_is_named() {
             "--signing-key",
             "eu.key",
             "--out",
+            "p1c.zkp1",
+        ],
+        d,
+    ));
+    let text = ok(&zkgov(&["ceremony", "phase1-verify", "p1c.zkp1"], d));
+    assert!(text.contains("1 contribution(s), each checked"), "{text}");
+    assert!(text.contains("of the domains none"), "{text}");
+    // Unprepared: init names the domain and the command that prepares it.
+    let e = one_line_error(&zkgov(
+        &[
+            "ceremony",
+            "init",
+            "--capacity",
+            "16",
+            "--phase1",
+            "p1c.zkp1",
+            "--out",
+            "c.zkc",
+        ],
+        d,
+    ));
+    assert!(
+        e.contains("no Lagrange basis for the domain 2^12")
+            && e.contains("zkgov ceremony phase1-prepare PHASE1 --domain-power 12"),
+        "{e}"
+    );
+    let text = ok(&zkgov(
+        &[
+            "ceremony",
+            "phase1-prepare",
+            "p1c.zkp1",
+            "--domain-power",
+            "12",
+            "--out",
             "p1.zkp1",
         ],
         d,
     ));
+    assert!(
+        text.contains("Lagrange bases of the domains 2^12"),
+        "{text}"
+    );
     let text = ok(&zkgov(&["ceremony", "phase1-verify", "p1.zkp1"], d));
-    assert!(text.contains("1 contribution(s), each checked"), "{text}");
+    assert!(text.contains("(checked) of the domains 2^12"), "{text}");
     ok(&zkgov(
         &[
             "ceremony",
@@ -315,6 +353,31 @@ fn a_ptau_made_by_snarkjs_is_used_for_the_compute_key() {
     let e = one_line_error(&zkgov(&["ceremony", "phase1-verify", "pot0.ptau"], d));
     assert!(e.contains("tau is 0 or 1"), "{e}");
     let public = keys(d, &["eu"]);
+    // Not prepared for phase 2: init says how; snarkjs prepares it (sections 12 to 15).
+    let e = one_line_error(&zkgov(
+        &[
+            "ceremony",
+            "init",
+            "--capacity",
+            "16",
+            "--phase1",
+            "pot1.ptau",
+            "--out",
+            "c0.zkc",
+        ],
+        d,
+    ));
+    assert!(e.contains("snarkjs powersoftau prepare phase2"), "{e}");
+    std::fs::rename(d.join("pot1.ptau"), d.join("pot1-unprepared.ptau")).unwrap();
+    snark(&[
+        "powersoftau",
+        "prepare",
+        "phase2",
+        "pot1-unprepared.ptau",
+        "pot1.ptau",
+    ]);
+    let text = ok(&zkgov(&["ceremony", "phase1-verify", "pot1.ptau"], d));
+    assert!(text.contains("2^1, 2^2") && text.contains("2^13"), "{text}");
     ok(&zkgov(
         &[
             "ceremony",

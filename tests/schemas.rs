@@ -241,8 +241,22 @@ fn real_outputs_and_files_match_their_schemas() {
             "phase1-contribute",
             "p0.zkp1",
             "--out",
-            "p1.zkp1",
+            "p1c.zkp1",
         ]),
+        0,
+    );
+    c.run(
+        "ceremony-phase1-prepare-output",
+        d,
+        &[
+            "ceremony",
+            "phase1-prepare",
+            "p1c.zkp1",
+            "--domain-power",
+            "12",
+            "--out",
+            "p1.zkp1",
+        ],
         0,
     );
     c.run(

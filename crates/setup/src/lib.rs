@@ -190,12 +190,14 @@ fn write_file<H: Serialize, P: CanonicalSerialize>(
     Ok(sha256_hex(&bytes))
 }
 
-/// Reads a ceremony file: checks the magic, parses the header strictly and deserializes the
-/// payload with full point validation. Returns header, payload and the file's SHA-256.
-fn read_file<H: DeserializeOwned, P: CanonicalDeserialize>(
+/// Reads a ceremony file: checks the magic, parses the header strictly, then lets `payload`
+/// check the header (format, version) and deserialize the points that follow it with full
+/// validation ([`points`]). Returns header, payload and the file's SHA-256.
+fn read_file<H: DeserializeOwned, P>(
     path: &Path,
     magic: &[u8; 8],
     what: &str,
+    payload: impl FnOnce(&H, &mut &[u8]) -> Result<P, CeremonyError>,
 ) -> Result<(H, P, String), CeremonyError> {
     let bytes = std::fs::read(path).map_err(|e| CeremonyError::io(path, e))?;
     let bad = |reason: String| CeremonyError::malformed(path, reason);
@@ -210,13 +212,19 @@ fn read_file<H: DeserializeOwned, P: CanonicalDeserialize>(
     if len > MAX_HEADER || len > rest.len() as u64 {
         return Err(bad("truncated or oversized header".into()));
     }
-    let (json, mut payload) = rest.split_at(len as usize);
+    let (json, mut rest) = rest.split_at(len as usize);
     let header: H =
         serde_json::from_slice(json).map_err(|e| bad(format!("malformed header: {e}")))?;
-    let points = P::deserialize_compressed(&mut payload)
-        .map_err(|e| bad(format!("bad or truncated points: {e}")))?;
-    if !payload.is_empty() {
+    let points = payload(&header, &mut rest)?;
+    if !rest.is_empty() {
         return Err(bad("trailing bytes after the points".into()));
     }
     Ok((header, points, sha256_hex(&bytes)))
+}
+
+/// Deserializes points of a ceremony file's payload with full validation (canonical encoding,
+/// on the curve, in the prime-order subgroup).
+fn points<P: CanonicalDeserialize>(path: &Path, payload: &mut &[u8]) -> Result<P, CeremonyError> {
+    P::deserialize_compressed(payload)
+        .map_err(|e| CeremonyError::malformed(path, format!("bad or truncated points: {e}")))
 }

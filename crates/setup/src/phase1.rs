@@ -6,14 +6,25 @@
 //! (three [`Pok`]s bound to the transcript). Imported `.ptau` files keep snarkjs' own transcript,
 //! which `snarkjs powersoftau verify` checks; zkgov checks every point and the consistency of the
 //! powers, and records the file's SHA-256.
+//!
+//! A *prepared* phase 1 also carries the Lagrange basis of the FFT domains phase 2 needs
+//! ([`Lagrange`]: `[L_j(τ)]₁`, `[L_j(τ)]₂`, `[αL_j(τ)]₁`, `[βL_j(τ)]₁`), computed once by
+//! [`Phase1::prepare`] with group inverse FFTs (snarkjs' `powersoftau prepare phase2` does the same
+//! for a `.ptau`, in its sections 12 to 15). Whoever uses a basis checks it against the powers
+//! without any FFT over the group ([`Phase1::lagrange`]): for random 128-bit `ρ`,
+//! `Σ ρ_j [L_j(τ)] = Σ c_k [τ^k]` with `c` the inverse FFT of `ρ` over the field, since
+//! `L_j(X) = (1/n) Σ_k ω^{-jk} X^k`.
+//!
+//! File versions: version 2 carries the prepared bases after the powers; version 1 files (powers
+//! only) are still read, as unprepared phase 1s.
 
 use crate::error::CeremonyError;
 use crate::{
-    check_position, check_signed, head,
+    check_position, check_signed, head, points,
     pok::{
         msm_g1, msm_g2, point_from_hex, point_hex, rlc_coefficients, same_ratio, Pok, Transcript,
     },
-    read_file, sign, write_file, Contributor,
+    read_file, sign, write_file, Contributor, Progress,
 };
 use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::{AffineRepr, CurveGroup, PrimeGroup};
@@ -32,8 +43,10 @@ use zkgov_spec::SpecError;
 pub const MAGIC: &[u8; 8] = b"ZKGOVP1\x01";
 /// Format name in the header.
 pub const FORMAT: &str = "zkgov-phase1";
-/// Format version.
-pub const VERSION: u32 = 1;
+/// Format version (2: the powers, then the prepared Lagrange bases).
+pub const VERSION: u32 = 2;
+/// The previous version (the powers only), still read: such a phase 1 is unprepared.
+const VERSION_UNPREPARED: u32 = 1;
 /// Largest power a native phase 1 may have (2^22 constraints; larger ceremonies import a `.ptau`).
 pub const MAX_NATIVE_POWER: u32 = 22;
 /// Largest power accepted from any source (BN254's FFT domains go to 2^28).
@@ -54,9 +67,9 @@ pub struct Powers {
     pub beta_g2: G2Affine,
 }
 
-/// The powers in the Lagrange basis of one FFT domain: `[L_j(τ)]₁`, `[L_j(τ)]₂`, `[αL_j(τ)]₁`,
-/// `[βL_j(τ)]₁`.
-#[derive(Debug, Clone)]
+/// The powers in the Lagrange basis of one FFT domain (of size `n`, the length of each vector):
+/// `[L_j(τ)]₁`, `[L_j(τ)]₂`, `[αL_j(τ)]₁`, `[βL_j(τ)]₁`.
+#[derive(Debug, Clone, PartialEq, CanonicalSerialize, CanonicalDeserialize)]
 pub struct Lagrange {
     /// `[L_j(τ)]₁`.
     pub g1: Vec<G1Affine>,
@@ -133,6 +146,9 @@ pub struct Phase1 {
     pub header: Header,
     /// Its points.
     pub powers: Powers,
+    /// The Lagrange bases of its prepared domains, by increasing size. Use them only through
+    /// [`Phase1::lagrange`], which checks the one it returns against the powers.
+    pub prepared: Vec<Lagrange>,
 }
 
 fn start_hash(power: u32) -> [u8; 32] {
@@ -182,6 +198,76 @@ pub(super) fn secret<R: RngCore + CryptoRng>(rng: &mut R) -> Fr {
         if !x.is_zero() && !x.is_one() {
             return x;
         }
+    }
+}
+
+impl Lagrange {
+    /// The size of its domain.
+    pub fn n(&self) -> usize {
+        self.g1.len()
+    }
+
+    /// Checks that its four vectors have the same length, a power of two of at most `max`
+    /// points.
+    fn shape(&self, max: usize) -> Result<(), String> {
+        let n = self.n();
+        let lens = [n, self.g2.len(), self.alpha_g1.len(), self.beta_g1.len()];
+        if !n.is_power_of_two() || n > max || lens.iter().any(|l| *l != n) {
+            return Err(format!(
+                "its vectors hold {lens:?} points: a basis needs the same power of two for each, at most {max}"
+            ));
+        }
+        Ok(())
+    }
+
+    /// Checks that its G2 points are in the prime-order subgroup, and the basis against the
+    /// powers of tau (themselves checked by [`Powers::check`]) with one random linear
+    /// combination per vector, fresh 128-bit coefficients `ρ` from `rng`
+    /// each: `Σ ρ_j [L_j(τ)] = Σ c_k [τ^k]` with `c = IFFT(ρ)` over the field; two
+    /// multi-scalar multiplications per vector and no FFT over the group. A basis with one wrong
+    /// point, or for another domain, passes with probability about 2^-128.
+    fn consistent<R: RngCore>(&self, powers: &Powers, rng: &mut R) -> Result<(), String> {
+        self.shape(powers.n())?;
+        // A .ptau's Lagrange levels are read with their G2 points checked on the curve only
+        // (see `ptau`): check the subgroup here, for the one basis used. (G1 has cofactor 1.)
+        if let Some(j) = self
+            .g2
+            .par_iter()
+            .position_any(|p| !p.is_in_correct_subgroup_assuming_on_curve())
+        {
+            return Err(format!(
+                "its point [L_{j}(τ)]₂ is not in the prime-order subgroup"
+            ));
+        }
+        let n = self.n();
+        let domain = Radix2EvaluationDomain::<Fr>::new(n)
+            .filter(|d| d.size() == n)
+            .ok_or_else(|| format!("no FFT domain of size {n}"))?;
+        let challenge = |rng: &mut R| {
+            let rho = rlc_coefficients(n, rng);
+            let c = domain.ifft(&rho);
+            (rho, c)
+        };
+        let wrong = |what: &str| {
+            format!(
+                "its points {what} do not match the powers of tau (batched check): a point was changed, or the basis is not that of the domain of size {n}"
+            )
+        };
+        for (what, basis, monomials) in [
+            ("[L_j(τ)]₁", &self.g1, &powers.tau_g1),
+            ("[αL_j(τ)]₁", &self.alpha_g1, &powers.alpha_tau_g1),
+            ("[βL_j(τ)]₁", &self.beta_g1, &powers.beta_tau_g1),
+        ] {
+            let (rho, c) = challenge(rng);
+            if msm_g1(basis, &rho) != msm_g1(&monomials[..n], &c) {
+                return Err(wrong(what));
+            }
+        }
+        let (rho, c) = challenge(rng);
+        if msm_g2(&self.g2, &rho) != msm_g2(&powers.tau_g2[..n], &c) {
+            return Err(wrong("[L_j(τ)]₂"));
+        }
+        Ok(())
     }
 }
 
@@ -273,7 +359,8 @@ impl Powers {
     }
 
     /// The Lagrange basis of the radix-2 domain of size `n` (a power of two, at most `self.n()`):
-    /// an inverse FFT over the group, since `L_j(X) = (1/n) Σ_k ω^{-jk} X^k`.
+    /// an inverse FFT over the group, since `L_j(X) = (1/n) Σ_k ω^{-jk} X^k`. Slow (a scalar
+    /// multiplication per butterfly): [`Phase1::prepare`] runs it once per domain.
     pub fn lagrange(&self, n: usize) -> Result<Lagrange, CeremonyError> {
         let domain = Radix2EvaluationDomain::<Fr>::new(n)
             .filter(|d| d.size() == n && n <= self.n())
@@ -334,11 +421,12 @@ impl Phase1 {
                 contributions: vec![],
             },
             powers: Powers::one(power),
+            prepared: vec![],
         })
     }
 
-    /// An imported phase 1 (from a `.ptau`).
-    pub fn imported(power: u32, source: Source, powers: Powers) -> Self {
+    /// An imported phase 1 (from a `.ptau`), with the Lagrange bases the file carries.
+    pub fn imported(power: u32, source: Source, powers: Powers, prepared: Vec<Lagrange>) -> Self {
         Phase1 {
             header: Header {
                 format: FORMAT.into(),
@@ -348,6 +436,7 @@ impl Phase1 {
                 contributions: vec![],
             },
             powers,
+            prepared,
         }
     }
 
@@ -360,7 +449,8 @@ impl Phase1 {
     }
 
     /// Adds a contribution: checks the phase 1 so far, multiplies τ, α and β by fresh secrets
-    /// (dropped when this returns), proves knowledge of them and signs the result.
+    /// (dropped when this returns), proves knowledge of them and signs the result. The result is
+    /// unprepared: the Lagrange bases of the old τ are dropped.
     pub fn contribute<R: RngCore + CryptoRng>(
         &mut self,
         key: &SigningKey,
@@ -412,6 +502,7 @@ impl Phase1 {
         c.hash = hex::encode(hash);
         c.signature = sign(key, &hash);
         self.powers = new;
+        self.prepared.clear();
         self.header.contributions.push(c);
         Ok(&self.header.contributions[self.header.contributions.len() - 1])
     }
@@ -466,9 +557,84 @@ impl Phase1 {
         self.powers.check(h.power, rng)
     }
 
-    /// Writes a phase-1 file; returns its SHA-256.
+    /// Prepares the phase 1 for phase 2: computes the Lagrange basis of the domain of size
+    /// `2^k` for each `k` in `domain_powers` (group inverse FFTs, slow, once), replacing any
+    /// basis of that size. Only a native phase 1 (prepare a `.ptau` with snarkjs).
+    pub fn prepare(
+        &mut self,
+        domain_powers: &[u32],
+        progress: &dyn Progress,
+    ) -> Result<(), CeremonyError> {
+        if self.header.source != Source::Native {
+            return Err(CeremonyError::step(
+                "phase 1",
+                "prepare a .ptau with snarkjs (`snarkjs powersoftau prepare phase2 IN.ptau OUT.ptau`)",
+            ));
+        }
+        let power = self.header.power;
+        if let Some(k) = domain_powers.iter().find(|k| !(1..=power).contains(*k)) {
+            return Err(CeremonyError::step(
+                "phase 1",
+                format!("cannot prepare the domain 2^{k}: this phase 1 has 2^{power} powers (domains 2^1 to 2^{power})"),
+            ));
+        }
+        for &k in domain_powers {
+            progress.stage(
+                &format!("computing the Lagrange basis of the domain 2^{k} (group FFTs)"),
+                0,
+            );
+            let basis = self.powers.lagrange(1 << k)?;
+            self.prepared.retain(|b| b.n() != basis.n());
+            self.prepared.push(basis);
+        }
+        self.prepared.sort_by_key(Lagrange::n);
+        Ok(())
+    }
+
+    /// The Lagrange basis of the domain of size `n`, checked against the powers (which
+    /// [`Phase1::verify`] checks) with the batched check of [`Lagrange`]; if the phase 1 was not
+    /// prepared for `n`, the error says how to prepare it.
+    pub fn lagrange<R: RngCore>(&self, n: usize, rng: &mut R) -> Result<&Lagrange, CeremonyError> {
+        let k = n.trailing_zeros();
+        if !n.is_power_of_two() || n > self.powers.n() {
+            return Err(CeremonyError::step(
+                "phase 1",
+                format!(
+                    "the circuit needs 2^{k} powers; this phase 1 has 2^{}",
+                    self.header.power
+                ),
+            ));
+        }
+        let basis = self.prepared.iter().find(|b| b.n() == n).ok_or_else(|| {
+            let how = match self.header.source {
+                Source::Native => format!(
+                    "prepare it once with `zkgov ceremony phase1-prepare PHASE1 --domain-power {k} --out PREPARED` and use the prepared file"
+                ),
+                Source::SnarkjsPtau { .. } => "this .ptau is not prepared (no sections 12 to 15): prepare it with `snarkjs powersoftau prepare phase2 IN.ptau OUT.ptau` and use the prepared file".into(),
+            };
+            CeremonyError::step(
+                "phase 1",
+                format!("it has no Lagrange basis for the domain 2^{k} the circuit needs: {how}"),
+            )
+        })?;
+        basis.consistent(&self.powers, rng).map_err(|r| {
+            CeremonyError::step(format!("phase 1 Lagrange basis (domain 2^{k})"), r)
+        })?;
+        Ok(basis)
+    }
+
+    /// Checks every prepared Lagrange basis against the powers (after [`Phase1::verify`]);
+    /// returns the prepared domains' powers of two.
+    pub fn check_prepared<R: RngCore>(&self, rng: &mut R) -> Result<Vec<u32>, CeremonyError> {
+        self.prepared
+            .iter()
+            .map(|b| self.lagrange(b.n(), rng).map(|b| b.n().trailing_zeros()))
+            .collect()
+    }
+
+    /// Writes a phase-1 file (the current version); returns its SHA-256.
     pub fn write(&self, path: &Path) -> Result<String, CeremonyError> {
-        write_file(path, MAGIC, &self.header, &self.powers)
+        write_file(path, MAGIC, &self.header, &(&self.powers, &self.prepared))
     }
 
     /// Reads a phase 1: a zkgov phase-1 file, or a snarkjs `.ptau` (recognized by its magic).
@@ -485,15 +651,33 @@ impl Phase1 {
         if &start == crate::ptau::MAGIC {
             return super::ptau::read(path, None);
         }
-        let (header, powers, sha): (Header, Powers, String) =
-            read_file(path, MAGIC, "zkgov phase-1 file")?;
-        SpecError::check_format(
-            &path.display().to_string(),
-            &header.format,
-            header.version,
-            FORMAT,
-            VERSION,
-        )?;
+        let (mut header, (powers, prepared), sha) =
+            read_file(path, MAGIC, "zkgov phase-1 file", |h: &Header, b| {
+                if h.format == FORMAT && h.version == VERSION_UNPREPARED {
+                    return Ok((points(path, b)?, vec![]));
+                }
+                SpecError::check_format(
+                    &path.display().to_string(),
+                    &h.format,
+                    h.version,
+                    FORMAT,
+                    VERSION,
+                )?;
+                points::<(Powers, Vec<Lagrange>)>(path, b)
+            })?;
+        header.version = VERSION;
+        let max = 1usize << header.power.min(MAX_POWER);
+        for (i, b) in prepared.iter().enumerate() {
+            b.shape(max).map_err(|r| {
+                CeremonyError::malformed(path, format!("Lagrange basis {}: {r}", i + 1))
+            })?;
+            if i > 0 && prepared[i - 1].n() >= b.n() {
+                return Err(CeremonyError::malformed(
+                    path,
+                    "the Lagrange bases are not in increasing order of size (one is repeated?)",
+                ));
+            }
+        }
         // Only a .ptau itself may skip the native transcript (snarkjs checks its own): a zkgov
         // file claiming to be an import would otherwise bypass every contribution check.
         if header.source != Source::Native {
@@ -502,7 +686,14 @@ impl Phase1 {
                 "a zkgov phase-1 file must be a native one (give the .ptau itself)",
             ));
         }
-        Ok((Phase1 { header, powers }, sha))
+        Ok((
+            Phase1 {
+                header,
+                powers,
+                prepared,
+            },
+            sha,
+        ))
     }
 }
 

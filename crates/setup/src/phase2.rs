@@ -16,11 +16,16 @@
 //! [`Ceremony::verify`] re-derives the initial key, checks every contribution, and checks that the
 //! current key is the initial one with `L` and `H` divided by the final δ (one random linear
 //! combination each), and unchanged elsewhere.
+//!
+//! The Lagrange points come from a prepared phase 1, checked against its powers by a batched
+//! random linear combination ([`Phase1::lagrange`]): no FFT over the group in `init`, `verify` or
+//! `finalize`.
 
 use crate::error::CeremonyError;
 use crate::{
     check_position, check_signed, head,
-    phase1::{secret, Phase1, Powers, Source},
+    phase1::{secret, Lagrange, Phase1, Powers, Source},
+    points,
     pok::{compressed, point_from_hex, point_hex, same_ratio, scaled_by_inverse, Pok, Transcript},
     read_file, sha256_hex, sign, write_file, Contributor, Progress,
 };
@@ -160,15 +165,27 @@ pub fn domain_size(shape: &PreparedCircuit) -> Result<usize, CeremonyError> {
         .ok_or_else(|| CeremonyError::step("initial key", "the circuit is too large for BN254"))
 }
 
-/// The initial (δ = 1) key of a circuit, from phase-1 powers; `progress` counts the circuit's
-/// variables as their key columns are done (the bulk of the work).
+/// The initial (δ = 1) key of a circuit, from phase-1 powers and the Lagrange basis `lag` of the
+/// circuit's domain (checked by the caller: [`Phase1::lagrange`]); `progress` counts the
+/// circuit's variables as their key columns are done (the bulk of the work).
 pub fn initial_key(
     shape: &PreparedCircuit,
     powers: &Powers,
+    lag: &Lagrange,
     progress: &dyn Progress,
 ) -> Result<ProvingKey<Bn254>, CeremonyError> {
     let n = domain_size(shape)?;
-    let lag = powers.lagrange(n)?;
+    if lag.n() != n || powers.tau_g1.len() < 2 * n - 1 {
+        return Err(CeremonyError::step(
+            "initial key",
+            format!(
+                "the circuit's domain has size 2^{}; the Lagrange basis is for 2^{} and there are {} powers of tau",
+                n.trailing_zeros(),
+                lag.n().trailing_zeros(),
+                powers.tau_g1.len()
+            ),
+        ));
+    }
     let (ni, m) = (shape.num_inputs(), shape.num_constraints());
     let nvars = ni + shape.num_witnesses();
     // Transpose A, B, C into columns: per variable, its (row, coefficient) entries.
@@ -243,6 +260,32 @@ pub fn initial_key(
     })
 }
 
+/// Checks phase 1 (its transcript, powers, and the Lagrange basis the circuit needs), synthesizes
+/// the circuit and derives its initial key: what `init` computes and `verify` recomputes.
+fn derive_initial_key<R: RngCore>(
+    circuit: &str,
+    capacity: u64,
+    phase1: &Phase1,
+    rng: &mut R,
+    progress: &dyn Progress,
+) -> Result<(PreparedCircuit, ProvingKey<Bn254>), CeremonyError> {
+    progress.stage("checking phase 1", 0);
+    phase1.verify(rng)?;
+    progress.stage("synthesizing the circuit", 0);
+    let shape = PreparedCircuit::new(Circuit::from_id(circuit)?.blank(capacity)?)?;
+    let n = domain_size(&shape)?;
+    progress.stage(
+        &format!(
+            "checking the Lagrange basis of phase 1 (domain 2^{})",
+            n.trailing_zeros()
+        ),
+        0,
+    );
+    let lag = phase1.lagrange(n, rng)?;
+    let pk = initial_key(&shape, &phase1.powers, lag, progress)?;
+    Ok((shape, pk))
+}
+
 /// `points[i] · s`, in parallel.
 fn scale_all(points: &[G1Affine], s: Fr) -> Vec<G1Affine> {
     let p: Vec<G1Projective> = points.par_iter().map(|p| *p * s).collect();
@@ -260,11 +303,7 @@ impl Ceremony {
         rng: &mut R,
         progress: &dyn Progress,
     ) -> Result<Self, CeremonyError> {
-        progress.stage("checking phase 1", 0);
-        phase1.verify(rng)?;
-        progress.stage("synthesizing the circuit", 0);
-        let shape = PreparedCircuit::new(Circuit::from_id(circuit)?.blank(capacity)?)?;
-        let pk = initial_key(&shape, &phase1.powers, progress)?;
+        let (_, pk) = derive_initial_key(circuit, capacity, phase1, rng, progress)?;
         Ok(Ceremony {
             header: Header {
                 format: FORMAT.into(),
@@ -376,11 +415,7 @@ impl Ceremony {
                 ),
             ));
         }
-        progress.stage("checking phase 1", 0);
-        phase1.verify(rng)?;
-        progress.stage("synthesizing the circuit", 0);
-        let shape = PreparedCircuit::new(Circuit::from_id(&h.circuit)?.blank(h.capacity)?)?;
-        let initial = initial_key(&shape, &phase1.powers, progress)?;
+        let (shape, initial) = derive_initial_key(&h.circuit, h.capacity, phase1, rng, progress)?;
         if sha256_hex(&compressed(&initial)) != h.initial_key_sha256 {
             return Err(CeremonyError::step(
                 "initial key",
@@ -502,15 +537,16 @@ impl Ceremony {
 
     /// Reads a ceremony file (points validated).
     pub fn read(path: &Path) -> Result<Self, CeremonyError> {
-        let (header, pk, _): (Header, ProvingKey<Bn254>, String) =
-            read_file(path, MAGIC, "zkgov ceremony file")?;
-        SpecError::check_format(
-            &path.display().to_string(),
-            &header.format,
-            header.version,
-            FORMAT,
-            VERSION,
-        )?;
+        let (header, pk, _) = read_file(path, MAGIC, "zkgov ceremony file", |h: &Header, b| {
+            SpecError::check_format(
+                &path.display().to_string(),
+                &h.format,
+                h.version,
+                FORMAT,
+                VERSION,
+            )?;
+            points(path, b)
+        })?;
         Ok(Ceremony { header, pk })
     }
 }
