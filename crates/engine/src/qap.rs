@@ -319,7 +319,6 @@ fn quotient(_ifma: Ifma, h: &mut [Values], a: &[Values], b: &[Values], z: Fr) {
 mod tests {
     use super::*;
     use crate::prepared::tests::{libsnark_witness_map, satisfied_r1cs};
-    use ark_ff::UniformRand;
     use ark_poly::GeneralEvaluationDomain;
     use rand::{rngs::StdRng, SeedableRng};
 
