@@ -111,11 +111,6 @@ impl ConstraintMatrices {
         self.num_variables
     }
 
-    /// Number of nonzero entries of A, B and C together.
-    pub fn num_entries(&self) -> usize {
-        self.rows.iter().map(|r| r.entries.len()).sum()
-    }
-
     /// The entries of matrix `k` (0: A, 1: B, 2: C) as `(row, coefficient, column)`, row by row.
     pub fn entries(&self, k: usize) -> impl Iterator<Item = (usize, Fr, usize)> + '_ {
         let rows = &self.rows[k];

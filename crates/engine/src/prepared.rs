@@ -147,6 +147,21 @@ impl PreparedCircuit {
         Ok(full)
     }
 
+    /// Checks that `pk` has this circuit's shape: one A, B₁, B₂ point per variable, one L point per
+    /// witness, one H point per power of the domain below its size minus one.
+    pub fn check_key(&self, pk: &ProvingKey<Bn254>) -> Result<(), EngineError> {
+        let variables = self.matrices.num_variables();
+        let domain = GeneralEvaluationDomain::<Fr>::new(self.num_constraints() + self.num_inputs)
+            .ok_or(SynthesisError::PolynomialDegreeTooLarge)?;
+        if [pk.a_query.len(), pk.b_g1_query.len(), pk.b_g2_query.len()] != [variables; 3]
+            || pk.l_query.len() != self.num_witnesses()
+            || pk.h_query.len() != domain.size() - 1
+        {
+            return Err(EngineError::WrongShape("the proving key"));
+        }
+        Ok(())
+    }
+
     /// Proves `circuit` (whose shape must be this one's) with `pk`.
     pub fn prove<C: ConstraintSynthesizer<Fr>, R: RngCore + CryptoRng>(
         &self,
@@ -165,15 +180,7 @@ impl PreparedCircuit {
         rng: &mut R,
         stages: &mut Stages,
     ) -> Result<Proof<Bn254>, EngineError> {
-        let variables = self.matrices.num_variables();
-        let domain = GeneralEvaluationDomain::<Fr>::new(self.num_constraints() + self.num_inputs)
-            .ok_or(SynthesisError::PolynomialDegreeTooLarge)?;
-        if [pk.a_query.len(), pk.b_g1_query.len(), pk.b_g2_query.len()] != [variables; 3]
-            || pk.l_query.len() != self.num_witnesses()
-            || pk.h_query.len() != domain.size() - 1
-        {
-            return Err(EngineError::WrongShape("the proving key"));
-        }
+        self.check_key(pk)?;
         let full = timed(&mut stages.witness, || self.assignment(circuit))?;
         let h = timed(&mut stages.qap, || self.witness_map(&full))?;
         let (r, s) = (Fr::rand(rng), Fr::rand(rng));

@@ -99,14 +99,11 @@ pub fn key_pair(
     setup: SetupKind,
 ) -> Result<KeyPair, ProveError> {
     let prepared = prepared_for(Circuit::from_id(circuit_id)?, capacity)?;
-    let variables = prepared.num_inputs() + prepared.num_witnesses();
-    if [pk.a_query.len(), pk.b_g1_query.len(), pk.b_g2_query.len()] != [variables; 3]
-        || pk.l_query.len() != prepared.num_witnesses()
-    {
-        return Err(ProveError::Key(format!(
+    prepared.check_key(&pk).map_err(|_| {
+        ProveError::Key(format!(
             "the proving key does not fit {circuit_id} at capacity {capacity}"
-        )));
-    }
+        ))
+    })?;
     let id = key_id(&pk.vk);
     let mut digest = Blake3Writer(blake3::Hasher::new());
     write_payload(&mut digest, &id, &pk, &prepared).map_err(|e| ProveError::Key(e.to_string()))?;
