@@ -113,6 +113,7 @@ fn prove_witness(j: &EvalJob, c: EvalCircuit) -> Claim {
         statement: Statement::Eval(Box::new(j.inputs.statement.clone())),
         key_id: fixture().keys.vk.id.clone(),
         proof: encode_proof(&proof),
+        shards: None,
     }
 }
 

@@ -372,6 +372,7 @@ fn many_claims(n: usize) -> Vec<Claim> {
             let again = Groth16::<Bn254>::rerandomize_proof(&key.vk.pvk.vk, &proof, &mut rng);
             Claim {
                 proof: encode_proof(&again),
+                shards: None,
                 ..b.clone()
             }
         })

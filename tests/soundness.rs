@@ -329,6 +329,7 @@ fn a_false_claim_has_no_valid_proof() {
         statement: Statement::Compute(lie.inputs.to_statement()),
         key_id: f.keys.vk.id.clone(),
         proof: encode_proof(&proof),
+        shards: None,
     };
     assert!(matches!(
         verify_claim(&claim, &store()),

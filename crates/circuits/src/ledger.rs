@@ -135,67 +135,11 @@ impl ComputeCircuit {
             enforce_bits(p, PEAK_BITS)?;
         }
 
-        // The total and the count are single linear combinations over every slot (a running
-        // `+=` would make a chain of partial sums that synthesis inlines in quadratic time).
-        let mut flops = Vec::with_capacity(capacity);
-        let mut presents = Vec::with_capacity(capacity);
-        let mut previous_present = FpVar::<Fr>::one();
-        let mut leaves = Vec::with_capacity(capacity);
-        let shift_devices = Fr::from(2u64).pow([CLASS_BITS as u64]);
-        let shift_seconds = Fr::from(2u64).pow([(CLASS_BITS + DEVICE_BITS) as u64]);
-        for (i, w) in self.private.slots.iter().enumerate() {
-            let wit = |x: Fr| FpVar::new_witness(cs.clone(), || Ok(x));
-            let (class, devices, seconds) = (wit(w.class)?, wit(w.devices)?, wit(w.seconds)?);
-            let present = wit(w.present)?;
-
-            // Every record field is an integer of its declared width.
-            labels.mark(&cs, || format!("record {i}: class range"));
-            let class_bits = enforce_bits(&class, CLASS_BITS)?;
-            labels.mark(&cs, || format!("record {i}: devices range"));
-            enforce_bits(&devices, DEVICE_BITS)?;
-            labels.mark(&cs, || format!("record {i}: seconds range"));
-            enforce_bits(&seconds, SECONDS_BITS)?;
-
-            // `present` is a bit, and records fill the slots from the front: present_i implies
-            // present_{i-1}, so the records are exactly the first `record_count` slots.
-            labels.mark(&cs, || format!("record {i}: present is a bit"));
-            present.mul_equals(&(FpVar::one() - &present), &FpVar::zero())?;
-            if i == 0 {
-                labels.mark(&cs, || format!("record {i}: first slot is present"));
-                present.enforce_equal(&FpVar::one())?;
-            }
-            labels.mark(&cs, || format!("record {i}: slots filled in order"));
-            present.mul_equals(&(FpVar::one() - &previous_present), &FpVar::zero())?;
-
-            // An empty slot holds the zero record, i.e. the defined empty leaf. The leaf is the
-            // packed record (injective, since every field is range-checked above).
-            let packed = &class + &devices * shift_devices + &seconds * shift_seconds;
-            let absent = FpVar::one() - &present;
-            labels.mark(&cs, || format!("record {i}: empty slot is zero"));
-            absent.mul_equals(&packed, &FpVar::zero())?;
-            leaves.push(packed);
-
-            // A present record is a real allocation: devices ≥ 1 and seconds ≥ 1. Each is
-            // nonzero exactly when it has an inverse, so `x · inv = present` holds for some `inv`
-            // iff `x ≠ 0` or the slot is empty; with the range checks above, nonzero is ≥ 1.
-            // Without this, present all-zero records would inflate the count at no FLOP cost.
-            let inverse_if_present = |x: Fr| wit(x.inverse().unwrap_or(Fr::ZERO) * w.present);
-            labels.mark(&cs, || format!("record {i}: devices at least 1"));
-            devices.mul_equals(&inverse_if_present(w.devices)?, &present)?;
-            labels.mark(&cs, || format!("record {i}: seconds at least 1"));
-            seconds.mul_equals(&inverse_if_present(w.seconds)?, &present)?;
-
-            // FLOP bound of the record: devices × seconds × peak[class]; below 2^116.
-            labels.mark(&cs, || format!("record {i}: flop"));
-            let peak = select(&class_bits, peaks)?;
-            flops.push((&devices * &seconds) * peak);
-            presents.push(present.clone());
-            previous_present = present;
-        }
-        // At most 2^16 records of < 2^116 each: total < 2^132, no wrap.
-
-        let total: FpVar<Fr> = flops.iter().sum();
-        let count: FpVar<Fr> = presents.iter().sum();
+        let RecordVars {
+            leaves,
+            total,
+            count,
+        } = synthesize_records(&cs, &self.private.slots, peaks, labels)?;
         labels.mark(&cs, || "record count".into());
         count.enforce_equal(&inputs[idx::RECORD_COUNT])?;
 
@@ -216,6 +160,95 @@ impl ComputeCircuit {
         labels.mark(&cs, || "end".into());
         Ok(())
     }
+}
+
+/// The record slots' variables every ledger circuit goes on with: the leaves (packed records),
+/// the FLOP total and the record count, each a single linear combination.
+pub(crate) struct RecordVars {
+    /// One packed record per slot (the empty leaf for an empty slot).
+    pub leaves: Vec<FpVar<Fr>>,
+    /// `Σ devices × seconds × peak[class]` over the slots (< 2^132).
+    pub total: FpVar<Fr>,
+    /// The number of present slots.
+    pub count: FpVar<Fr>,
+}
+
+/// Allocates the record slots and constrains them: every field in range, records filling the
+/// slots from the front (the first always present), an empty slot holding the zero record, a
+/// present record a real allocation; and the FLOP products with `peaks` (already range-checked).
+pub(crate) fn synthesize_records(
+    cs: &ConstraintSystemRef<Fr>,
+    slots: &[SlotWitness],
+    peaks: &[FpVar<Fr>],
+    labels: &mut Labels,
+) -> Result<RecordVars, SynthesisError> {
+    // The total and the count are single linear combinations over every slot (a running
+    // `+=` would make a chain of partial sums that synthesis inlines in quadratic time).
+    let capacity = slots.len();
+    let mut flops = Vec::with_capacity(capacity);
+    let mut presents = Vec::with_capacity(capacity);
+    let mut previous_present = FpVar::<Fr>::one();
+    let mut leaves = Vec::with_capacity(capacity);
+    let shift_devices = Fr::from(2u64).pow([CLASS_BITS as u64]);
+    let shift_seconds = Fr::from(2u64).pow([(CLASS_BITS + DEVICE_BITS) as u64]);
+    for (i, w) in slots.iter().enumerate() {
+        let wit = |x: Fr| FpVar::new_witness(cs.clone(), || Ok(x));
+        let (class, devices, seconds) = (wit(w.class)?, wit(w.devices)?, wit(w.seconds)?);
+        let present = wit(w.present)?;
+
+        // Every record field is an integer of its declared width.
+        labels.mark(&cs, || format!("record {i}: class range"));
+        let class_bits = enforce_bits(&class, CLASS_BITS)?;
+        labels.mark(&cs, || format!("record {i}: devices range"));
+        enforce_bits(&devices, DEVICE_BITS)?;
+        labels.mark(&cs, || format!("record {i}: seconds range"));
+        enforce_bits(&seconds, SECONDS_BITS)?;
+
+        // `present` is a bit, and records fill the slots from the front: present_i implies
+        // present_{i-1}, so the records are exactly the first `record_count` slots.
+        labels.mark(&cs, || format!("record {i}: present is a bit"));
+        present.mul_equals(&(FpVar::one() - &present), &FpVar::zero())?;
+        if i == 0 {
+            labels.mark(&cs, || format!("record {i}: first slot is present"));
+            present.enforce_equal(&FpVar::one())?;
+        }
+        labels.mark(&cs, || format!("record {i}: slots filled in order"));
+        present.mul_equals(&(FpVar::one() - &previous_present), &FpVar::zero())?;
+
+        // An empty slot holds the zero record, i.e. the defined empty leaf. The leaf is the
+        // packed record (injective, since every field is range-checked above).
+        let packed = &class + &devices * shift_devices + &seconds * shift_seconds;
+        let absent = FpVar::one() - &present;
+        labels.mark(&cs, || format!("record {i}: empty slot is zero"));
+        absent.mul_equals(&packed, &FpVar::zero())?;
+        leaves.push(packed);
+
+        // A present record is a real allocation: devices ≥ 1 and seconds ≥ 1. Each is
+        // nonzero exactly when it has an inverse, so `x · inv = present` holds for some `inv`
+        // iff `x ≠ 0` or the slot is empty; with the range checks above, nonzero is ≥ 1.
+        // Without this, present all-zero records would inflate the count at no FLOP cost.
+        let inverse_if_present = |x: Fr| wit(x.inverse().unwrap_or(Fr::ZERO) * w.present);
+        labels.mark(&cs, || format!("record {i}: devices at least 1"));
+        devices.mul_equals(&inverse_if_present(w.devices)?, &present)?;
+        labels.mark(&cs, || format!("record {i}: seconds at least 1"));
+        seconds.mul_equals(&inverse_if_present(w.seconds)?, &present)?;
+
+        // FLOP bound of the record: devices × seconds × peak[class]; below 2^116.
+        labels.mark(&cs, || format!("record {i}: flop"));
+        let peak = select(&class_bits, peaks)?;
+        flops.push((&devices * &seconds) * peak);
+        presents.push(present.clone());
+        previous_present = present;
+    }
+    // At most 2^16 records of < 2^116 each: total < 2^132, no wrap.
+
+    let total: FpVar<Fr> = flops.iter().sum();
+    let count: FpVar<Fr> = presents.iter().sum();
+    Ok(RecordVars {
+        leaves,
+        total,
+        count,
+    })
 }
 
 impl ConstraintSynthesizer<Fr> for ComputeCircuit {

@@ -10,6 +10,7 @@
 //! | [`ledger`] (the compute claim) | `zkgov_spec::ledger` |
 //! | [`eval`] (the eval red-line claim) | `zkgov_spec::eval` |
 //! | [`opening`] (a spot-check opening) | `zkgov_spec::statement::opening_inputs` |
+//! | [`shard`] (a sharded compute claim: shards and aggregate) | `zkgov_spec::shard` |
 //!
 //! [`bits`] holds the range checks every claim uses, and [`labels`] names blocks of constraints so
 //! that tests can assert *which* check a lying witness breaks. [`registry`] is the one table of
@@ -26,6 +27,7 @@ pub mod merkle;
 pub mod opening;
 pub mod poseidon;
 pub mod registry;
+pub mod shard;
 
 pub use ark_relations::gr1cs::SynthesisError;
 pub use registry::{BlankCircuit, Circuit};

@@ -3,11 +3,17 @@
 //! setups and the prepared prover derive the constraint matrices. Everything that dispatches on a
 //! circuit goes through [`Circuit`].
 
-use crate::{eval::EvalCircuit, ledger::ComputeCircuit, opening::OpeningCircuit};
+use crate::{
+    eval::EvalCircuit,
+    ledger::ComputeCircuit,
+    opening::OpeningCircuit,
+    shard::{AggregateCircuit, ShardCircuit},
+};
 use ark_bn254::Fr;
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 use zkgov_spec::{
     merkle::depth_for,
+    shard::{AGGREGATE_CIRCUIT, SHARD_CAPACITIES, SHARD_CIRCUIT, SHARD_SLOTS},
     statement::{COMPUTE_CIRCUIT, EVAL_CIRCUIT, OPENING_CIRCUIT},
     SpecError,
 };
@@ -21,11 +27,22 @@ pub enum Circuit {
     Eval,
     /// A spot-check opening of one committed ledger record ([`OpeningCircuit`]).
     Opening,
+    /// One shard of a sharded compute claim ([`ShardCircuit`]).
+    Shard,
+    /// The aggregate proof of a sharded compute claim ([`AggregateCircuit`]); its capacity is
+    /// its number of shard slots.
+    Aggregate,
 }
 
 impl Circuit {
     /// Every circuit, in the order the CLI lists them.
-    pub const ALL: [Circuit; 3] = [Circuit::Compute, Circuit::Eval, Circuit::Opening];
+    pub const ALL: [Circuit; 5] = [
+        Circuit::Compute,
+        Circuit::Eval,
+        Circuit::Opening,
+        Circuit::Shard,
+        Circuit::Aggregate,
+    ];
 
     /// The identifier key files and statements carry.
     pub fn id(self) -> &'static str {
@@ -33,6 +50,8 @@ impl Circuit {
             Circuit::Compute => COMPUTE_CIRCUIT,
             Circuit::Eval => EVAL_CIRCUIT,
             Circuit::Opening => OPENING_CIRCUIT,
+            Circuit::Shard => SHARD_CIRCUIT,
+            Circuit::Aggregate => AGGREGATE_CIRCUIT,
         }
     }
 
@@ -42,6 +61,8 @@ impl Circuit {
             Circuit::Compute => "compute",
             Circuit::Eval => "eval",
             Circuit::Opening => "opening",
+            Circuit::Shard => "shard",
+            Circuit::Aggregate => "aggregate",
         }
     }
 
@@ -61,15 +82,37 @@ impl Circuit {
             })
     }
 
-    /// The circuit with an all-zero witness at `capacity` (a capacity class of
-    /// [`zkgov_spec::merkle::CAPACITIES`]): the shape a setup or the prepared prover needs.
+    /// The capacities a key of this circuit can have: the capacity classes of
+    /// [`zkgov_spec::merkle::CAPACITIES`], for shards only the powers of 16
+    /// ([`SHARD_CAPACITIES`]), for the aggregate its slot counts ([`SHARD_SLOTS`]).
+    pub fn capacities(self) -> &'static [u64] {
+        match self {
+            Circuit::Compute | Circuit::Eval | Circuit::Opening => &zkgov_spec::merkle::CAPACITIES,
+            Circuit::Shard => &SHARD_CAPACITIES,
+            Circuit::Aggregate => &SHARD_SLOTS,
+        }
+    }
+
+    /// The circuit with an all-zero witness at `capacity` (one of [`Circuit::capacities`]): the
+    /// shape a setup or the prepared prover needs.
     pub fn blank(self, capacity: u64) -> Result<BlankCircuit, SpecError> {
         let depth = depth_for(capacity)?;
+        if !self.capacities().contains(&capacity) {
+            return Err(SpecError::bad_value(
+                "capacity",
+                format!(
+                    "{capacity} is not a capacity of the {self} circuit (expected one of {:?})",
+                    self.capacities()
+                ),
+            ));
+        }
         let n = capacity as usize;
         Ok(match self {
             Circuit::Compute => BlankCircuit::Compute(ComputeCircuit::blank(n)),
             Circuit::Eval => BlankCircuit::Eval(EvalCircuit::blank(n)),
             Circuit::Opening => BlankCircuit::Opening(OpeningCircuit::blank(depth)),
+            Circuit::Shard => BlankCircuit::Shard(ShardCircuit::blank(n)),
+            Circuit::Aggregate => BlankCircuit::Aggregate(AggregateCircuit::blank(n)),
         })
     }
 }
@@ -89,6 +132,10 @@ pub enum BlankCircuit {
     Eval(EvalCircuit),
     /// The opening circuit.
     Opening(OpeningCircuit),
+    /// The shard circuit.
+    Shard(ShardCircuit),
+    /// The aggregate circuit.
+    Aggregate(AggregateCircuit),
 }
 
 impl ConstraintSynthesizer<Fr> for BlankCircuit {
@@ -97,6 +144,8 @@ impl ConstraintSynthesizer<Fr> for BlankCircuit {
             BlankCircuit::Compute(c) => c.generate_constraints(cs),
             BlankCircuit::Eval(c) => c.generate_constraints(cs),
             BlankCircuit::Opening(c) => c.generate_constraints(cs),
+            BlankCircuit::Shard(c) => c.generate_constraints(cs),
+            BlankCircuit::Aggregate(c) => c.generate_constraints(cs),
         }
     }
 }

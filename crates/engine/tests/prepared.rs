@@ -112,6 +112,7 @@ fn prepared_prover_makes_standard_proofs() {
             statement: Statement::Compute(job.inputs.to_statement()),
             key_id: pair.vk.id.clone(),
             proof: encode_proof(&proof),
+            shards: None,
         };
         verify_claim_with_key(&claim, &pair.vk).unwrap();
         let mut changed = inputs.clone();

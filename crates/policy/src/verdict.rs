@@ -106,6 +106,9 @@ fn kind_and_context(s: &Statement) -> (&'static str, &Context) {
     match s {
         Statement::Compute(c) => ("training-compute", &c.context),
         Statement::Eval(e) => ("eval-red-line", &e.context),
+        // A sharded compute claim is a compute claim about one ledger: it answers the same
+        // requirement.
+        Statement::ShardedCompute(s) => ("training-compute", &s.context),
     }
 }
 
@@ -141,20 +144,22 @@ fn check_context_and_key(policy: &Policy, ctx: &Context, v: &VerifiedClaim) -> R
             }
         }
     }
-    if let Some(accepted) = &policy.accepted_keys {
-        if !accepted.contains(&v.key.id) {
-            return Err(format!(
-                "it was proved with key {}, which this policy does not accept",
-                &v.key.id[..12]
-            ));
+    for key in v.keys() {
+        if let Some(accepted) = &policy.accepted_keys {
+            if !accepted.contains(&key.id) {
+                return Err(format!(
+                    "it was proved with key {}, which this policy does not accept",
+                    &key.id[..12]
+                ));
+            }
         }
-    }
-    if !policy.allow_test_keys {
-        if let Err(why) = ceremony_standing(policy, &v.key) {
-            return Err(format!(
-                "it was proved with key {}, {why}; this policy accepts ceremony keys only",
-                &v.key.id[..12]
-            ));
+        if !policy.allow_test_keys {
+            if let Err(why) = ceremony_standing(policy, key) {
+                return Err(format!(
+                    "it was proved with key {}, {why}; this policy accepts ceremony keys only",
+                    &key.id[..12]
+                ));
+            }
         }
     }
     Ok(())
@@ -437,13 +442,19 @@ fn check_requirement(
     let (_, ctx) = kind_and_context(&claim.statement);
     let kind_result = match (req, &v.statement) {
         (Requirement::Compute(rule), ParsedStatement::Compute(c)) => check_compute(policy, rule, c),
+        (Requirement::Compute(rule), ParsedStatement::ShardedCompute(s)) => {
+            check_compute(policy, rule, &s.compute)
+        }
         (Requirement::Eval(rule), ParsedStatement::Eval(e)) => {
             if e.statement.source.eval_id != rule.eval_id {
                 return None;
             }
             check_eval(policy, rule, e)
         }
-        (Requirement::Eval(_), ParsedStatement::Compute(_))
+        (
+            Requirement::Eval(_),
+            ParsedStatement::Compute(_) | ParsedStatement::ShardedCompute(_),
+        )
         | (Requirement::Compute(_), ParsedStatement::Eval(_)) => return None,
     };
     Some(check_context_and_key(policy, ctx, v).and(kind_result))
@@ -484,18 +495,20 @@ pub fn evaluate(
                 None => {}
                 Some(Ok(why)) => {
                     shown_by = Some((i + 1, why));
-                    notes.push(match ceremony_standing(policy, &v.key) {
-                        Ok(how) => format!(
-                            "claim {} uses key {}, a ceremony key for this policy: {how}",
-                            i + 1,
-                            &v.key.id[..12]
-                        ),
-                        Err(why) => format!(
-                            "claim {} uses key {}, {why}: this policy accepts it as a TEST key, and whoever ran that setup could forge proofs",
-                            i + 1,
-                            &v.key.id[..12]
-                        ),
-                    });
+                    for key in v.keys() {
+                        notes.push(match ceremony_standing(policy, key) {
+                            Ok(how) => format!(
+                                "claim {} uses key {}, a ceremony key for this policy: {how}",
+                                i + 1,
+                                &key.id[..12]
+                            ),
+                            Err(why) => format!(
+                                "claim {} uses key {}, {why}: this policy accepts it as a TEST key, and whoever ran that setup could forge proofs",
+                                i + 1,
+                                &key.id[..12]
+                            ),
+                        });
+                    }
                     break;
                 }
                 Some(Err(why)) => why_not.push(format!("claim {} does not show it: {why}", i + 1)),

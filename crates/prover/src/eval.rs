@@ -228,6 +228,7 @@ impl EvalJob {
             statement: Statement::Eval(Box::new(self.inputs.statement.clone())),
             key_id: keys.vk.id.clone(),
             proof: encode_proof(&proof),
+            shards: None,
         };
         verify_claim_with_key(&claim, &keys.vk)?;
         Ok(claim)

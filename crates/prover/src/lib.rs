@@ -19,6 +19,7 @@ pub mod keys;
 pub mod prove;
 pub mod provider;
 pub mod seeds;
+pub mod shard;
 pub mod signing;
 
 pub use error::ProveError;

@@ -28,6 +28,44 @@ pub fn capacity_for(n: usize) -> Result<u64, ProveError> {
         })
 }
 
+/// Refuses, before any proving work, a compute claim that is false for `records`: their total at
+/// the peaks above `threshold`.
+pub(crate) fn refuse_false_claim(
+    records: &[Record],
+    peaks: &[u64; NUM_CLASSES],
+    threshold: u128,
+) -> Result<(), ProveError> {
+    match total_flop(records, peaks) {
+        Some(t) if t <= threshold => Ok(()),
+        total => Err(ProveError::ClaimFalse(format!(
+            "refused: the ledger's compute ({} FLOP at peak) exceeds the threshold {} FLOP, so \
+             this claim is false and no proof of it can exist; nothing was written",
+            total.map_or_else(|| "over 3.4e38".to_string(), sci),
+            sci(threshold)
+        ))),
+    }
+}
+
+/// The developer's own margin in plain words: the ledger's total against the threshold. It
+/// discloses the exact total, so it belongs on the developer's terminal only and is never written
+/// into a bundle.
+pub(crate) fn private_margin(
+    records: &[Record],
+    peaks: &[u64; NUM_CLASSES],
+    threshold: u128,
+) -> String {
+    match total_flop(records, peaks) {
+        Some(total) => format!(
+            "total {} FLOP at peak, threshold {} FLOP: {:.1}% of it, {} FLOP to spare",
+            sci(total),
+            sci(threshold),
+            total as f64 / threshold.max(1) as f64 * 100.0,
+            sci(threshold.saturating_sub(total))
+        ),
+        None => "total above 3.4e38 FLOP".into(),
+    }
+}
+
 /// A compute claim ready to prove: its statement and the committed ledger.
 #[derive(Debug, Clone)]
 pub struct ComputeJob {
@@ -67,16 +105,8 @@ impl ComputeJob {
         written.peak_table = peaks.to_statement();
         // Parse back: the same strict checks the verifier applies, and the padded peak table.
         let inputs = written.parse()?;
-        let total = total_flop(&commitment.records, &inputs.peaks);
-        match total {
-            Some(t) if t <= threshold => Ok(ComputeJob { inputs, commitment }),
-            _ => Err(ProveError::ClaimFalse(format!(
-                "refused: the ledger's compute ({} FLOP at peak) exceeds the threshold {} FLOP, so \
-                 this claim is false and no proof of it can exist; nothing was written",
-                total.map_or_else(|| "over 3.4e38".to_string(), sci),
-                sci(threshold)
-            ))),
-        }
+        refuse_false_claim(&commitment.records, &inputs.peaks, threshold)?;
+        Ok(ComputeJob { inputs, commitment })
     }
 
     /// Makes the claim about a provider-attested ledger: checks that this job's ledger and seed
@@ -99,17 +129,11 @@ impl ComputeJob {
     /// discloses the exact total, so it belongs on the developer's terminal only and is never
     /// written into a bundle.
     pub fn private_margin(&self) -> String {
-        let threshold = self.inputs.threshold;
-        match total_flop(&self.commitment.records, &self.inputs.peaks) {
-            Some(total) => format!(
-                "total {} FLOP at peak, threshold {} FLOP: {:.1}% of it, {} FLOP to spare",
-                sci(total),
-                sci(threshold),
-                total as f64 / threshold.max(1) as f64 * 100.0,
-                sci(threshold.saturating_sub(total))
-            ),
-            None => "total above 3.4e38 FLOP".into(),
-        }
+        private_margin(
+            &self.commitment.records,
+            &self.inputs.peaks,
+            self.inputs.threshold,
+        )
     }
 
     /// The circuit with its witness.
@@ -141,6 +165,7 @@ impl ComputeJob {
             statement: Statement::Compute(self.inputs.to_statement()),
             key_id: keys.vk.id.clone(),
             proof: encode_proof(&proof),
+            shards: None,
         };
         verify_claim_with_key(&claim, &keys.vk)?;
         Ok(claim)

@@ -221,6 +221,7 @@ fn prove_compute(pair: &keys::KeyPair, rng: &mut StdRng) {
         statement: Statement::Compute(job.inputs.to_statement()),
         key_id: pair.vk.id.clone(),
         proof: encode_proof(&proof),
+        shards: None,
     };
     verify_claim_with_key(&claim, &pair.vk).unwrap();
     let mut changed = inputs;

@@ -9,6 +9,10 @@
 //! proof's bytes never identify anything). Public inputs are re-derived from it by
 //! [`crate::statement`]; no key travels inside a bundle.
 //!
+//! A sharded compute claim (`"kind": "training-compute-sharded"`, see [`crate::shard`]) carries
+//! the aggregate proof in `proof` and its shard proofs in `shards`; it is a kind of its own, so
+//! adding it changed nothing that version 3 bundles of the other kinds mean.
+//!
 //! Version 1 bundles were made by zkgov versions whose circuits and attestations let a prover state
 //! false claims (padding counted as samples, relabelled attestations); they are refused with a
 //! request to re-prove, never verified under the old rules. Version 2 eval claims could commit
@@ -19,6 +23,7 @@
 
 use crate::{
     error::SpecError,
+    shard::ShardedComputeStatement,
     statement::{ComputeStatement, EvalStatement},
 };
 use serde::{Deserialize, Serialize};
@@ -52,8 +57,22 @@ pub struct Claim {
     pub statement: Statement,
     /// The verifying key the proof needs.
     pub key_id: String,
-    /// The Groth16 proof, compressed, lower-case hex.
+    /// The Groth16 proof, compressed, lower-case hex (for a sharded claim: the aggregate proof).
     pub proof: String,
+    /// The shard proofs of a sharded compute claim, in ledger order; absent for every other kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shards: Option<ShardProofs>,
+}
+
+/// The shard proofs of a sharded compute claim ([`crate::shard`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ShardProofs {
+    /// The verifying key every shard proof needs (the shard circuit at the shard capacity).
+    pub key_id: String,
+    /// One compressed Groth16 proof per shard, lower-case hex, in ledger order.
+    pub proofs: Vec<String>,
 }
 
 /// The kinds of claim.
@@ -67,6 +86,9 @@ pub enum Statement {
     /// A mean eval score stayed below a red line (or at least a floor).
     #[serde(rename = "eval-red-line")]
     Eval(Box<EvalStatement>),
+    /// Training compute stayed at or below a FLOP threshold, for a ledger proved in shards.
+    #[serde(rename = "training-compute-sharded")]
+    ShardedCompute(Box<ShardedComputeStatement>),
 }
 
 impl Bundle {

@@ -24,6 +24,7 @@ pub mod ledger;
 pub mod merkle;
 pub mod poseidon;
 pub mod provider;
+pub mod shard;
 pub mod signature;
 pub mod statement;
 

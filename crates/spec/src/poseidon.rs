@@ -110,6 +110,9 @@ pub enum Domain {
     EvalCommitment = 5,
     /// The benchmark digest: (sample-id tree root, sample count + capacity · 2^32).
     BenchmarkDigest = 6,
+    /// The hiding commitment to one shard of a sharded compute ledger: (shard index, shard root,
+    /// shard total, salt), padded with zeros to sixteen inputs.
+    ShardCommitment = 7,
 }
 
 /// The tag that starts the state: `domain * 256 + number of inputs`.

@@ -81,13 +81,13 @@ pub struct Context {
 impl Context {
     /// Puts the policy id, epoch and nonce into a context digest, in that order (the tail every
     /// claim kind's context shares).
-    fn absorb(&self, t: &mut Transcript) {
+    pub(crate) fn absorb(&self, t: &mut Transcript) {
         t.put(self.policy_id.as_bytes());
         t.put_u64(self.epoch);
         t.put_opt(self.nonce.as_deref());
     }
 
-    fn validate(&self) -> Result<(), SpecError> {
+    pub(crate) fn validate(&self) -> Result<(), SpecError> {
         check_name("context.policy_id", &self.policy_id)?;
         if let Some(n) = &self.nonce {
             if n.is_empty()
@@ -171,6 +171,62 @@ pub(crate) fn check_name(field: &str, s: &str) -> Result<(), SpecError> {
     Ok(())
 }
 
+/// A written peak table, strictly parsed: the accelerator names of the used classes and the peaks
+/// of all `NUM_CLASSES` classes (unused classes carry the table's largest peak, so that filing a
+/// record under an unused class can never lower its count).
+pub(crate) fn parse_peak_table(
+    table: &[PeakEntry],
+) -> Result<(Vec<String>, [u64; NUM_CLASSES]), SpecError> {
+    if table.is_empty() || table.len() > NUM_CLASSES {
+        return Err(SpecError::bad_value(
+            "peak_table",
+            format!("expected 1 to {NUM_CLASSES} accelerator classes"),
+        ));
+    }
+    check_rows_distinct("peak_table", table.iter().map(|e| e.accelerator.as_str()))?;
+    let mut names = Vec::new();
+    let mut used = Vec::new();
+    for e in table {
+        check_name("peak_table.accelerator", &e.accelerator)?;
+        let field = format!("peak_table.{}", e.accelerator);
+        let p = parse_canonical_u128(&field, &e.peak_flop_per_s)?;
+        if p == 0 || p >= 1 << PEAK_BITS {
+            return Err(SpecError::bad_value(
+                field,
+                format!("peak must be between 1 and 2^{PEAK_BITS} - 1 FLOP/s"),
+            ));
+        }
+        names.push(e.accelerator.clone());
+        used.push(p as u64);
+    }
+    let max = used.iter().copied().max().unwrap_or(0);
+    let mut peaks = [max; NUM_CLASSES];
+    peaks[..used.len()].copy_from_slice(&used);
+    Ok((names, peaks))
+}
+
+/// A peak table in its written form.
+pub(crate) fn write_peak_table(names: &[String], peaks: &[u64; NUM_CLASSES]) -> Vec<PeakEntry> {
+    names
+        .iter()
+        .zip(peaks)
+        .map(|(n, p)| PeakEntry {
+            accelerator: n.clone(),
+            peak_flop_per_s: p.to_string(),
+        })
+        .collect()
+}
+
+/// The accelerator peaks in plain words (`H100 at 9.894e14 FLOP/s, ...`).
+pub(crate) fn describe_peaks(names: &[String], peaks: &[u64; NUM_CLASSES]) -> String {
+    let words: Vec<String> = names
+        .iter()
+        .zip(peaks)
+        .map(|(n, p)| format!("{n} at {} FLOP/s", sci(*p as u128)))
+        .collect();
+    words.join(", ")
+}
+
 impl ComputeStatement {
     /// Parses every field strictly.
     pub fn parse(&self) -> Result<ComputeInputs, SpecError> {
@@ -191,34 +247,7 @@ impl ComputeStatement {
             ));
         }
         let threshold = parse_canonical_u128("threshold_flop", &self.threshold_flop)?;
-        if self.peak_table.is_empty() || self.peak_table.len() > NUM_CLASSES {
-            return Err(SpecError::bad_value(
-                "peak_table",
-                format!("expected 1 to {NUM_CLASSES} accelerator classes"),
-            ));
-        }
-        check_rows_distinct(
-            "peak_table",
-            self.peak_table.iter().map(|e| e.accelerator.as_str()),
-        )?;
-        let mut names = Vec::new();
-        let mut used = Vec::new();
-        for e in &self.peak_table {
-            check_name("peak_table.accelerator", &e.accelerator)?;
-            let field = format!("peak_table.{}", e.accelerator);
-            let p = parse_canonical_u128(&field, &e.peak_flop_per_s)?;
-            if p == 0 || p >= 1 << PEAK_BITS {
-                return Err(SpecError::bad_value(
-                    field,
-                    format!("peak must be between 1 and 2^{PEAK_BITS} - 1 FLOP/s"),
-                ));
-            }
-            names.push(e.accelerator.clone());
-            used.push(p as u64);
-        }
-        let max = used.iter().copied().max().unwrap_or(0);
-        let mut peaks = [max; NUM_CLASSES];
-        peaks[..used.len()].copy_from_slice(&used);
+        let (names, peaks) = parse_peak_table(&self.peak_table)?;
         self.context.validate()?;
         let root = fr_from_hex("ledger_root", &self.ledger_root)?;
         if let Some(a) = &self.ledger_attestation {
@@ -244,15 +273,7 @@ impl ComputeInputs {
             capacity: self.capacity,
             record_count: self.record_count,
             threshold_flop: self.threshold.to_string(),
-            peak_table: self
-                .names
-                .iter()
-                .zip(&self.peaks)
-                .map(|(n, p)| PeakEntry {
-                    accelerator: n.clone(),
-                    peak_flop_per_s: p.to_string(),
-                })
-                .collect(),
+            peak_table: write_peak_table(&self.names, &self.peaks),
             ledger_root: fr_to_hex(&self.root),
             context: self.context.clone(),
             ledger_attestation: self.ledger_attestation.clone(),
@@ -289,12 +310,6 @@ impl ComputeInputs {
 
     /// The claim in plain words.
     pub fn describe(&self) -> String {
-        let peaks: Vec<String> = self
-            .names
-            .iter()
-            .zip(&self.peaks)
-            .map(|(n, p)| format!("{n} at {} FLOP/s", sci(*p as u128)))
-            .collect();
         let nonce = match &self.context.nonce {
             Some(n) => format!(", nonce {n}"),
             None => String::new(),
@@ -313,7 +328,7 @@ impl ComputeInputs {
              accelerator at its peak ({}); under policy {:?}, epoch {}{}{}",
             self.record_count,
             sci(self.threshold),
-            peaks.join(", "),
+            describe_peaks(&self.names, &self.peaks),
             self.context.policy_id,
             self.context.epoch,
             nonce,

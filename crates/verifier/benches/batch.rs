@@ -62,6 +62,7 @@ fn bench(c: &mut Criterion) {
                     Groth16::<Bn254>::rerandomize_proof(&pairs[i % 2].vk.pvk.vk, &proof, &mut rng);
                 Claim {
                     proof: encode_proof(&p),
+                    shards: None,
                     ..base[i % 2].clone()
                 }
             })

@@ -55,6 +55,14 @@ pub enum VerifyError {
         /// Inputs the verifying key was made for.
         expected: usize,
     },
+    /// One shard proof of a sharded claim failed.
+    #[error("shard {index} (0-based, in ledger order): {reason}")]
+    InvalidShard {
+        /// The shard's index.
+        index: usize,
+        /// Why its proof failed.
+        reason: Box<VerifyError>,
+    },
     /// The pairing check failed: the proof does not prove this statement under this key.
     #[error("proof is not valid for this statement and key (pairing check failed)")]
     InvalidProof,
