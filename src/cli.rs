@@ -20,7 +20,7 @@ use zkgov_spec::files::write_atomic;
 use zkgov_spec::{
     bundle::Bundle,
     encoding::parse_quantity,
-    merkle::CAPACITIES,
+    merkle::{CAPACITIES, LEDGER_CAPACITIES},
     provider::AttestationFile,
     statement::{Context, COMPUTE_CIRCUIT},
 };
@@ -51,7 +51,7 @@ enum Command {
         /// Which claim's circuit.
         #[arg(long, value_enum, default_value_t = CircuitKind::Compute)]
         circuit: CircuitKind,
-        #[arg(long, default_value_t = 64, value_parser = capacity, help = capacity_help(""))]
+        #[arg(long, default_value_t = 64, value_parser = key_capacity, help = key_capacity_help())]
         capacity: u64,
         /// Key directory.
         #[arg(long, default_value = "zkgov-keys")]
@@ -81,6 +81,18 @@ enum Command {
     /// Prove a claim and write a bundle.
     #[command(subcommand)]
     Prove(ProveCommand),
+    /// Plan a claim too large for one proof as shards (a Slurm job array or a local run).
+    #[command(subcommand)]
+    Plan(crate::plan_cmd::PlanCommand),
+    /// Run a plan's missing shard proofs and its aggregate proof.
+    RunPlan {
+        /// The job directory (`zkgov plan compute --out`).
+        dir: PathBuf,
+        /// Run here, one shard after another, each proof on all cores (on a Slurm cluster, run
+        /// `DIR/submit.sh` instead).
+        #[arg(long, required = true)]
+        local: bool,
+    },
     /// Attest evidence as a third party: a compute provider's ledger commitment.
     #[command(subcommand)]
     Attest(crate::attest_cmd::AttestCommand),
@@ -226,6 +238,32 @@ pub(crate) fn capacity(s: &str) -> Result<u64, String> {
     Ok(c)
 }
 
+/// Parses `keygen --capacity`: one of the ledger sizes ([`LEDGER_CAPACITIES`]: the capacity
+/// classes, and the larger trees of sharded ledgers, for opening keys). Which of them a circuit
+/// takes is the circuit's own check ([`Circuit::capacities`]).
+fn key_capacity(s: &str) -> Result<u64, String> {
+    let c = s
+        .parse::<u64>()
+        .map_err(|_| format!("{s:?} is not a whole number"))?;
+    zkgov_spec::merkle::ledger_depth_for(c).map_err(|e| e.to_string())?;
+    Ok(c)
+}
+
+/// The help line of `keygen --capacity`.
+fn key_capacity_help() -> String {
+    let sizes: Vec<String> = LEDGER_CAPACITIES.iter().map(u64::to_string).collect();
+    let of = |c: Circuit| {
+        let v: Vec<String> = c.capacities().iter().map(u64::to_string).collect();
+        format!("{c} {}", v.join("/"))
+    };
+    format!(
+        "Capacity (record slots): one of {}; per circuit: compute and eval up to 65536, opening all, {}, {} (shard slots)",
+        sizes.join(", "),
+        of(Circuit::Shard),
+        of(Circuit::Aggregate)
+    )
+}
+
 /// Parses `challenge -k`: a number of records to open, at least 1 (zero is a usage error, not an
 /// empty challenge).
 fn record_count(s: &str) -> Result<usize, String> {
@@ -310,6 +348,10 @@ pub enum CircuitKind {
     Eval,
     /// Spot-check openings of committed ledger records (`zkgov open`, `zkgov audit`).
     Opening,
+    /// One shard of a sharded compute claim (capacity: records per shard, 16, 256, 4096 or 65536).
+    Shard,
+    /// The aggregate of a sharded compute claim (capacity: shard slots, 16 or 256).
+    Aggregate,
 }
 
 impl CircuitKind {
@@ -319,6 +361,8 @@ impl CircuitKind {
             CircuitKind::Compute => Circuit::Compute,
             CircuitKind::Eval => Circuit::Eval,
             CircuitKind::Opening => Circuit::Opening,
+            CircuitKind::Shard => Circuit::Shard,
+            CircuitKind::Aggregate => Circuit::Aggregate,
         }
     }
 }
@@ -340,12 +384,25 @@ enum ProveCommand {
     /// Prove that a mean eval score (Inspect or lm-evaluation-harness log) stayed below a red
     /// line, or at least a floor; `--suite` proves several such claims in parallel.
     Eval(Box<crate::eval_cmd::EvalArgs>),
+    /// Prove one shard of a plan (`zkgov plan compute`): what each task of the job array runs.
+    /// A shard whose checked proof is already there is not proved again.
+    Shard {
+        /// The job directory.
+        dir: PathBuf,
+        /// The shard, from 0 (a job array task passes `$SLURM_ARRAY_TASK_ID`).
+        #[arg(long)]
+        index: u64,
+    },
+    /// Prove a plan's aggregate once every shard has its proof, and write `DIR/bundle.json`.
+    Aggregate {
+        /// The job directory.
+        dir: PathBuf,
+    },
 }
 
+/// What a compute claim says beyond its ledger: threshold and context (or a policy's).
 #[derive(Args, Debug)]
-struct ComputeArgs {
-    #[command(flatten)]
-    ledger: LedgerArgs,
+pub(crate) struct ClaimArgs {
     /// The claim: total FLOP at most this (e.g. 1e25; with --policy, the policy's threshold).
     #[arg(long, required_unless_present = "policy", conflicts_with = "policy")]
     threshold: Option<String>,
@@ -359,6 +416,34 @@ struct ComputeArgs {
     /// policy's nonce).
     #[arg(long, conflicts_with = "policy")]
     nonce: Option<String>,
+}
+
+impl ClaimArgs {
+    /// The threshold and context: the policy's when one was given, else the flags'.
+    pub(crate) fn threshold_and_context(
+        &self,
+        policy: Option<&zkgov_policy::policy_file::Policy>,
+    ) -> Result<(u128, Context), CliError> {
+        Ok(match policy {
+            Some(p) => (p.compute_threshold()?, p.claim_context(self.epoch)?),
+            None => (
+                parse_quantity("--threshold", self.threshold.as_deref().unwrap_or_default())?,
+                Context {
+                    policy_id: self.policy_id.clone(),
+                    epoch: self.epoch.unwrap_or(0),
+                    nonce: self.nonce.clone(),
+                },
+            ),
+        })
+    }
+}
+
+#[derive(Args, Debug)]
+struct ComputeArgs {
+    #[command(flatten)]
+    ledger: LedgerArgs,
+    #[command(flatten)]
+    claim: ClaimArgs,
     #[arg(long, value_parser = capacity, help = capacity_help("; default: the smallest that fits the ledger"))]
     capacity: Option<u64>,
     /// Key directory.
@@ -418,6 +503,16 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Prove(ProveCommand::Eval(args)) => crate::eval_cmd::prove(&args, json),
+        Command::Prove(ProveCommand::Shard { dir, index }) => {
+            crate::plan_cmd::prove_shard(&dir, index, json)
+        }
+        Command::Prove(ProveCommand::Aggregate { dir }) => {
+            crate::plan_cmd::prove_aggregate(&dir, json)
+        }
+        Command::Plan(crate::plan_cmd::PlanCommand::Compute(args)) => {
+            crate::plan_cmd::plan(&args, json)
+        }
+        Command::RunPlan { dir, local: _ } => crate::plan_cmd::run_local(&dir, json),
         Command::AttesterKey { out, role } => crate::eval_cmd::attester_key(&out, role, json),
         Command::BenchmarkDigest { ids, capacity } => {
             crate::eval_cmd::benchmark_digest(&ids, capacity, json)
@@ -489,7 +584,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             key_id,
             out,
         } => {
-            let peaks = PeakTable::from_args(&ledger.peaks)?;
+            let (peaks, _) = ledger.peak_table()?;
             spotcheck::open(
                 &ledger.ledger,
                 ledger.format(),
@@ -547,17 +642,7 @@ pub fn keygen(
 
 fn prove_compute(a: &ComputeArgs, quiet: bool) -> Result<ProveComputeOutput, CliError> {
     let (peaks, policy) = a.ledger.peak_table()?;
-    let (threshold, context) = match (&policy, &a.threshold) {
-        (Some(p), _) => (p.compute_threshold()?, p.claim_context(a.epoch)?),
-        (None, threshold) => (
-            parse_quantity("--threshold", threshold.as_deref().unwrap_or_default())?,
-            Context {
-                policy_id: a.policy_id.clone(),
-                epoch: a.epoch.unwrap_or(0),
-                nonce: a.nonce.clone(),
-            },
-        ),
-    };
+    let (threshold, context) = a.claim.threshold_and_context(policy.as_ref())?;
     let records = ledger_file::import(a.ledger.path(), a.ledger.format(), &peaks)?;
     let seed_path = a
         .seed_file

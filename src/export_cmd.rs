@@ -25,33 +25,53 @@ pub fn export_snarkjs(
     let store = KeyStore::new(keys);
     let checks = verify_bundle(&bundle, &store);
     let mut rows = Vec::new();
-    for (i, (c, check)) in bundle.claims.iter().zip(&checks).enumerate() {
-        let statement = ParsedStatement::parse(&c.statement)?;
-        let key = store.load(&c.key_id)?;
-        let proof = decode_proof(&c.proof)?;
-        let dir = out_dir.join(format!("claim-{}", i + 1));
-        let pretty = |v: serde_json::Value| serde_json::to_string_pretty(&v).unwrap_or_default();
+    let pretty = |v: serde_json::Value| serde_json::to_string_pretty(&v).unwrap_or_default();
+    // One snarkjs triple (key, proof, public signals) in `dir`.
+    let write = |dir: &Path,
+                 key: &zkgov_verifier::keys::TrustedKey,
+                 proof: &str,
+                 inputs: &[zkgov_verifier::Fr]|
+     -> Result<(), CliError> {
         write_atomic(
             &dir.join("verification_key.json"),
-            pretty(snarkjs::verification_key(&key)).as_bytes(),
+            pretty(snarkjs::verification_key(key)).as_bytes(),
         )?;
         write_atomic(
             &dir.join("proof.json"),
-            pretty(snarkjs::proof(&proof)).as_bytes(),
+            pretty(snarkjs::proof(&decode_proof(proof)?)).as_bytes(),
         )?;
         write_atomic(
             &dir.join("public.json"),
-            pretty(snarkjs::public_signals(&statement.public_inputs())).as_bytes(),
+            pretty(snarkjs::public_signals(inputs)).as_bytes(),
         )?;
-        rows.push((dir, check.as_ref().err().map(|e| e.to_string())));
+        Ok(())
+    };
+    for (i, (c, check)) in bundle.claims.iter().zip(&checks).enumerate() {
+        let statement = ParsedStatement::parse(&c.statement)?;
+        let key = store.load(&c.key_id)?;
+        let dir = out_dir.join(format!("claim-{}", i + 1));
+        write(&dir, &key, &c.proof, &statement.public_inputs())?;
+        // A sharded claim is its aggregate proof and every shard proof: each is exported, and
+        // each must verify (the aggregate alone proves nothing about the records).
+        let mut shard_dirs = Vec::new();
+        if let (ParsedStatement::ShardedCompute(s), Some(shards)) = (&statement, &c.shards) {
+            let shard_key = store.load(&shards.key_id)?;
+            for (n, proof) in shards.proofs.iter().enumerate() {
+                let d = dir.join(format!("shard-{n:06}"));
+                write(&d, &shard_key, proof, &s.shard_inputs(n as u64))?;
+                shard_dirs.push(d);
+            }
+        }
+        rows.push((dir, shard_dirs, check.as_ref().err().map(|e| e.to_string())));
     }
     if json {
         let claims = rows
             .into_iter()
             .enumerate()
-            .map(|(i, (dir, error))| ExportedClaim {
+            .map(|(i, (dir, shard_dirs, error))| ExportedClaim {
                 claim: i + 1,
                 dir,
+                shard_dirs,
                 valid_here: error.is_none(),
                 error,
             })
@@ -61,13 +81,20 @@ pub fn export_snarkjs(
             claims,
         });
     } else {
-        for (d, e) in &rows {
+        for (d, shards, e) in &rows {
             println!(
                 "wrote {}/{{verification_key,proof,public}}.json ({})",
                 d.display(),
                 e.as_ref()
                     .map_or("valid here".to_string(), |e| format!("INVALID here: {e}"))
             );
+            if !shards.is_empty() {
+                println!(
+                    "  and its {} shard proofs in {}/shard-NNNNNN/: the claim holds only if the aggregate and every shard verify",
+                    shards.len(),
+                    d.display()
+                );
+            }
         }
         println!(
             "check each independently with: snarkjs groth16 verify verification_key.json public.json proof.json"

@@ -115,7 +115,7 @@ macro_rules! outputs {
 }
 
 /// Every `--json` output's schema.
-pub const OUTPUTS: [SchemaEntry; 24] = outputs![
+pub const OUTPUTS: [SchemaEntry; 28] = outputs![
     ErrorOutput,
     SchemaListOutput,
     DemoOutput,
@@ -124,6 +124,10 @@ pub const OUTPUTS: [SchemaEntry; 24] = outputs![
     AttesterKeyOutput,
     ProveComputeOutput,
     ProveEvalOutput,
+    PlanComputeOutput,
+    ProveShardOutput,
+    ProveAggregateOutput,
+    RunPlanOutput,
     AttestLedgerOutput,
     VerifyReport,
     PolicyCheckOutput,
@@ -279,6 +283,88 @@ impl JsonOutput for AttesterKeyOutput {
     const FORMAT: &'static str = "zkgov-attester-key-output";
 }
 
+/// `zkgov plan compute --json`: the job directory written.
+#[derive(Serialize, JsonSchema)]
+pub struct PlanComputeOutput {
+    /// The job directory.
+    pub dir: PathBuf,
+    /// Records in the ledger.
+    pub records: u64,
+    /// Records per shard.
+    pub shard_capacity: u64,
+    /// Shards: tasks of the job array.
+    pub shards: u64,
+    /// The shard circuit's key.
+    pub shard_key_id: String,
+    /// The aggregate circuit's key.
+    pub aggregate_key_id: String,
+    /// The script that submits the job array and the aggregation to Slurm.
+    pub submit: PathBuf,
+}
+
+impl JsonOutput for PlanComputeOutput {
+    const FORMAT: &'static str = "zkgov-plan-compute-output";
+}
+
+/// `zkgov prove shard --json`: one task of a plan.
+#[derive(Serialize, JsonSchema)]
+pub struct ProveShardOutput {
+    /// The job directory.
+    pub dir: PathBuf,
+    /// The shard (from 0).
+    pub index: u64,
+    /// True when a checked proof of the shard was already there (nothing was proved).
+    pub already_done: bool,
+    /// Wall-clock seconds of the task.
+    pub seconds: f64,
+}
+
+impl JsonOutput for ProveShardOutput {
+    const FORMAT: &'static str = "zkgov-prove-shard-output";
+}
+
+/// `zkgov prove aggregate --json`: the bundle of a plan.
+#[derive(Serialize, JsonSchema)]
+pub struct ProveAggregateOutput {
+    /// The bundle file.
+    pub bundle: PathBuf,
+    /// Shards the claim covers.
+    pub shards: u64,
+    /// The claim in plain words.
+    pub statement: String,
+    /// Wall-clock seconds of the task.
+    pub seconds: f64,
+}
+
+impl JsonOutput for ProveAggregateOutput {
+    const FORMAT: &'static str = "zkgov-prove-aggregate-output";
+}
+
+/// `zkgov run-plan --local --json`: a whole plan run on this machine.
+#[derive(Serialize, JsonSchema)]
+pub struct RunPlanOutput {
+    /// The bundle file.
+    pub bundle: PathBuf,
+    /// Shards of the plan.
+    pub shards: u64,
+    /// Shards proved by this run.
+    pub proved: u64,
+    /// Shards whose checked proofs were already there.
+    pub already_done: u64,
+    /// Median wall-clock seconds per shard proved by this run (none if none was).
+    pub shard_seconds_median: Option<f64>,
+    /// Wall-clock seconds of the aggregate proof.
+    pub aggregate_seconds: f64,
+    /// Wall-clock seconds of the whole run.
+    pub wall_seconds: f64,
+    /// The claim in plain words.
+    pub statement: String,
+}
+
+impl JsonOutput for RunPlanOutput {
+    const FORMAT: &'static str = "zkgov-run-plan-output";
+}
+
 /// `zkgov prove compute --json`: the bundle written.
 #[derive(Serialize, JsonSchema)]
 pub struct ProveComputeOutput {
@@ -415,8 +501,11 @@ pub struct ValidClaim {
     pub ceremony: Option<VerifiedCeremony>,
     /// The key's provenance in plain words.
     pub provenance: String,
-    /// Whether the key is a TEST key (no checked ceremony).
+    /// Whether the key (or, for a sharded claim, either key) is a TEST key (no checked ceremony).
     pub test_only_key: bool,
+    /// For a sharded compute claim, the key its shard proofs verified under.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard_key_id: Option<String>,
 }
 
 /// A claim that did not verify.
@@ -479,8 +568,12 @@ impl JsonOutput for ExportOutput {
 pub struct ExportedClaim {
     /// The claim's number in the bundle, counted from 1 (its directory is `claim-<n>`).
     pub claim: usize,
-    /// The directory of its snarkjs files.
+    /// The directory of its snarkjs files (for a sharded claim, the aggregate proof's).
     pub dir: PathBuf,
+    /// For a sharded claim, one directory per shard proof, in ledger order: the claim holds only
+    /// if the aggregate and every shard verify.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub shard_dirs: Vec<PathBuf>,
     /// Whether zkgov verifies it.
     pub valid_here: bool,
     /// Why zkgov does not.

@@ -30,6 +30,7 @@ mod export_cmd;
 mod help_cmd;
 mod json_output;
 mod output;
+mod plan_cmd;
 mod schema_cmd;
 mod spotcheck;
 mod verify_cmd;

@@ -12,11 +12,7 @@ use zkgov_evidence::ledger_file::{self, LedgerFormat, PeakTable};
 use zkgov_prover::commit::LedgerCommitment;
 use zkgov_spec::files::write_atomic;
 use zkgov_spec::SpecError;
-use zkgov_spec::{
-    bundle::{Bundle, Statement},
-    encoding::fr_to_hex,
-    statement::OPENING_CIRCUIT,
-};
+use zkgov_spec::{bundle::Bundle, encoding::fr_to_hex, statement::OPENING_CIRCUIT};
 use zkgov_verifier::{
     audit::{audit, Challenge, Finding, OpeningJson, Openings, OPENINGS_FORMAT, OPENINGS_VERSION},
     keys::KeyStore,
@@ -41,13 +37,13 @@ pub fn challenge(
             format!("the bundle has {} claim(s)", b.claims.len()),
         ))
     })?;
-    let Statement::Compute(s) = &c.statement else {
+    let Some(inputs) = c.statement.ledger_claim() else {
         return Err(CliError::Spec(SpecError::bad_value(
             "--claim",
             "spot checks of eval results are not supported yet; choose a training-compute claim",
         )));
     };
-    let inputs = s.parse()?;
+    let inputs = inputs?;
     let mut seed = [0u8; 32];
     OsRng.fill_bytes(&mut seed);
     let ch = Challenge::derive(
@@ -163,8 +159,8 @@ impl ClassNames {
     fn from_bundle(bundle: &Path, ch: &Challenge) -> Result<Self, CliError> {
         let b = Bundle::read(bundle)?;
         for c in &b.claims {
-            if let Statement::Compute(s) = &c.statement {
-                let inputs = s.parse()?;
+            if let Some(inputs) = c.statement.ledger_claim() {
+                let inputs = inputs?;
                 if fr_to_hex(&inputs.root) == ch.ledger_root {
                     return Ok(ClassNames::Bundle(inputs.names));
                 }

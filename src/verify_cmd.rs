@@ -61,7 +61,8 @@ fn report_json(report: &Report) -> VerifyReport {
                         setup_claim: v.key.setup,
                         ceremony: v.key.ceremony.clone(),
                         provenance: v.key.provenance(),
-                        test_only_key: v.key.ceremony.is_none(),
+                        test_only_key: v.keys().any(|k| k.ceremony.is_none()),
+                        shard_key_id: v.shard_key.as_ref().map(|k| k.id.clone()),
                     }),
                     Err(e) => ClaimOutcome::Invalid(InvalidClaim {
                         claim: c.number,
@@ -98,6 +99,9 @@ fn print_bundle(b: &BundleReport) {
             Ok(v) => {
                 println!("  [{}] VALID: {}", c.number, v.statement.describe());
                 println!("      key {} ({})", short(&v.key.id), v.key.provenance());
+                if let Some(k) = &v.shard_key {
+                    println!("      shard key {} ({})", short(&k.id), k.provenance());
+                }
             }
             Err(e) => println!("  [{}] INVALID: {e}", c.number),
         }

@@ -557,6 +557,62 @@ fn real_outputs_and_files_match_their_schemas() {
     );
     assert_eq!(audit["records"][0]["result"], "missing", "{audit:#}");
 
+    // A sharded compute claim: plan, one shard task, the local run, the aggregate, its bundle.
+    for (circuit, capacity) in [("shard", "16"), ("aggregate", "16")] {
+        let args = [
+            "keygen",
+            "--circuit",
+            circuit,
+            "--capacity",
+            capacity,
+            "--keys",
+            "skeys",
+        ];
+        c.run("keygen-output", d, &args, 0);
+    }
+    let mut csv = String::from("accelerator,devices,seconds\n");
+    for i in 0..20 {
+        csv += &format!("H100,8,{}\n", 3600 + i);
+    }
+    std::fs::write(d.join("big.csv"), csv).unwrap();
+    let plan = [
+        "plan",
+        "compute",
+        "--ledger",
+        "big.csv",
+        "--peak",
+        "H100=989.4e12",
+        "--threshold",
+        "1e25",
+        "--shards-of",
+        "16",
+        "--keys",
+        "skeys",
+        "--out",
+        "plan",
+    ];
+    c.run("plan-compute-output", d, &plan, 0);
+    let shard = ["prove", "shard", "plan", "--index", "0"];
+    c.run("prove-shard-output", d, &shard, 0);
+    c.run("run-plan-output", d, &["run-plan", "plan", "--local"], 0);
+    c.run(
+        "prove-aggregate-output",
+        d,
+        &["prove", "aggregate", "plan"],
+        0,
+    );
+    c.file("bundle", d, "plan/bundle.json");
+    let report = c.run(
+        "verify-report",
+        d,
+        &["verify", "plan/bundle.json", "--keys", "skeys"],
+        0,
+    );
+    assert!(
+        report["bundles"][0]["claims"][0]["shard_key_id"].is_string(),
+        "{report:#}"
+    );
+
     c.run("demo-output", d, &["demo", "--dir", "demo"], 0);
     let e = c.run("error", d, &["inspect", "garbage.json"], 1);
     assert!(e["error"].as_str().unwrap().contains("malformed"), "{e}");

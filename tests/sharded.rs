@@ -17,7 +17,7 @@ use zkgov_prover::{commit::LedgerCommitment, keys, shard::ShardedJob, ProveError
 use zkgov_spec::{
     bundle::{Claim, Statement},
     ledger::Record,
-    shard::{aggregate_input, shard_input},
+    shard::{aggregate_input, shard_input, ShardedComputeStatement},
     statement::{opening_inputs, Context},
 };
 use zkgov_verifier::{
@@ -100,7 +100,7 @@ fn store() -> KeyStore {
     KeyStore::new(fixture().dir.path())
 }
 
-fn sharded(claim: &mut Claim) -> &mut zkgov_spec::shard::ShardedComputeStatement {
+fn sharded(claim: &mut Claim) -> &mut ShardedComputeStatement {
     match &mut claim.statement {
         Statement::ShardedCompute(s) => s,
         _ => unreachable!("a sharded claim"),
@@ -380,9 +380,141 @@ fn false_claims_and_wrong_keys_are_refused() {
         e.contains("but the claim needs zkgov/compute-shard/v1 (capacity 16)"),
         "{e}"
     );
-    // Shard proofs on an unsharded kind, and a sharded claim without them.
+    // A sharded claim without its shard proofs.
     let mut c = f.claim.clone();
     c.shards = None;
     let e = verify_claim(&c, &store()).unwrap_err().to_string();
     assert!(e.contains("without its shard proofs"), "{e}");
+    // Shard proofs attached to an unsharded compute claim.
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = StdRng::seed_from_u64(3);
+    let pair = keys::generate(Circuit::Compute, 64, &mut rng).unwrap();
+    keys::write(dir.path(), &pair).unwrap();
+    keys::write(dir.path(), &f.shard_key).unwrap();
+    let plain = zkgov_prover::prove::ComputeJob::new(
+        records(0),
+        &peaks(),
+        THRESHOLD,
+        context(),
+        &[3; 32],
+        Some(64),
+    )
+    .unwrap();
+    let mut c = plain.prove(&pair, &mut rng).unwrap();
+    c.shards = f.claim.shards.clone();
+    let e = verify_claim(&c, &KeyStore::new(dir.path()))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("shard proofs belong to sharded compute claims only"),
+        "{e}"
+    );
+}
+
+#[test]
+fn every_stated_field_is_bound() {
+    // Each change of what the statement says (context, accelerator names, peaks) makes the
+    // claim fail: the context binds through the aggregate, the peaks through every shard proof.
+    let f = fixture();
+    type Change = fn(&mut ShardedComputeStatement);
+    let changes: [(&str, Change); 6] = [
+        ("policy id", |s| s.context.policy_id = "ca-sb53".into()),
+        ("epoch", |s| s.context.epoch += 1),
+        ("nonce", |s| s.context.nonce = Some("00".into())),
+        ("accelerator name", |s| {
+            s.peak_table[1].accelerator = "H200".into()
+        }),
+        ("peak", |s| {
+            s.peak_table[1].peak_flop_per_s = "312000000000001".into()
+        }),
+        ("peak row dropped", |s| {
+            s.peak_table.pop();
+        }),
+    ];
+    for (what, change) in changes {
+        let mut c = f.claim.clone();
+        change(sharded(&mut c));
+        let e = verify_claim(&c, &store()).unwrap_err();
+        let named = matches!(
+            e,
+            VerifyError::InvalidProof | VerifyError::InvalidShard { .. }
+        );
+        assert!(named, "{what}: {e}");
+    }
+    // The peaks alone: the aggregate does not see them, the shard proofs do.
+    let mut c = f.claim.clone();
+    sharded(&mut c).peak_table[1].peak_flop_per_s = "312000000000001".into();
+    let e = verify_claim(&c, &store()).unwrap_err();
+    assert!(
+        matches!(e, VerifyError::InvalidShard { index: 0, .. }),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_batch_names_the_claim_and_shard_that_fail() {
+    // Valid, then shard 2 of a copy broken, then valid again: one batch, each result in place.
+    let f = fixture();
+    let mut broken = f.claim.clone();
+    let proofs = &mut broken.shards.as_mut().unwrap().proofs;
+    proofs[2] = proofs[1].clone();
+    let results = verify_claims(&[&f.claim, &broken, &f.claim], &store());
+    assert!(results[0].is_ok() && results[2].is_ok());
+    let e = results[1].as_ref().unwrap_err();
+    assert!(
+        matches!(e, VerifyError::InvalidShard { index: 2, .. }),
+        "{e}"
+    );
+}
+
+#[test]
+fn policies_judge_both_keys() {
+    use zkgov_policy::{
+        policy_file::Policy,
+        verdict::{evaluate, Outcome},
+    };
+    let f = fixture();
+    let policy = |accepted: &[&str]| {
+        let keys: Vec<String> = accepted.iter().map(|k| format!("\"{k}\"")).collect();
+        Policy::from_toml(&format!(
+            r#"format = "zkgov-policy"
+version = 2
+id = "eu-ai-act-art51"
+jurisdiction = "EU"
+title = "t"
+legal_source = "s"
+[context]
+epochs = [2026]
+[keys]
+allow_test_keys = true
+accepted = [{}]
+[[accelerators]]
+name = "H100"
+peak_flop_per_s = "989.4e12"
+[[accelerators]]
+name = "A100"
+peak_flop_per_s = "312e12"
+[[claims]]
+kind = "training-compute"
+direction = "at-most"
+threshold_flop = "1e25"
+"#,
+            keys.join(", ")
+        ))
+        .unwrap()
+    };
+    let claims = [f.claim.clone()];
+    let results = verify_claims(&[&f.claim], &store());
+    let both = [f.aggregate_key.vk.id.as_str(), f.shard_key.vk.id.as_str()];
+    let v = evaluate(&policy(&both), &claims, &results);
+    assert_eq!(v.outcome, Outcome::Compliant, "{v:?}");
+    // Only the aggregate key accepted: the shard proofs were made under a key the policy does not
+    // accept.
+    let v = evaluate(&policy(&both[..1]), &claims, &results);
+    assert_eq!(v.outcome, Outcome::NotShown, "{v:?}");
+    let why = format!("{v:?}");
+    assert!(
+        why.contains(&format!("proved with key {}", &both[1][..12])),
+        "{why}"
+    );
 }

@@ -24,8 +24,8 @@ use ark_r1cs_std::{alloc::AllocVar, eq::EqGadget, fields::fp::FpVar, fields::Fie
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 use zkgov_spec::{
     ledger::{
-        commitment, empty_leaf, Record, CLASS_BITS, DEVICE_BITS, NUM_CLASSES, PEAK_BITS,
-        SECONDS_BITS, THRESHOLD_BITS,
+        commitment, empty_leaf, Record, CLASS_BITS, DEVICE_BITS, MAX_LOG_CAPACITY, NUM_CLASSES,
+        PEAK_BITS, SECONDS_BITS, THRESHOLD_BITS,
     },
     merkle::depth_for,
     poseidon::Domain,
@@ -182,6 +182,10 @@ pub(crate) fn synthesize_records(
     peaks: &[FpVar<Fr>],
     labels: &mut Labels,
 ) -> Result<RecordVars, SynthesisError> {
+    // The no-wrap bound below assumes at most 2^MAX_LOG_CAPACITY slots.
+    if slots.len() > 1 << MAX_LOG_CAPACITY {
+        return Err(SynthesisError::Unsatisfiable);
+    }
     // The total and the count are single linear combinations over every slot (a running
     // `+=` would make a chain of partial sums that synthesis inlines in quadratic time).
     let capacity = slots.len();
@@ -197,29 +201,29 @@ pub(crate) fn synthesize_records(
         let present = wit(w.present)?;
 
         // Every record field is an integer of its declared width.
-        labels.mark(&cs, || format!("record {i}: class range"));
+        labels.mark(cs, || format!("record {i}: class range"));
         let class_bits = enforce_bits(&class, CLASS_BITS)?;
-        labels.mark(&cs, || format!("record {i}: devices range"));
+        labels.mark(cs, || format!("record {i}: devices range"));
         enforce_bits(&devices, DEVICE_BITS)?;
-        labels.mark(&cs, || format!("record {i}: seconds range"));
+        labels.mark(cs, || format!("record {i}: seconds range"));
         enforce_bits(&seconds, SECONDS_BITS)?;
 
         // `present` is a bit, and records fill the slots from the front: present_i implies
         // present_{i-1}, so the records are exactly the first `record_count` slots.
-        labels.mark(&cs, || format!("record {i}: present is a bit"));
+        labels.mark(cs, || format!("record {i}: present is a bit"));
         present.mul_equals(&(FpVar::one() - &present), &FpVar::zero())?;
         if i == 0 {
-            labels.mark(&cs, || format!("record {i}: first slot is present"));
+            labels.mark(cs, || format!("record {i}: first slot is present"));
             present.enforce_equal(&FpVar::one())?;
         }
-        labels.mark(&cs, || format!("record {i}: slots filled in order"));
+        labels.mark(cs, || format!("record {i}: slots filled in order"));
         present.mul_equals(&(FpVar::one() - &previous_present), &FpVar::zero())?;
 
         // An empty slot holds the zero record, i.e. the defined empty leaf. The leaf is the
         // packed record (injective, since every field is range-checked above).
         let packed = &class + &devices * shift_devices + &seconds * shift_seconds;
         let absent = FpVar::one() - &present;
-        labels.mark(&cs, || format!("record {i}: empty slot is zero"));
+        labels.mark(cs, || format!("record {i}: empty slot is zero"));
         absent.mul_equals(&packed, &FpVar::zero())?;
         leaves.push(packed);
 
@@ -228,13 +232,13 @@ pub(crate) fn synthesize_records(
         // iff `x ≠ 0` or the slot is empty; with the range checks above, nonzero is ≥ 1.
         // Without this, present all-zero records would inflate the count at no FLOP cost.
         let inverse_if_present = |x: Fr| wit(x.inverse().unwrap_or(Fr::ZERO) * w.present);
-        labels.mark(&cs, || format!("record {i}: devices at least 1"));
+        labels.mark(cs, || format!("record {i}: devices at least 1"));
         devices.mul_equals(&inverse_if_present(w.devices)?, &present)?;
-        labels.mark(&cs, || format!("record {i}: seconds at least 1"));
+        labels.mark(cs, || format!("record {i}: seconds at least 1"));
         seconds.mul_equals(&inverse_if_present(w.seconds)?, &present)?;
 
         // FLOP bound of the record: devices × seconds × peak[class]; below 2^116.
-        labels.mark(&cs, || format!("record {i}: flop"));
+        labels.mark(cs, || format!("record {i}: flop"));
         let peak = select(&class_bits, peaks)?;
         flops.push((&devices * &seconds) * peak);
         presents.push(present.clone());

@@ -12,7 +12,7 @@ use crate::{
 use ark_bn254::Fr;
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 use zkgov_spec::{
-    merkle::depth_for,
+    merkle::ledger_depth_for,
     shard::{AGGREGATE_CIRCUIT, SHARD_CAPACITIES, SHARD_CIRCUIT, SHARD_SLOTS},
     statement::{COMPUTE_CIRCUIT, EVAL_CIRCUIT, OPENING_CIRCUIT},
     SpecError,
@@ -83,11 +83,13 @@ impl Circuit {
     }
 
     /// The capacities a key of this circuit can have: the capacity classes of
-    /// [`zkgov_spec::merkle::CAPACITIES`], for shards only the powers of 16
+    /// [`zkgov_spec::merkle::CAPACITIES`], for openings every ledger size
+    /// ([`zkgov_spec::merkle::LEDGER_CAPACITIES`]), for shards only the powers of 16
     /// ([`SHARD_CAPACITIES`]), for the aggregate its slot counts ([`SHARD_SLOTS`]).
     pub fn capacities(self) -> &'static [u64] {
         match self {
-            Circuit::Compute | Circuit::Eval | Circuit::Opening => &zkgov_spec::merkle::CAPACITIES,
+            Circuit::Compute | Circuit::Eval => &zkgov_spec::merkle::CAPACITIES,
+            Circuit::Opening => &zkgov_spec::merkle::LEDGER_CAPACITIES,
             Circuit::Shard => &SHARD_CAPACITIES,
             Circuit::Aggregate => &SHARD_SLOTS,
         }
@@ -96,7 +98,7 @@ impl Circuit {
     /// The circuit with an all-zero witness at `capacity` (one of [`Circuit::capacities`]): the
     /// shape a setup or the prepared prover needs.
     pub fn blank(self, capacity: u64) -> Result<BlankCircuit, SpecError> {
-        let depth = depth_for(capacity)?;
+        let depth = ledger_depth_for(capacity)?;
         if !self.capacities().contains(&capacity) {
             return Err(SpecError::bad_value(
                 "capacity",

@@ -50,7 +50,7 @@ impl LedgerCommitment {
         seed: &[u8; 32],
         capacity: u64,
     ) -> Result<Self, zkgov_spec::SpecError> {
-        let depth = merkle::depth_for(capacity)?;
+        let depth = merkle::ledger_depth_for(capacity)?;
         if records.len() as u64 > capacity {
             return Err(zkgov_spec::SpecError::bad_value(
                 "records",

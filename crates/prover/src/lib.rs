@@ -16,6 +16,7 @@ pub mod commit;
 pub mod error;
 pub mod eval;
 pub mod keys;
+pub mod plan;
 pub mod prove;
 pub mod provider;
 pub mod seeds;

@@ -174,10 +174,13 @@ impl ShardedJob {
     ) -> Result<String, ProveError> {
         check_key(&key.vk, SHARD_CIRCUIT, self.layout().shard_capacity)?;
         let circuit = self.shard_circuit(index).ok_or_else(|| {
-            ProveError::ClaimFalse(format!(
-                "shard {index} does not exist (the ledger has {} shards)",
-                self.layout().shard_count()
-            ))
+            ProveError::import(
+                "shard index",
+                format!(
+                    "shard {index} does not exist (the ledger has {} shards)",
+                    self.layout().shard_count()
+                ),
+            )
         })?;
         let proof = key.prove(circuit, rng)?;
         verify_groth16(&key.vk, &proof, &self.inputs.shard_inputs(index))?;

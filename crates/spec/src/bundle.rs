@@ -24,7 +24,7 @@
 use crate::{
     error::SpecError,
     shard::ShardedComputeStatement,
-    statement::{ComputeStatement, EvalStatement},
+    statement::{ComputeInputs, ComputeStatement, EvalStatement},
 };
 use serde::{Deserialize, Serialize};
 
@@ -89,6 +89,18 @@ pub enum Statement {
     /// Training compute stayed at or below a FLOP threshold, for a ledger proved in shards.
     #[serde(rename = "training-compute-sharded")]
     ShardedCompute(Box<ShardedComputeStatement>),
+}
+
+impl Statement {
+    /// The compute claim this statement makes about a whole committed ledger, parsed: a compute
+    /// claim itself, or a sharded one seen as one ledger; `None` for other kinds.
+    pub fn ledger_claim(&self) -> Option<Result<ComputeInputs, SpecError>> {
+        match self {
+            Statement::Compute(c) => Some(c.parse()),
+            Statement::ShardedCompute(s) => Some(s.parse().map(|s| s.compute)),
+            Statement::Eval(_) => None,
+        }
+    }
 }
 
 impl Bundle {

@@ -27,6 +27,27 @@ pub const CAPACITIES: [u64; 13] = [
 ];
 const _: () = assert!(CAPACITIES[CAPACITIES.len() - 1] == 1 << crate::ledger::MAX_LOG_CAPACITY);
 
+/// The sizes a committed ledger's tree can have: the capacity classes, and the larger trees of
+/// sharded ledgers (`crate::shard`: 65,536-record shards under 16 or 256 slots). Only the
+/// spot-check opening circuit, which checks one path, is made at these sizes.
+pub const LEDGER_CAPACITIES: [u64; 15] = [
+    16,
+    32,
+    64,
+    128,
+    256,
+    512,
+    1024,
+    2048,
+    4096,
+    8192,
+    16384,
+    32768,
+    65536,
+    1 << 20,
+    1 << 24,
+];
+
 /// Children of an inner node.
 pub const ARITY: usize = 16;
 
@@ -37,6 +58,17 @@ pub fn depth_for(capacity: u64) -> Result<usize, SpecError> {
         return Err(SpecError::bad_value(
             "capacity",
             format!("{capacity} is not a capacity class (expected one of {CAPACITIES:?})"),
+        ));
+    }
+    Ok(capacity.trailing_zeros().div_ceil(ARITY.trailing_zeros()) as usize)
+}
+
+/// Depth of a committed ledger's tree of `capacity` slots (one of [`LEDGER_CAPACITIES`]).
+pub fn ledger_depth_for(capacity: u64) -> Result<usize, SpecError> {
+    if !LEDGER_CAPACITIES.contains(&capacity) {
+        return Err(SpecError::bad_value(
+            "capacity",
+            format!("{capacity} is not a ledger capacity (expected one of {LEDGER_CAPACITIES:?})"),
         ));
     }
     Ok(capacity.trailing_zeros().div_ceil(ARITY.trailing_zeros()) as usize)

@@ -407,30 +407,35 @@ mod tests {
 
     #[test]
     fn the_sharded_ledger_tree_is_the_unsharded_one() {
-        // 40 records in shards of 16 under 16 slots: the root over the shard roots (unused slots
-        // empty) equals the root of the same records in one tree of 256 slots.
-        let records: Vec<Fr> = (0..40u32)
-            .map(|i| {
-                Record {
-                    class: 1,
-                    devices: i + 1,
-                    seconds: 7,
-                }
-                .packed()
-            })
-            .collect();
-        let layout = ShardLayout::for_records(40, 16).unwrap();
-        let mut roots: Vec<Fr> = (0..layout.shard_count())
-            .map(|i| {
-                merkle::root(
-                    records[layout.range(i)].to_vec(),
-                    empty_leaf(),
-                    layout.shard_depth(),
-                )
-            })
-            .collect();
-        roots.resize(16, empty_shard_root(layout.shard_depth()));
-        let sharded = merkle::root(roots, empty_shard_root(1), layout.slot_depth());
-        assert_eq!(sharded, merkle::root(records, empty_leaf(), 2));
+        // For each layout: the root over the shard roots (unused slots empty) equals the root of
+        // the same records in one tree of `shard_capacity × shard_slots` slots.
+        for (n, capacity, slots) in [(40, 16, 16), (300, 256, 16), (300, 16, 256), (40, 16, 256)] {
+            let records: Vec<Fr> = (0..n as u32)
+                .map(|i| {
+                    Record {
+                        class: 1,
+                        devices: i + 1,
+                        seconds: 7,
+                    }
+                    .packed()
+                })
+                .collect();
+            let layout = ShardLayout::new(n, capacity, slots).unwrap();
+            let empty = empty_shard_root(layout.shard_depth());
+            let mut roots: Vec<Fr> = (0..layout.shard_count())
+                .map(|i| {
+                    let part = records[layout.range(i)].to_vec();
+                    merkle::root(part, empty_leaf(), layout.shard_depth())
+                })
+                .collect();
+            roots.resize(slots as usize, empty);
+            let sharded = merkle::root(roots, empty, layout.slot_depth());
+            let depth = merkle::ledger_depth_for(layout.ledger_capacity()).unwrap();
+            assert_eq!(
+                sharded,
+                merkle::root(records, empty_leaf(), depth),
+                "{n} records in shards of {capacity} under {slots} slots"
+            );
+        }
     }
 }

@@ -182,7 +182,7 @@ impl Challenge {
 /// Checks that `k` distinct records can be drawn from a ledger of `record_count` records in
 /// `capacity` slots.
 fn check_counts(capacity: u64, record_count: u64, k: usize) -> Result<(), SpecError> {
-    merkle::depth_for(capacity)?;
+    merkle::ledger_depth_for(capacity)?;
     let bad = |reason: String| Err(SpecError::bad_value("challenge", reason));
     if record_count > capacity {
         return bad(format!(
@@ -376,7 +376,7 @@ mod tests {
         let e = refusal(64, 45, vec![]);
         assert!(e.contains("no records to open"), "{e}");
         let e = refusal(100, 45, vec![0]);
-        assert!(e.contains("100 is not a capacity class"), "{e}");
+        assert!(e.contains("100 is not a ledger capacity"), "{e}");
         // The same checks guard the regulator's own derivation.
         let e = Challenge::derive(Fr::from(5u64), 16, 12, &[3; 32], 13).unwrap_err();
         assert!(e
