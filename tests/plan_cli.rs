@@ -133,7 +133,7 @@ fn a_plan_runs_locally_resumes_and_verifies() {
         };
         assert!(verify(&d.join("ex/claim-1"), "public.json"));
         for s in shard_dirs {
-            assert!(verify(Path::new(s.as_str().unwrap()), "public.json"), "{s}");
+            assert!(verify(&d.join(s.as_str().unwrap()), "public.json"), "{s}");
         }
         let other = d.join("ex/claim-1/shard-000002/public.json");
         assert!(!verify(
