@@ -84,6 +84,10 @@ enum Command {
     /// Plan a claim too large for one proof as shards (a Slurm job array or a local run).
     #[command(subcommand)]
     Plan(crate::plan_cmd::PlanCommand),
+    /// A disclosure registry every state sees alike: an append-only log of bundles with signed
+    /// checkpoints and witnesses, a web page, and the commands to publish, read and witness it.
+    #[command(subcommand)]
+    Registry(crate::registry_cmd::RegistryCommand),
     /// Run a plan's missing shard proofs and its aggregate proof.
     RunPlan {
         /// The job directory (`zkgov plan compute --out`).
@@ -137,6 +141,10 @@ enum Command {
         /// The phase 1 (zkgov phase-1 file or .ptau) each `--ceremony` started from, in order.
         #[arg(long = "phase1", requires = "ceremonies")]
         phase1s: Vec<PathBuf>,
+        /// Also check that each bundle is published in this disclosure registry (URL), included
+        /// under a checkpoint co-signed by the witnesses each policy's `[registry]` section trusts.
+        #[arg(long, requires = "policies")]
+        registry: Option<String>,
     },
     /// Policy files: check that one parses and show what it requires.
     #[command(subcommand)]
@@ -477,6 +485,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
     let json = cli.json;
     match cli.command {
         Command::Demo { dir } => demo::run(dir, json),
+        Command::Registry(cmd) => crate::registry_cmd::run(cmd, json),
         Command::Ceremony(cmd) => crate::ceremony_cmd::run(cmd, json),
         Command::Attest(cmd) => crate::attest_cmd::run(cmd, json),
         Command::Keygen {
@@ -532,6 +541,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             nonce,
             ceremonies,
             phase1s,
+            registry,
         } => {
             if ceremonies.len() != phase1s.len() {
                 return Err(zkgov_spec::SpecError::bad_value(
@@ -555,6 +565,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
                     nonce: nonce.as_deref(),
                     ceremonies: checked,
                 },
+                registry.as_deref(),
                 json,
             )
         }

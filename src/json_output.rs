@@ -115,7 +115,7 @@ macro_rules! outputs {
 }
 
 /// Every `--json` output's schema.
-pub const OUTPUTS: [SchemaEntry; 28] = outputs![
+pub const OUTPUTS: [SchemaEntry; 35] = outputs![
     ErrorOutput,
     SchemaListOutput,
     DemoOutput,
@@ -144,6 +144,13 @@ pub const OUTPUTS: [SchemaEntry; 28] = outputs![
     CeremonyContributeOutput,
     CeremonyVerifyOutput,
     CeremonyFinalizeOutput,
+    RegistryInitOutput,
+    RegistryWitnessKeyOutput,
+    RegistryPublishOutput,
+    RegistryGetOutput,
+    RegistryListOutput,
+    RegistryProofOutput,
+    RegistryWitnessOutput,
 ];
 
 /// The schemas of the files users exchange.
@@ -471,6 +478,10 @@ pub struct VerifiedBundle {
     pub claims: Vec<ClaimOutcome>,
     /// Per policy, in the order given.
     pub verdicts: Vec<PolicyVerdict>,
+    /// With `--registry`: per policy with a `[registry]` section, whether the bundle is shown to
+    /// be published (absent without `--registry`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub publications: Vec<zkgov_registry::client::PolicyPublication>,
 }
 
 /// One claim's result.
@@ -915,4 +926,105 @@ pub struct SchemaListed {
     pub format: String,
     /// `output` (a command's `--json` output) or `file` (a file users exchange).
     pub kind: String,
+}
+
+/// `zkgov registry init --json`.
+#[derive(Serialize, JsonSchema)]
+pub struct RegistryInitOutput {
+    /// What was written.
+    #[serde(flatten)]
+    pub init: zkgov_registry::config::Initialized,
+}
+
+impl JsonOutput for RegistryInitOutput {
+    const FORMAT: &'static str = "zkgov-registry-init-output";
+}
+
+/// `zkgov registry witness-key --json`.
+#[derive(Serialize, JsonSchema)]
+pub struct RegistryWitnessKeyOutput {
+    /// The secret key file (mode 0600).
+    pub secret_key_file: PathBuf,
+    /// The public key file.
+    pub public_key_file: PathBuf,
+    /// The public key (`name+id+base64`, cosignature/v1).
+    pub public_key: String,
+}
+
+impl JsonOutput for RegistryWitnessKeyOutput {
+    const FORMAT: &'static str = "zkgov-registry-witness-key-output";
+}
+
+/// `zkgov registry publish --json`.
+#[derive(Serialize, JsonSchema)]
+pub struct RegistryPublishOutput {
+    /// The registry's answer.
+    #[serde(flatten)]
+    pub published: zkgov_registry::api::Published,
+}
+
+impl JsonOutput for RegistryPublishOutput {
+    const FORMAT: &'static str = "zkgov-registry-publish-output";
+}
+
+/// `zkgov registry get --json`.
+#[derive(Serialize, JsonSchema)]
+pub struct RegistryGetOutput {
+    /// The entry's index.
+    pub index: u64,
+    /// The entry.
+    pub leaf: zkgov_registry::log::EntryLeaf,
+    /// Its RFC 6962 leaf hash, hex.
+    pub leaf_hash: String,
+    /// Whether the served bundle has the SHA-256 the entry records.
+    pub bundle_matches_leaf: bool,
+    /// Where the bundle was written (`--out`).
+    pub bundle_file: Option<PathBuf>,
+}
+
+impl JsonOutput for RegistryGetOutput {
+    const FORMAT: &'static str = "zkgov-registry-get-output";
+}
+
+/// `zkgov registry list --json`.
+#[derive(Serialize, JsonSchema)]
+pub struct RegistryListOutput {
+    /// The registry's answer.
+    #[serde(flatten)]
+    pub list: zkgov_registry::api::EntryList,
+}
+
+impl JsonOutput for RegistryListOutput {
+    const FORMAT: &'static str = "zkgov-registry-list-output";
+}
+
+/// `zkgov registry proof … --json`.
+#[derive(Serialize, JsonSchema)]
+pub struct RegistryProofOutput {
+    /// `inclusion` or `consistency`.
+    pub kind: String,
+    /// Always true (a proof that does not verify is an error).
+    pub verified: bool,
+    /// The newest checkpoint's size.
+    pub size: u64,
+    /// Its root, hex.
+    pub root: String,
+    /// The proof, hex.
+    pub proof: Vec<String>,
+}
+
+impl JsonOutput for RegistryProofOutput {
+    const FORMAT: &'static str = "zkgov-registry-proof-output";
+}
+
+/// `zkgov registry witness --json` (one line per round).
+#[derive(Serialize, JsonSchema)]
+pub struct RegistryWitnessOutput {
+    /// What the round did.
+    #[serde(flatten)]
+    pub report: zkgov_registry::witness::WitnessReport,
+}
+
+impl JsonOutput for RegistryWitnessOutput {
+    const FORMAT: &'static str = "zkgov-registry-witness-output";
 }

@@ -31,6 +31,7 @@ mod help_cmd;
 mod json_output;
 mod output;
 mod plan_cmd;
+mod registry_cmd;
 mod schema_cmd;
 mod spotcheck;
 mod verify_cmd;

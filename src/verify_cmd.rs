@@ -11,19 +11,59 @@ use crate::{
 use std::{path::PathBuf, process::ExitCode};
 use zkgov_policy::{
     session::{BundleReport, Report},
-    Policy, VerifyRequest,
+    ExitClass, Policy, VerifyRequest,
 };
 
 /// `zkgov verify`: the library's decision ([`zkgov_policy::verify`]), printed.
-pub fn verify(request: VerifyRequest, json: bool) -> Result<ExitCode, CliError> {
+///
+/// With `registry`, each readable bundle must also be published there, as each policy with a
+/// `[registry]` section requires ([`zkgov_registry::client::check_publications`]); publication not
+/// shown turns an accepted session into "not shown" (exit 3).
+pub fn verify(
+    request: VerifyRequest,
+    registry: Option<&str>,
+    json: bool,
+) -> Result<ExitCode, CliError> {
     let with_policies = !request.policies.is_empty();
+    let policies = match registry {
+        Some(_) => request
+            .policies
+            .iter()
+            .map(|p| Policy::read(p))
+            .collect::<Result<Vec<_>, _>>()?,
+        None => Vec::new(),
+    };
     let report = zkgov_policy::verify(request)?;
-    let class = report.exit_class();
-    if json {
-        json_output::print(&report_json(&report));
-    } else {
+    let mut publications = Vec::new();
+    if let Some(url) = registry {
         for b in &report.bundles {
+            if b.unreadable.is_some() {
+                publications.push(Vec::new());
+                continue;
+            }
+            let bytes = zkgov_spec::files::read_bounded(
+                &b.path,
+                zkgov_spec::bundle::MAX_BUNDLE_BYTES,
+                "bundle",
+            )?;
+            publications.push(
+                zkgov_registry::client::check_publications(url, bytes.as_bytes(), &policies)
+                    .map_err(|e| CliError::input("--registry", e.to_string()))?,
+            );
+        }
+    }
+    let mut class = report.exit_class();
+    if class == ExitClass::Accepted && publications.iter().flatten().any(|p| !p.published) {
+        class = ExitClass::NotShown;
+    }
+    if json {
+        json_output::print(&report_json(&report, class, publications));
+    } else {
+        for (i, b) in report.bundles.iter().enumerate() {
             print_bundle(b);
+            for p in publications.get(i).into_iter().flatten() {
+                println!("\n  Registry ({}): {}", p.policy_id, p.summary);
+            }
         }
         if report.claims_checked > 1 {
             println!(
@@ -40,11 +80,17 @@ pub fn verify(request: VerifyRequest, json: bool) -> Result<ExitCode, CliError> 
 }
 
 /// The `--json` report.
-fn report_json(report: &Report) -> VerifyReport {
+fn report_json(
+    report: &Report,
+    class: ExitClass,
+    publications: Vec<Vec<zkgov_registry::client::PolicyPublication>>,
+) -> VerifyReport {
+    let mut publications = publications.into_iter();
     let bundles = report
         .bundles
         .iter()
         .map(|b| VerifiedBundle {
+            publications: publications.next().unwrap_or_default(),
             bundle: b.path.clone(),
             readable: b.unreadable.is_none(),
             error: b.unreadable.as_ref().map(|e| e.to_string()),
@@ -75,7 +121,6 @@ fn report_json(report: &Report) -> VerifyReport {
             verdicts: b.verdicts.clone(),
         })
         .collect();
-    let class = report.exit_class();
     VerifyReport {
         all_valid: report.all_valid(),
         all_compliant: report.all_compliant(),

@@ -1,6 +1,8 @@
 //! Helpers shared by the end-to-end tests.
 #![allow(dead_code)] // each test crate uses its own subset
 
+pub mod registry;
+
 use std::path::Path;
 use std::process::{Command, Output};
 

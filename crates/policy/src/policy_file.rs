@@ -36,7 +36,7 @@
 //! Claim kinds are a tagged enum ([`Requirement`]) so that each kind's rules live in one `match`
 //! arm; adding a kind is adding a variant.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::path::Path;
 use zkgov_spec::eval::Direction;
 use zkgov_spec::SpecError;
@@ -372,6 +372,8 @@ pub struct Policy {
     pub providers: Vec<Attester>,
     /// The claims it asks for.
     pub requirements: Vec<Requirement>,
+    /// The registry the policy requires publication in, if any.
+    pub registry: Option<RegistryRequirement>,
 }
 
 /// A policy file (`zkgov-policy`, TOML): what one jurisdiction requires of a bundle. Every field is
@@ -413,6 +415,27 @@ struct PolicyFile {
     providers: Vec<AttesterFile>,
     /// The claims the policy requires, per kind.
     claims: Vec<ClaimFile>,
+    /// The disclosure registry a bundle must be published in (checked by `zkgov verify
+    /// --registry`).
+    #[serde(default)]
+    registry: Option<RegistryRequirement>,
+}
+
+/// `[registry]`: which disclosure registry this policy trusts, and how many of which witnesses
+/// must have co-signed a checkpoint that includes a bundle before it counts as published. The keys
+/// are C2SP note verifier keys (`name+id+base64`); the registry crate checks them.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RegistryRequirement {
+    /// The log's public key (its name is the log's origin).
+    pub log_key: String,
+    /// The witnesses this policy trusts (cosignature/v1 keys).
+    #[serde(default)]
+    pub witnesses: Vec<String>,
+    /// How many distinct trusted witnesses must have co-signed (0 to the number listed).
+    #[serde(default)]
+    pub witness_quorum: usize,
 }
 
 /// `[context]`: the proof contexts a policy accepts.
@@ -657,6 +680,14 @@ impl Policy {
                 "name the legal text this policy implements",
             ));
         }
+        if let Some(r) = &f.registry {
+            if r.witness_quorum > r.witnesses.len() {
+                return Err(SpecError::bad_value(
+                    "registry.witness_quorum",
+                    "more witnesses are required than the policy lists",
+                ));
+            }
+        }
         if f.context.epochs.is_empty() {
             return Err(SpecError::bad_value(
                 "context.epochs",
@@ -865,6 +896,7 @@ impl Policy {
             attesters,
             providers,
             requirements,
+            registry: f.registry,
         })
     }
 

@@ -192,28 +192,50 @@ pub fn verify(request: VerifyRequest) -> Result<Report, PolicyError> {
         .into());
     }
     let store = KeyStore::new(request.keys).with_ceremonies(request.ceremonies);
-    let mut verifier = Verifier::new(&store);
-    for b in read.iter().flatten() {
-        b.claims.iter().for_each(|c| verifier.queue(c));
+    let bundles = request.bundles.iter().cloned().zip(read).collect();
+    Ok(verify_read(
+        &policies,
+        bundles,
+        &store,
+        request.trusted_attesters,
+    ))
+}
+
+/// The decision over bundles already read (or that failed to read), each named by a path or
+/// label: what [`verify`] does after reading files, and what a service holding bundles in memory
+/// calls directly. Policies are as parsed (with any request nonce applied).
+pub fn verify_read(
+    policies: &[Policy],
+    read: Vec<(PathBuf, Result<Bundle, SpecError>)>,
+    store: &KeyStore,
+    trusted_attesters: &[String],
+) -> Report {
+    let mut verifier = Verifier::new(store);
+    for (_, b) in &read {
+        if let Ok(b) = b {
+            b.claims.iter().for_each(|c| verifier.queue(c));
+        }
     }
-    let claims_checked = read.iter().flatten().map(|b| b.claims.len()).sum();
+    let claims_checked = read
+        .iter()
+        .filter_map(|(_, b)| b.as_ref().ok())
+        .map(|b| b.claims.len())
+        .sum();
     let started = std::time::Instant::now();
-    let apply_trust = !request.trusted_attesters.is_empty() || policies.is_empty();
+    let apply_trust = !trusted_attesters.is_empty() || policies.is_empty();
     let mut results = verifier.verify().into_iter().map(|r| {
         if apply_trust {
-            r.and_then(|v| check_attester(&v.statement, request.trusted_attesters).map(|_| v))
+            r.and_then(|v| check_attester(&v.statement, trusted_attesters).map(|_| v))
         } else {
             r
         }
     });
     let verify_seconds = started.elapsed().as_secs_f64();
-    let bundles = request
-        .bundles
-        .iter()
-        .zip(read)
+    let bundles = read
+        .into_iter()
         .map(|(path, bundle)| match bundle {
             Err(e) => BundleReport {
-                path: path.clone(),
+                path,
                 unreadable: Some(e),
                 claims: Vec::new(),
                 verdicts: Vec::new(),
@@ -236,7 +258,7 @@ pub fn verify(request: VerifyRequest) -> Result<Report, PolicyError> {
                     })
                     .collect();
                 BundleReport {
-                    path: path.clone(),
+                    path,
                     unreadable: None,
                     claims,
                     verdicts,
@@ -244,10 +266,10 @@ pub fn verify(request: VerifyRequest) -> Result<Report, PolicyError> {
             }
         })
         .collect();
-    Ok(Report {
+    Report {
         bundles,
         policy_ids: policies.iter().map(|p| p.id.clone()).collect(),
         claims_checked,
         verify_seconds,
-    })
+    }
 }

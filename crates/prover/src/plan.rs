@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use zkgov_evidence::ledger_file::PeakTable;
 use zkgov_spec::{
     bundle::Bundle,
-    files::{read_bounded, write_atomic},
+    files::{read_bounded, write_atomic, write_atomic_private},
     ledger::Record,
     shard::{AGGREGATE_CIRCUIT, SHARD_CIRCUIT},
     statement::{Context, PeakEntry},
@@ -168,8 +168,8 @@ impl Plan {
             create_private_dir(&staging.join("shards"))?;
             create_private_dir(&staging.join("logs"))?;
             let records = encode_records(&job.records);
-            write_private(&staging.join("records.bin"), &records)?;
-            write_private(&staging.join("SECRET-seed"), hex::encode(seed).as_bytes())?;
+            write_atomic_private(&staging.join("records.bin"), &records)?;
+            write_atomic_private(&staging.join("SECRET-seed"), hex::encode(seed).as_bytes())?;
             let statement = job.inputs.to_statement();
             let file = PlanFile {
                 format: PLAN_FORMAT.into(),
@@ -487,18 +487,6 @@ fn create_private_dir(dir: &Path) -> Result<(), ProveError> {
     b.recursive(true)
         .create(dir)
         .map_err(|e| ProveError::io(dir, e))
-}
-
-/// Writes a file only its owner can read (atomically).
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), ProveError> {
-    write_atomic(path, bytes)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| ProveError::io(path, e))?;
-    }
-    Ok(())
 }
 
 #[cfg(unix)]

@@ -33,6 +33,20 @@ pub fn write_atomic_with(
     path: &std::path::Path,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), SpecError> {
+    write_atomic_mode(path, 0o644, fill)
+}
+
+/// [`write_atomic`] for secrets: the file is created readable by its owner only (mode 0600 on
+/// Unix) before anything is written to it.
+pub fn write_atomic_private(path: &std::path::Path, bytes: &[u8]) -> Result<(), SpecError> {
+    write_atomic_mode(path, 0o600, |w| w.write_all(bytes))
+}
+
+fn write_atomic_mode(
+    path: &std::path::Path,
+    mode: u32,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), SpecError> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
     if let Some(d) = dir {
         std::fs::create_dir_all(d).map_err(|e| SpecError::io(d, e))?;
@@ -42,7 +56,14 @@ pub fn write_atomic_with(
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_else(|| "out".into());
     let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    let result = std::fs::File::create(&tmp)
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+    #[cfg(not(unix))]
+    let _ = mode;
+    let result = options
+        .open(&tmp)
         .and_then(|f| {
             let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
             fill(&mut w)?;
