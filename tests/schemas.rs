@@ -617,6 +617,110 @@ fn real_outputs_and_files_match_their_schemas() {
     let e = c.run("error", d, &["inspect", "garbage.json"], 1);
     assert!(e["error"].as_str().unwrap().contains("malformed"), "{e}");
 
+    // The registry: init, a witness key, a served log, publish, get, list, a proof, a witness round.
+    let init = c.run(
+        "registry-init-output",
+        d,
+        &[
+            "registry",
+            "init",
+            "reg",
+            "--origin",
+            "registry.test/zkgov",
+            "--submitter",
+            "Lab",
+            "--keys",
+            "../keys",
+        ],
+        0,
+    );
+    let log_key = init["log_public_key"].as_str().unwrap().to_string();
+    let w = c.run(
+        "registry-witness-key-output",
+        d,
+        &[
+            "registry",
+            "witness-key",
+            "--name",
+            "witness.test",
+            "--out",
+            "w.key",
+        ],
+        0,
+    );
+    common::registry::configure(
+        &d.join("reg/registry.toml"),
+        &[],
+        &format!(
+            "\n[[witness]]\nkey = \"{}\"\n",
+            w["public_key"].as_str().unwrap()
+        ),
+    );
+    let server =
+        common::registry::Server::start(&d.join("reg/registry.toml"), None, &d.join("reg.log"));
+    let url = server.url.clone();
+    let published = c.run(
+        "registry-publish-output",
+        d,
+        &[
+            "registry",
+            "publish",
+            "b.json",
+            "--registry",
+            &url,
+            "--token-file",
+            "reg/submitter.token",
+        ],
+        0,
+    );
+    assert_eq!(published["index"], 0, "{published:#}");
+    c.run(
+        "registry-get-output",
+        d,
+        &["registry", "get", "0", "--registry", &url],
+        0,
+    );
+    c.run(
+        "registry-list-output",
+        d,
+        &["registry", "list", "--registry", &url],
+        0,
+    );
+    c.run(
+        "registry-proof-output",
+        d,
+        &[
+            "registry",
+            "proof",
+            "inclusion",
+            "--index",
+            "0",
+            "--registry",
+            &url,
+            "--log-key",
+            &log_key,
+        ],
+        0,
+    );
+    c.run(
+        "registry-witness-output",
+        d,
+        &[
+            "registry",
+            "witness",
+            "--registry",
+            &url,
+            "--log-key",
+            &log_key,
+            "--key",
+            "w.key",
+            "--state",
+            "w.state",
+        ],
+        0,
+    );
+    drop(server);
+
     // Every policy file, the examples' and this test's, read as JSON.
     let mut policies: Vec<PathBuf> =
         std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("policies"))

@@ -8,8 +8,9 @@
 #
 # The cluster: role zkgov (password zkgov, CREATEDB, so tests can create and drop their own
 # databases) owning database zkgov_test; TCP on 127.0.0.1 only, password (scram-sha-256) auth;
-# superuser access only as the postgres OS user over the unix socket. It is a disposable test
-# cluster, so fsync is off.
+# superuser access only as the postgres OS user over the unix socket. Durability settings are
+# PostgreSQL's defaults (fsync and synchronous commit on), so that the registry's figures against
+# it compare with SQLite's synchronous=FULL.
 #
 # Env: XDG_CACHE_HOME (default $HOME/.cache): D=$XDG_CACHE_HOME/zkgov-postgres holds the url file,
 #      the log and, when the postgres OS user can reach it, the cluster (data/, run/ for the socket,
@@ -122,9 +123,6 @@ write_if_changed "$DATA/zkgov.conf" <<EOF && restart=1
 listen_addresses = '127.0.0.1'
 port = $PORT
 unix_socket_directories = '$SOCK'
-fsync = off
-synchronous_commit = off
-full_page_writes = off
 EOF
 if ! grep -qx "include 'zkgov.conf'" "$DATA/postgresql.conf"; then
     echo "include 'zkgov.conf'" >>"$DATA/postgresql.conf"
