@@ -815,3 +815,77 @@ fn the_page_lists_entries_and_shows_a_tampered_one_failing_in_chromium() {
         let _ = std::fs::copy(&shot, Path::new(&dir).join("registry-page.png"));
     }
 }
+
+/// The README's third command: `zkgov registry demo` starts a registry on SQLite in a local
+/// directory, runs the demo and publishes its bundle; the page shows it included.
+#[test]
+fn registry_demo_publishes_the_demo_bundle() {
+    use std::io::BufRead;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("registry-demo");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zkgov"))
+        .args([
+            "registry",
+            "demo",
+            "--dir",
+            dir.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut transcript = String::new();
+    let url = loop {
+        let line = lines
+            .next()
+            .unwrap_or_else(|| panic!("ended early:\n{transcript}"))
+            .unwrap();
+        transcript.push_str(&line);
+        transcript.push('\n');
+        if let Some(rest) = line.strip_prefix("Open ") {
+            break rest.split('/').take(3).collect::<Vec<_>>().join("/");
+        }
+    };
+    assert!(transcript.contains("Published at index 0"), "{transcript}");
+    assert!(dir.join("registry.db").exists());
+    let page = ureq::get(&format!("{url}/"))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    assert!(
+        page.contains("1 disclosure(s)") && page.contains("INCLUDED"),
+        "{page}"
+    );
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+}
+
+/// The per-client request rate: past it, 429 with a reason, for readers and submitters alike.
+#[test]
+fn requests_beyond_the_rate_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let reg = tmp.path().join("reg");
+    let (config, _) = init_registry(&reg, "registry.test/zkgov", None);
+    configure(&config, &[("requests_per_minute", "3")], "");
+    let server = Server::start(&config, None, &tmp.path().join("server.log"));
+    let get = || match ureq::get(&format!("{}/healthz", server.url)).call() {
+        Ok(r) => (r.status(), r.into_string().unwrap()),
+        Err(ureq::Error::Status(s, r)) => (s, r.into_string().unwrap()),
+        Err(e) => panic!("{e}"),
+    };
+    for _ in 0..3 {
+        assert_eq!(get().0, 200);
+    }
+    let (status, text) = get();
+    assert_eq!(status, 429, "{text}");
+    assert!(text.contains("too many requests"), "{text}");
+    let (status, _) = post(&server.url, Some("x"), "{}");
+    assert_eq!(status, 429);
+}

@@ -13,6 +13,10 @@
 //! or PostgreSQL (one code path through `sqlx`); [`server`] is the HTTP service and its web page;
 //! [`client`] and [`witness`] talk to a registry over HTTP.
 
+#![deny(missing_docs)]
+#![deny(rustdoc::broken_intra_doc_links)]
+#![forbid(unsafe_code)]
+
 pub mod api;
 pub mod client;
 pub mod config;

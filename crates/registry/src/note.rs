@@ -454,7 +454,7 @@ mod tests {
         let c = open_checkpoint(&note, &log_pub, &w_pub).unwrap();
         assert_eq!((c.size, c.root, c.witnesses.len()), (7, root, 0));
         let line = w1.cosign(&note, 1_795_000_000).unwrap();
-        let cosigned = with_signature_lines(&note, &[line.clone()]);
+        let cosigned = with_signature_lines(&note, std::slice::from_ref(&line));
         let c = open_checkpoint(&cosigned, &log_pub, &w_pub).unwrap();
         assert_eq!(c.witnesses, vec!["witness.ruritania".to_string()]);
         // A cosignature over another checkpoint does not verify on this one.
