@@ -9,10 +9,10 @@ use std::{
 };
 use zkgov_registry::{
     api::Published,
-    client::Client,
+    client::{checked_consistency, checked_inclusion, Client},
     config::{self, Config},
-    log::{hash_hex, leaf_hash, sha256_hex, verify_consistency, verify_inclusion, EntryLeaf},
-    note::{open_checkpoint, KeyRole, NoteKey, PublicKey},
+    log::{hash_hex, leaf_hash, sha256_hex},
+    note::{KeyRole, NoteKey, PublicKey},
     server::{self, Registry},
     witness::witness_once,
 };
@@ -489,41 +489,21 @@ fn print_published(p: &Published, url: &str, json: bool) {
 }
 
 fn proof(cmd: ProofCommand, json: bool) -> Result<ExitCode, CliError> {
-    match cmd {
+    let (kind, checked, words) = match cmd {
         ProofCommand::Inclusion {
             registry,
             index,
             log_key: log,
         } => {
             let client = Client::new(&registry.url).map_err(registry_error)?;
-            let log = log_key(&log)?;
-            let c = open_checkpoint(&client.checkpoint().map_err(registry_error)?, &log, &[])
-                .map_err(registry_error)?;
-            let entry = client.entry(index).map_err(registry_error)?;
-            let leaf = EntryLeaf::parse(&entry.leaf_text).map_err(registry_error)?;
-            let proof = client.inclusion(index, c.size).map_err(registry_error)?;
-            verify_inclusion(leaf.hash(), index, c.size, &proof, c.root).map_err(registry_error)?;
-            if json {
-                json_output::print(&json_output::RegistryProofOutput {
-                    kind: "inclusion".into(),
-                    verified: true,
-                    size: c.size,
-                    root: hash_hex(&c.root),
-                    proof: proof.iter().map(hash_hex).collect(),
-                });
-            } else {
-                println!(
-                    "Entry {index} is included in {} at size {} (root {}): {} hashes, verified.",
-                    c.origin,
-                    c.size,
-                    hash_hex(&c.root),
-                    proof.len()
-                );
-                for h in &proof {
-                    println!("  {}", hash_hex(h));
-                }
-            }
-            Ok(ExitCode::SUCCESS)
+            let checked =
+                checked_inclusion(&client, &log_key(&log)?, index).map_err(registry_error)?;
+            let c = &checked.checkpoint;
+            let words = format!(
+                "Entry {index} is included in {} at size {}",
+                c.origin, c.size
+            );
+            ("inclusion", checked, words)
         }
         ProofCommand::Consistency {
             registry,
@@ -532,32 +512,37 @@ fn proof(cmd: ProofCommand, json: bool) -> Result<ExitCode, CliError> {
             log_key: log,
         } => {
             let client = Client::new(&registry.url).map_err(registry_error)?;
-            let log = log_key(&log)?;
             let old_root = zkgov_registry::log::parse_hash_hex("--from-root", &from_root)
                 .map_err(registry_error)?;
-            let c = open_checkpoint(&client.checkpoint().map_err(registry_error)?, &log, &[])
+            let checked = checked_consistency(&client, &log_key(&log)?, from, old_root)
                 .map_err(registry_error)?;
-            let proof = client.consistency(from, c.size).map_err(registry_error)?;
-            verify_consistency(from, old_root, c.size, c.root, &proof).map_err(registry_error)?;
-            if json {
-                json_output::print(&json_output::RegistryProofOutput {
-                    kind: "consistency".into(),
-                    verified: true,
-                    size: c.size,
-                    root: hash_hex(&c.root),
-                    proof: proof.iter().map(hash_hex).collect(),
-                });
-            } else {
-                println!(
-                    "The log at size {} (root {}) extends size {from}: {} hashes, verified.",
-                    c.size,
-                    hash_hex(&c.root),
-                    proof.len()
-                );
-            }
-            Ok(ExitCode::SUCCESS)
+            let words = format!(
+                "The log at size {} extends size {from}",
+                checked.checkpoint.size
+            );
+            ("consistency", checked, words)
+        }
+    };
+    let c = &checked.checkpoint;
+    if json {
+        json_output::print(&json_output::RegistryProofOutput {
+            kind: kind.into(),
+            verified: true,
+            size: c.size,
+            root: hash_hex(&c.root),
+            proof: checked.proof.iter().map(hash_hex).collect(),
+        });
+    } else {
+        println!(
+            "{words} (root {}): {} hashes, verified.",
+            hash_hex(&c.root),
+            checked.proof.len()
+        );
+        for h in &checked.proof {
+            println!("  {}", hash_hex(h));
         }
     }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `zkgov registry demo`.

@@ -101,6 +101,31 @@ fn policy_with_registry(
     path.to_str().unwrap().to_string()
 }
 
+/// `zkgov verify BUNDLE --keys KEYS --policy POLICY --registry URL` (with `--json` if asked).
+fn verify_published(
+    d: &Path,
+    json: bool,
+    bundle: &str,
+    keys: &str,
+    policy: &str,
+    url: &str,
+) -> std::process::Output {
+    let mut args = vec![
+        "verify",
+        bundle,
+        "--keys",
+        keys,
+        "--policy",
+        policy,
+        "--registry",
+        url,
+    ];
+    if json {
+        args.insert(0, "--json");
+    }
+    zkgov(&args, d)
+}
+
 #[test]
 fn publish_refuse_witness_and_verify_against_the_registry() {
     let tmp = tempfile::tempdir().unwrap();
@@ -219,19 +244,7 @@ fn publish_refuse_witness_and_verify_against_the_registry() {
     let both = policy_with_registry(d, "both.toml", &log, &[&w1, &w2], 2);
     let keys = reg.join("keys");
     let keys = keys.to_str().unwrap();
-    let o = zkgov(
-        &[
-            "verify",
-            "a.json",
-            "--keys",
-            keys,
-            "--policy",
-            &both,
-            "--registry",
-            &url,
-        ],
-        d,
-    );
+    let o = verify_published(d, false, "a.json", keys, &both, &url);
     assert!(o.status.success(), "{}", out(&o));
     let text = out(&o);
     assert!(
@@ -240,20 +253,7 @@ fn publish_refuse_witness_and_verify_against_the_registry() {
             && text.contains("seen by witnesses witness.ruritania, witness.freedonia"),
         "{text}"
     );
-    let o = zkgov(
-        &[
-            "--json",
-            "verify",
-            "a.json",
-            "--keys",
-            keys,
-            "--policy",
-            &both,
-            "--registry",
-            &url,
-        ],
-        d,
-    );
+    let o = verify_published(d, true, "a.json", keys, &both, &url);
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(j["bundles"][0]["publications"][0]["published"], true);
     assert_eq!(
@@ -263,19 +263,7 @@ fn publish_refuse_witness_and_verify_against_the_registry() {
 
     // A bundle not published: not shown (exit 3), naming why.
     std::fs::write(d.join("unpublished.json"), factory.bundle(6)).unwrap();
-    let o = zkgov(
-        &[
-            "verify",
-            "unpublished.json",
-            "--keys",
-            keys,
-            "--policy",
-            &both,
-            "--registry",
-            &url,
-        ],
-        d,
-    );
+    let o = verify_published(d, false, "unpublished.json", keys, &both, &url);
     assert_eq!(o.status.code(), Some(3), "{}", out(&o));
     assert!(out(&o).contains("publication NOT SHOWN"), "{}", out(&o));
 
@@ -285,19 +273,7 @@ fn publish_refuse_witness_and_verify_against_the_registry() {
     let (s, _) = post(&url, Some(&token), &c);
     assert_eq!(s, 200);
     assert!(witness(d, &url, &log, &w1_key, "w1.state").status.success());
-    let o = zkgov(
-        &[
-            "verify",
-            "c.json",
-            "--keys",
-            keys,
-            "--policy",
-            &both,
-            "--registry",
-            &url,
-        ],
-        d,
-    );
+    let o = verify_published(d, false, "c.json", keys, &both, &url);
     assert_eq!(o.status.code(), Some(3), "{}", out(&o));
     assert!(
         out(&o).contains("co-signed by 2 of the policy's witnesses"),
@@ -305,19 +281,7 @@ fn publish_refuse_witness_and_verify_against_the_registry() {
         out(&o)
     );
     let one = policy_with_registry(d, "one.toml", &log, &[&w1, &w2], 1);
-    let o = zkgov(
-        &[
-            "verify",
-            "c.json",
-            "--keys",
-            keys,
-            "--policy",
-            &one,
-            "--registry",
-            &url,
-        ],
-        d,
-    );
+    let o = verify_published(d, false, "c.json", keys, &one, &url);
     assert!(o.status.success(), "{}", out(&o));
     assert!(
         out(&o).contains("at index 3") && out(&o).contains("seen by witnesses witness.ruritania")
@@ -327,19 +291,7 @@ fn publish_refuse_witness_and_verify_against_the_registry() {
     let impostor_dir = d.join("impostor");
     init_registry(&impostor_dir, "registry.test/zkgov", None);
     let impostor = policy_with_registry(d, "impostor.toml", &log_key(&impostor_dir), &[&w1], 1);
-    let o = zkgov(
-        &[
-            "verify",
-            "a.json",
-            "--keys",
-            keys,
-            "--policy",
-            &impostor,
-            "--registry",
-            &url,
-        ],
-        d,
-    );
+    let o = verify_published(d, false, "a.json", keys, &impostor, &url);
     assert_eq!(o.status.code(), Some(3), "{}", out(&o));
     assert!(
         out(&o).contains("not signed by the log key") || out(&o).contains("signature"),

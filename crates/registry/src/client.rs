@@ -363,3 +363,47 @@ pub fn check_publications(
         })
         .collect())
 }
+
+/// A proof fetched from a registry and checked against its newest signed checkpoint.
+#[derive(Debug, Clone)]
+pub struct CheckedProof {
+    /// The checkpoint the proof was checked under.
+    pub checkpoint: crate::note::VerifiedCheckpoint,
+    /// The proof's hashes.
+    pub proof: Vec<Hash>,
+}
+
+fn newest_checkpoint(
+    client: &Client,
+    log: &PublicKey,
+) -> Result<crate::note::VerifiedCheckpoint, RegistryError> {
+    open_checkpoint(&client.checkpoint()?, log, &[])
+}
+
+/// Fetches entry `index` and its inclusion proof under the newest checkpoint signed by `log`, and
+/// checks both (the leaf hash is computed here from the served leaf).
+pub fn checked_inclusion(
+    client: &Client,
+    log: &PublicKey,
+    index: u64,
+) -> Result<CheckedProof, RegistryError> {
+    let checkpoint = newest_checkpoint(client, log)?;
+    let leaf = EntryLeaf::parse(&client.entry(index)?.leaf_text)?;
+    let proof = client.inclusion(index, checkpoint.size)?;
+    verify_inclusion(leaf.hash(), index, checkpoint.size, &proof, checkpoint.root)?;
+    Ok(CheckedProof { checkpoint, proof })
+}
+
+/// Fetches the consistency proof from a size and root the caller recorded to the newest
+/// checkpoint signed by `log`, and checks it.
+pub fn checked_consistency(
+    client: &Client,
+    log: &PublicKey,
+    from: u64,
+    from_root: Hash,
+) -> Result<CheckedProof, RegistryError> {
+    let checkpoint = newest_checkpoint(client, log)?;
+    let proof = client.consistency(from, checkpoint.size)?;
+    verify_consistency(from, from_root, checkpoint.size, checkpoint.root, &proof)?;
+    Ok(CheckedProof { checkpoint, proof })
+}

@@ -150,6 +150,41 @@ pub fn check_submitter(name: &str) -> Result<(), RegistryError> {
     Ok(())
 }
 
+/// A leaf ready to be added: its index, the hashes it adds, and the root after it.
+#[derive(Debug, Clone)]
+pub struct PendingLeaf {
+    /// The index it gets.
+    pub index: u64,
+    hashes: Vec<Hash>,
+    /// The tree's root once it is added.
+    pub root: Hash,
+}
+
+/// The tree's stored hashes followed by a pending leaf's.
+struct Overlay<'a> {
+    base: &'a MemoryTree,
+    extra: &'a [Hash],
+}
+
+impl HashReader for Overlay<'_> {
+    fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, tlog_tiles::Error> {
+        let stored = self.base.stored.len() as u64;
+        indexes
+            .iter()
+            .map(|&i| {
+                let found = if i < stored {
+                    self.base.stored.get(i as usize)
+                } else {
+                    usize::try_from(i - stored)
+                        .ok()
+                        .and_then(|j| self.extra.get(j))
+                };
+                found.copied().ok_or(tlog_tiles::Error::IndexesNotInTree)
+            })
+            .collect()
+    }
+}
+
 /// The tree's hashes, in memory, in `tlog_tiles`' stored-hash order (about two per leaf).
 #[derive(Debug, Default, Clone)]
 pub struct MemoryTree {
@@ -184,26 +219,45 @@ impl MemoryTree {
 
     /// Appends a leaf by its leaf hash; returns its index.
     pub fn append_hash(&mut self, leaf: Hash) -> Result<u64, RegistryError> {
-        let n = self.size;
-        let new = tlog_tiles::stored_hashes_for_record_hash(n, leaf, self)
-            .map_err(|e| RegistryError::Log(e.to_string()))?;
-        self.stored.extend(new);
+        let pending = self.prepare(leaf)?;
+        self.commit(pending)
+    }
+
+    /// Computes what appending `leaf` would add, and the root after it, without changing the
+    /// tree: a writer stores the entry and signs the new root while readers still see the tree.
+    pub fn prepare(&self, leaf: Hash) -> Result<PendingLeaf, RegistryError> {
+        let log_error = |e: tlog_tiles::Error| RegistryError::Log(e.to_string());
+        let index = self.size;
+        let hashes =
+            tlog_tiles::stored_hashes_for_record_hash(index, leaf, self).map_err(log_error)?;
+        let overlay = Overlay {
+            base: self,
+            extra: &hashes,
+        };
+        let root = tlog_tiles::tree_hash(index + 1, &overlay).map_err(log_error)?;
+        Ok(PendingLeaf {
+            index,
+            hashes,
+            root,
+        })
+    }
+
+    /// Adds a prepared leaf; refused if the tree changed since it was prepared.
+    pub fn commit(&mut self, pending: PendingLeaf) -> Result<u64, RegistryError> {
+        if pending.index != self.size {
+            return Err(RegistryError::Log(format!(
+                "leaf prepared at size {}, but the tree has {}",
+                pending.index, self.size
+            )));
+        }
+        self.stored.extend(pending.hashes);
         self.size += 1;
-        Ok(n)
+        Ok(pending.index)
     }
 
     /// Appends leaf data; returns its index.
     pub fn append(&mut self, data: &[u8]) -> Result<u64, RegistryError> {
         self.append_hash(leaf_hash(data))
-    }
-
-    /// Drops every leaf from `size` on (undoes appends that were not stored).
-    pub fn truncate(&mut self, size: u64) {
-        if size < self.size {
-            let keep = usize::try_from(tlog_tiles::stored_hash_count(size)).unwrap_or(usize::MAX);
-            self.stored.truncate(keep);
-            self.size = size;
-        }
     }
 
     /// The root of the first `size` leaves (`size` ≤ the tree's size).
@@ -380,7 +434,15 @@ mod tests {
             }
         }
         assert!(t.inclusion_proof(20, 20).is_err());
-        assert!(t.consistency_proof(5, 21).is_err());
+        // A prepared leaf gives the root the tree has once it is added, and only then counts.
+        let pending = t.prepare(leaf_hash(b"next")).unwrap();
+        assert_eq!(t.size(), 20);
+        let stale = t.prepare(leaf_hash(b"other")).unwrap();
+        let root = pending.root;
+        assert_eq!(t.commit(pending).unwrap(), 20);
+        assert_eq!(t.root(), root);
+        assert!(t.commit(stale).is_err());
+        assert!(t.consistency_proof(5, 22).is_err());
         assert!(verify_inclusion(Hash::default(), 3, 2, &[], Hash::default()).is_err());
         assert!(verify_consistency(5, Hash::default(), 4, Hash::default(), &[]).is_err());
     }

@@ -117,6 +117,8 @@ pub struct Registry {
     trusted_attesters: Vec<String>,
     config: Config,
     log: RwLock<LogState>,
+    /// Held by the one append in progress.
+    appending: tokio::sync::Mutex<()>,
     judged: Mutex<HashMap<String, Judged>>,
 }
 
@@ -192,6 +194,7 @@ impl Registry {
             trusted_attesters: config.trusted_attesters.clone(),
             config,
             log: RwLock::new(LogState { tree, checkpoint }),
+            appending: tokio::sync::Mutex::new(()),
             judged: Mutex::new(HashMap::new()),
         })
     }
@@ -258,42 +261,36 @@ impl Registry {
             statement_sha256,
         };
         let text = leaf.text();
-        let mut log = self.log.write().await;
-        // Checked again under the lock: a concurrent publication of the same bundle lost the race.
+        // One append at a time; readers keep the committed tree until the entry is stored.
+        let _appending = self.appending.lock().await;
+        // Checked again in turn: a concurrent publication of the same bundle lost the race.
         self.refuse_replay(&leaf.bundle_sha256, &leaf.statement_sha256)
             .await?;
-        let index = log.tree.append(text.as_bytes())?;
-        let stored = async {
-            let checkpoint = self.key.sign_checkpoint(index + 1, log.tree.root())?;
-            self.store
-                .append(
-                    index,
-                    &text,
-                    &leaf.bundle_sha256,
-                    &leaf.statement_sha256,
-                    &body,
-                    &checkpoint,
-                )
-                .await?;
-            Ok::<_, RegistryError>(checkpoint)
+        let pending = self.log.read().await.tree.prepare(leaf.hash())?;
+        let index = pending.index;
+        let checkpoint = self.key.sign_checkpoint(index + 1, pending.root)?;
+        self.store
+            .append(
+                index,
+                &text,
+                &leaf.bundle_sha256,
+                &leaf.statement_sha256,
+                &body,
+                &checkpoint,
+            )
+            .await?;
+        {
+            let mut log = self.log.write().await;
+            log.tree.commit(pending)?;
+            log.checkpoint = checkpoint.clone();
         }
-        .await;
-        match stored {
-            Ok(checkpoint) => {
-                log.checkpoint = checkpoint.clone();
-                tracing::info!(index, submitter, bundle = %leaf.bundle_sha256, "published");
-                Ok(Published {
-                    schema: API_SCHEMA.into(),
-                    index,
-                    leaf,
-                    checkpoint,
-                })
-            }
-            Err(e) => {
-                log.tree.truncate(index);
-                Err(e.into())
-            }
-        }
+        tracing::info!(index, submitter, bundle = %leaf.bundle_sha256, "published");
+        Ok(Published {
+            schema: API_SCHEMA.into(),
+            index,
+            leaf,
+            checkpoint,
+        })
     }
 
     async fn refuse_replay(&self, bundle: &str, statement: &str) -> Result<(), Refusal> {
