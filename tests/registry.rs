@@ -558,7 +558,13 @@ fn kill_loop(database: Option<&str>, kills: usize, d: &Path) -> Seen {
                 acks
             })
         };
-        std::thread::sleep(Duration::from_millis(2 + (round as u64 * 37) % 150));
+        // Mostly within the first appends; every fourth round late enough for all three to land.
+        let delay = if round % 4 == 3 {
+            300
+        } else {
+            2 + (round as u64 * 13) % 40
+        };
+        std::thread::sleep(Duration::from_millis(delay));
         server.kill9();
         next += 3;
         let acks = publisher.join().unwrap();

@@ -46,16 +46,14 @@ pub fn utc(seconds: u64) -> String {
 
 /// One entry's checks: `Ok(())` or why it fails.
 fn check_entry(
-    tree: &crate::log::MemoryTree,
+    proof: Result<Vec<crate::log::Hash>, RegistryError>,
     size: u64,
     root: crate::log::Hash,
     entry: &crate::store::StoredEntry,
 ) -> Result<(EntryLeaf, Vec<String>), String> {
     let leaf =
         EntryLeaf::parse(&entry.leaf).map_err(|e| format!("the stored leaf is unreadable: {e}"))?;
-    let proof = tree
-        .inclusion_proof(entry.index, size)
-        .map_err(|e| e.to_string())?;
+    let proof = proof.map_err(|e| e.to_string())?;
     verify_inclusion(leaf.hash(), entry.index, size, &proof, root)
         .map_err(|_| "the stored leaf is not the one the log recorded at this index".to_string())?;
     if sha256_hex(entry.bundle.as_bytes()) != leaf.bundle_sha256 {
@@ -70,8 +68,7 @@ pub(crate) async fn render(
     registry: &Registry,
     start: Option<u64>,
 ) -> Result<String, RegistryError> {
-    let (tree, note) = registry.tree_snapshot().await;
-    let size = tree.size();
+    let (size, note) = registry.signed_size().await;
     let checkpoint = open_checkpoint(&note, registry.log_public(), &[])?;
     let newest = start
         .unwrap_or(size.saturating_sub(1))
@@ -81,6 +78,8 @@ pub(crate) async fn render(
     } else {
         registry.store().entries(newest, PER_PAGE, true).await?
     };
+    let indices: Vec<u64> = entries.iter().map(|e| e.index).collect();
+    let mut proofs = registry.inclusion_proofs(&indices, size).await.into_iter();
     let cosigned = registry.cosigned(1).await?;
     let witnessed = match cosigned.first() {
         Some(n) => {
@@ -100,7 +99,14 @@ pub(crate) async fn render(
     let mut rows = String::new();
     for e in &entries {
         let judged_rows;
-        let (status, class, detail) = match check_entry(&tree, size, checkpoint.root, e) {
+        let (status, class, detail) = match check_entry(
+            proofs
+                .next()
+                .unwrap_or_else(|| Err(RegistryError::Log("no proof".into()))),
+            size,
+            checkpoint.root,
+            e,
+        ) {
             Err(why) => {
                 judged_rows = String::new();
                 ("FAILING", "failing", esc(&why))

@@ -521,9 +521,23 @@ impl Registry {
         &self.witnesses
     }
 
-    pub(crate) async fn tree_snapshot(&self) -> (MemoryTree, String) {
+    /// The tree's size and its signed checkpoint (without cosignatures).
+    pub(crate) async fn signed_size(&self) -> (u64, String) {
         let log = self.log.read().await;
-        (log.tree.clone(), log.checkpoint.clone())
+        (log.tree.size(), log.checkpoint.clone())
+    }
+
+    /// Inclusion proofs of `indices` in the tree of `size`, computed under one read lock.
+    pub(crate) async fn inclusion_proofs(
+        &self,
+        indices: &[u64],
+        size: u64,
+    ) -> Vec<Result<Vec<crate::log::Hash>, RegistryError>> {
+        let log = self.log.read().await;
+        indices
+            .iter()
+            .map(|&i| log.tree.inclusion_proof(i, size))
+            .collect()
     }
 }
 
