@@ -110,7 +110,7 @@ pub enum RegistryCommand {
         log_key: String,
         /// This witness's secret key file (`zkgov registry witness-key`).
         #[arg(long)]
-        key: PathBuf,
+        witness_key: PathBuf,
         /// This witness's state file (created on the first run).
         #[arg(long)]
         state: PathBuf,
@@ -410,7 +410,7 @@ pub fn run(cmd: RegistryCommand, json: bool) -> Result<ExitCode, CliError> {
         RegistryCommand::Witness {
             registry,
             log_key: log,
-            key,
+            witness_key: key,
             state,
             every,
         } => {

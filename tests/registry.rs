@@ -73,7 +73,7 @@ fn witness(dir: &Path, url: &str, log: &str, key: &Path, state: &str) -> std::pr
             url,
             "--log-key",
             log,
-            "--key",
+            "--witness-key",
             key.to_str().unwrap(),
             "--state",
             state,

@@ -712,7 +712,7 @@ fn real_outputs_and_files_match_their_schemas() {
             &url,
             "--log-key",
             &log_key,
-            "--key",
+            "--witness-key",
             "w.key",
             "--state",
             "w.state",
